@@ -1,0 +1,211 @@
+"""The asset graph one environment will run: Python assets, dbt models, external sources, and
+the settings floe.yaml's asset patterns put on them.
+
+Pure: discovered Python assets + a dbt graph + the project → asset records and diagnostics.
+Asset keys here are Dagster's user strings (components joined by "/").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from floe_runtime.artifact import AssetRecord, ConfiguredBy
+from floe_runtime.dbt_manifest import DbtGraph
+from floe_runtime.diagnostics import Diagnostic, Path, Position
+from floe_runtime.globs import GlobError, compile_glob
+from floe_runtime.models import AssetConfig, FloeProject
+from floe_runtime.python_assets import Discovery
+from floe_runtime.selection import AssetInfo, SelectionGraph
+from floe_runtime.yaml_loader import SourceMap
+
+KIND_TAG = "dagster/kind/"
+DEFAULT_GROUP = "default"
+_SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_name", "compute_kind")
+
+
+@dataclass(frozen=True)
+class AssetGraph:
+    assets: dict[str, AssetRecord]
+    complete: bool
+
+    def selection_graph(self) -> SelectionGraph:
+        return SelectionGraph(
+            AssetInfo(
+                key=a.key,
+                group=a.group,
+                tags=a.tags,
+                owners=tuple(a.owners),
+                deps=tuple(a.deps),
+                materializable=a.kind != "external",
+            )
+            for a in self.assets.values()
+        )
+
+    def materializable(self) -> list[str]:
+        return sorted(k for k, a in self.assets.items() if a.kind != "external")
+
+
+def _condition(value: Any) -> dict[str, str] | None:
+    """Automation conditions in one form: ``{"type": ...}`` (plus on_cron's cron)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {"type": value}
+    return {k: str(v) for k, v in value.model_dump().items()}
+
+
+def _settings(
+    key: str, patterns: Mapping[str, AssetConfig], source: SourceMap
+) -> tuple[dict[str, Any], list[ConfiguredBy]]:
+    """Every pattern matching ``key``, in file order; a later pattern's setting wins."""
+    merged: dict[str, Any] = {}
+    shaped: list[ConfiguredBy] = []
+    for pattern, config in patterns.items():
+        try:
+            if not compile_glob(pattern).match(key):
+                continue
+        except GlobError:
+            continue
+        where = source.key_at(("orchestration", "assets", pattern))
+        shaped.append(ConfiguredBy(pattern=pattern, line=where.line if where else 0))
+        for name in _SETTINGS:
+            value = getattr(config, name)
+            if value is not None:
+                merged[name] = value
+    return merged, shaped
+
+
+def build(
+    project: FloeProject,
+    source: SourceMap,
+    python: Discovery,
+    dbt: DbtGraph | None,
+) -> tuple[AssetGraph, list[Diagnostic]]:
+    """Assemble the graph and apply floe.yaml's asset patterns."""
+    problems: list[Diagnostic] = []
+    raw: dict[str, dict[str, Any]] = {}
+
+    def error(message: str, path: Path, hint: str | None = None) -> None:
+        problems.append(
+            Diagnostic(message, source.file, source.value_at(path), path, hint, code="graph")
+        )
+
+    for asset in python.assets:
+        if asset.key in raw:
+            error(
+                f"asset {asset.key!r} is defined twice ({raw[asset.key]['origin']} and "
+                f"{asset.file}:{asset.line})",
+                ("orchestration", "asset_modules"),
+            )
+            continue
+        tags = dict(asset.tags) | {f"{KIND_TAG}{kind}": "" for kind in asset.kinds}
+        raw[asset.key] = {
+            "kind": "python",
+            "group": asset.group,
+            "deps": set(asset.deps),
+            "tags": tags,
+            "owners": list(asset.owners),
+            "origin": f"{asset.file}:{asset.line}",
+        }
+    if dbt is not None:
+        for model in dbt.assets:
+            if model.key in raw:
+                error(
+                    f"asset {model.key!r} is defined twice ({raw[model.key]['origin']} and "
+                    f"dbt {model.file})",
+                    ("orchestration", "dbt"),
+                    "give one of them another key (dbt: meta.dagster.asset_key)",
+                )
+                continue
+            raw[model.key] = {
+                "kind": "dbt",
+                "group": model.group,
+                "deps": set(model.deps),
+                "tags": dict(model.tags),
+                "owners": list(model.owners),
+                "origin": f"dbt:{model.file}",
+            }
+    for dep in sorted({d for a in raw.values() for d in a["deps"]} - raw.keys()):
+        raw[dep] = {
+            "kind": "external",
+            "group": None,
+            "deps": set(),
+            "tags": {},
+            "owners": [],
+            "origin": None,
+        }
+
+    patterns = project.orchestration.assets
+    records: dict[str, AssetRecord] = {}
+    for key in sorted(raw):
+        facts = raw[key]
+        settings, shaped = (
+            ({}, []) if facts["kind"] == "external" else _settings(key, patterns, source)
+        )
+        tags = dict(facts["tags"])
+        if "compute_kind" in settings:
+            tags[f"{KIND_TAG}{settings['compute_kind']}"] = ""
+        policy = settings.get("backfill_policy")
+        records[key] = AssetRecord(
+            key=key,
+            kind=facts["kind"],
+            group=settings.get("group_name") or facts["group"] or DEFAULT_GROUP,
+            deps=sorted(facts["deps"] - {key}),
+            tags=dict(sorted(tags.items())),
+            owners=sorted(facts["owners"]),
+            partitions=settings.get("partitions"),
+            automation_condition=_condition(settings.get("automation_condition")),
+            backfill_policy=policy.model_dump() if policy is not None else None,
+            origin=facts["origin"],
+            configured_by=shaped,
+        )
+    graph = AssetGraph(records, complete=python.complete and dbt is not None)
+    problems += _unused_patterns(patterns, records, source, graph.complete)
+    problems += _code_partitions(python, records, source)
+    return graph, problems
+
+
+def _unused_patterns(
+    patterns: Mapping[str, AssetConfig],
+    records: Mapping[str, AssetRecord],
+    source: SourceMap,
+    complete: bool,
+) -> Iterable[Diagnostic]:
+    used = {c.pattern for r in records.values() for c in r.configured_by}
+    for pattern in patterns:
+        if pattern in used:
+            continue
+        path: Path = ("orchestration", "assets", pattern)
+        yield Diagnostic(
+            f"asset pattern {pattern!r} matches no asset"
+            + ("" if complete else " that floe could discover"),
+            source.file,
+            source.key_at(path),
+            path,
+            "check the spelling, or remove the pattern",
+            severity="warning",
+            code="pattern",
+        )
+
+
+def _code_partitions(
+    python: Discovery, records: Mapping[str, AssetRecord], source: SourceMap
+) -> Iterable[Diagnostic]:
+    """A partitions_def in code and partitions from floe.yaml cannot both hold."""
+    for asset in python.assets:
+        record = records.get(asset.key)
+        if record is None or not asset.partitioned_in_code or record.partitions is None:
+            continue
+        pattern = record.configured_by[-1].pattern if record.configured_by else ""
+        path: Path = ("orchestration", "assets", pattern, "partitions")
+        yield Diagnostic(
+            f"asset {asset.key!r} already sets partitions_def in {asset.file}:{asset.line}; "
+            f"floe.yaml also gives it partitions {record.partitions!r}",
+            source.file,
+            source.value_at(path) or Position(1, 1),
+            path,
+            "declare the partitions in one place (floe.yaml is the place floe manages)",
+            code="graph",
+        )

@@ -1,0 +1,311 @@
+"""``floe compile``'s edge: read what each environment needs, compile it, write its bundle.
+
+A bundle is ``<out>/<env>/compiled_artifacts.json`` plus, with dbt, the ``manifest.json`` the
+runtime loads. Every environment is compiled in memory first (dbt parses run side by side);
+bundles are written only when all requested environments compiled, each file atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from floe_runtime import asset_graph, environments, modules
+from floe_runtime.artifact import (
+    ARTIFACT_NAME,
+    MANIFEST_NAME,
+    ManifestRecord,
+    SourceRecord,
+    canonical,
+    write_atomic,
+)
+from floe_runtime.compiler import Inputs, compile_environment
+from floe_runtime.dbt_manifest import (
+    DbtGraph,
+    ManifestError,
+    dbt_graph,
+    load_manifest,
+    manifest_digest,
+)
+from floe_runtime.dbt_parse import DbtParseError, parse
+from floe_runtime.diagnostics import Diagnostic
+from floe_runtime.diagnostics import Path as JsonPath
+from floe_runtime.python_assets import Discovery, discover, search_roots
+from floe_runtime.spec import Spec, load_spec
+
+DEFAULT_ENVIRONMENT = "default"
+DBT: JsonPath = ("orchestration", "dbt")
+
+
+@dataclass
+class Compiled:
+    """One environment's outcome."""
+
+    environment: str
+    payload: dict[str, Any] | None
+    diagnostics: list[Diagnostic]
+    manifest: bytes | None = None
+    summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.payload is not None
+
+
+def declared_environments(floe_yaml: Path) -> list[str]:
+    """The environments to compile; a project without ``environments/`` has one: default."""
+    return sorted(environments.discover(floe_yaml.parent)) or [DEFAULT_ENVIRONMENT]
+
+
+def repository_root(path: Path) -> Path:
+    """The git work tree holding ``path`` (the same layout on every clone); outside git, the
+    folder its Python package is imported from."""
+    resolved = path.resolve()
+    for folder in resolved.parents:
+        if (folder / ".git").exists():
+            return folder
+    return search_roots(resolved, modules.package_of(resolved))[0]
+
+
+def repository_path(path: Path) -> str:
+    """``path`` as it is named on every clone of the repository."""
+    return path.resolve().relative_to(repository_root(path)).as_posix()
+
+
+def _problem(
+    spec: Spec, message: str, path: JsonPath, hint: str | None = None, error: bool = False
+) -> Diagnostic:
+    assert spec.source is not None
+    return Diagnostic(
+        message,
+        spec.display,
+        spec.source.value_at(path),
+        path,
+        hint,
+        "error" if error else "warning",
+        "compile",
+    )
+
+
+def _python(
+    spec: Spec,
+    floe_yaml: Path,
+    mode: str,
+    process_env: Mapping[str, str],
+    cache: dict[tuple[str, ...], tuple[Discovery, str]],
+) -> tuple[Discovery, str]:
+    """Python assets, read once per set of modules (the same in every environment)."""
+    assert spec.project is not None
+    names = tuple(
+        modules.resolve(m, spec.package) for m in spec.project.orchestration.asset_modules
+    )
+    if names not in cache:
+        roots = search_roots(floe_yaml, spec.package)
+        shown = repository_root(floe_yaml)
+        found = None
+        if mode == "import":
+            from floe_runtime.import_discovery import discover_by_import
+
+            found = discover_by_import(names, roots, shown, process_env)
+        cache[names] = (found, "import") if found else (discover(names, roots, shown), "static")
+    return cache[names]
+
+
+def _dbt_parse_all(
+    specs: Mapping[str, Spec],
+    floe_yaml: Path,
+    work: Path,
+    process_env: Mapping[str, str],
+    progress: Callable[[str], None],
+) -> dict[str, Path | DbtParseError]:
+    """``dbt parse`` for every environment with a dbt project, side by side."""
+    jobs = {
+        env: spec
+        for env, spec in specs.items()
+        if spec.ok and spec.project and spec.project.orchestration.dbt
+    }
+
+    def run(env: str) -> Path | DbtParseError:
+        settings = jobs[env].project.orchestration.dbt  # type: ignore[union-attr]
+        assert settings is not None
+        progress(f"{env}: dbt parse --target {settings.target or '(profile default)'}")
+        base = floe_yaml.parent
+        try:
+            return parse(
+                base / settings.project_dir,
+                base / (settings.profiles_dir or settings.project_dir),
+                settings.target,
+                env,
+                work / env,
+                process_env,
+            )
+        except DbtParseError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        return dict(zip(jobs, pool.map(run, jobs), strict=True))
+
+
+def _dbt(
+    spec: Spec, floe_yaml: Path, parsed: Path | DbtParseError | None, python_keys: set[str]
+) -> tuple[DbtGraph | None, ManifestRecord | None, bytes | None, list[Diagnostic]]:
+    """The dbt part of the graph, from a fresh parse or the declared manifest_path."""
+    assert spec.project is not None
+    settings = spec.project.orchestration.dbt
+    if settings is None:
+        return None, None, None, []
+    if isinstance(parsed, DbtParseError):
+        return None, None, None, [_problem(spec, str(parsed), DBT, error=True)]
+    path = parsed
+    if path is None and settings.manifest_path is not None:
+        path = floe_yaml.parent / settings.manifest_path
+    if path is None:
+        return (
+            None,
+            None,
+            None,
+            [
+                _problem(
+                    spec,
+                    "no dbt manifest: dbt models are not in the asset graph, so selections are "
+                    "checked against the Python assets only",
+                    DBT,
+                    "compile with --dbt-parse, or set dbt.manifest_path",
+                )
+            ],
+        )
+    try:
+        manifest = load_manifest(path)
+        graph = dbt_graph(manifest, python_keys)
+    except ManifestError as exc:
+        return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
+    metadata = manifest.get("metadata", {})
+    record = ManifestRecord(
+        file=MANIFEST_NAME,
+        digest=manifest_digest(manifest),
+        dbt_version=metadata.get("dbt_version"),
+        adapter_type=metadata.get("adapter_type"),
+    )
+    return graph, record, path.read_bytes(), []
+
+
+def _unresolved(spec: Spec, discovery: Discovery) -> tuple[list[dict[str, str]], list[Diagnostic]]:
+    """Python modules floe could not read: recorded in the artifact, and a warning each."""
+    assert spec.project is not None
+    records, problems = [], []
+    declared = [modules.resolve(m, spec.package) for m in spec.project.orchestration.asset_modules]
+    for item in discovery.unresolved:
+        where = f"{item.file}:{item.line}" if item.file and item.line else item.module
+        records.append({"source": "python", "what": where, "reason": item.reason})
+        index = declared.index(item.module) if item.module in declared else None
+        path: JsonPath = ("orchestration", "asset_modules", *([index] if index is not None else []))
+        problems.append(
+            _problem(
+                spec,
+                f"{item.module}: {item.reason}" + (f" ({where})" if item.file else ""),
+                path,
+                "assets floe cannot read are unknown to the compiler; selections are checked "
+                "against the assets it could read",
+            )
+        )
+    return records, problems
+
+
+def _compile(
+    spec: Spec,
+    environment: str,
+    floe_yaml: Path,
+    discovery: tuple[Discovery, str],
+    parsed: Path | DbtParseError | None,
+) -> Compiled:
+    assert spec.project is not None and spec.source is not None
+    python, mode = discovery
+    unresolved, problems = _unresolved(spec, python)
+    dbt, record, manifest, dbt_problems = _dbt(
+        spec, floe_yaml, parsed, {a.key for a in python.assets}
+    )
+    problems += dbt_problems
+    if any(d.severity == "error" for d in problems):
+        return Compiled(environment, None, spec.diagnostics + problems)
+    settings = spec.project.orchestration.dbt
+    if settings is not None and dbt is None:
+        unresolved.append({"source": "dbt", "what": settings.project_dir, "reason": "no manifest"})
+    graph, graph_problems = asset_graph.build(spec.project, spec.source, python, dbt)
+    source = SourceRecord(
+        path=repository_path(floe_yaml), sha256=hashlib.sha256(floe_yaml.read_bytes()).hexdigest()
+    )
+    payload, compile_problems = compile_environment(
+        spec, environment, Inputs(source, graph, mode, unresolved, record, graph_problems)
+    )
+    kinds: list[str] = [a.kind for a in graph.assets.values()]
+    summary = {k: kinds.count(k) for k in ("python", "dbt", "external")}
+    return Compiled(
+        environment,
+        payload,
+        spec.diagnostics + problems + compile_problems,
+        manifest if payload is not None else None,
+        summary,
+    )
+
+
+def compile_environments(
+    floe_yaml: Path,
+    display: str,
+    requested: list[str],
+    cli_vars: Mapping[str, str],
+    process_env: Mapping[str, str],
+    dbt_parse: bool,
+    discover_mode: str,
+    progress: Callable[[str], None],
+) -> list[Compiled]:
+    """Compile each requested environment in memory."""
+    declared = environments.discover(floe_yaml.parent) if floe_yaml.is_file() else {}
+    specs = {
+        env: load_spec(
+            floe_yaml,
+            display,
+            None if env == DEFAULT_ENVIRONMENT and not declared else env,
+            cli_vars,
+            process_env,
+        )
+        for env in requested
+    }
+    work = Path(tempfile.mkdtemp(prefix="floe-compile-"))
+    try:
+        parsed = _dbt_parse_all(specs, floe_yaml, work, process_env, progress) if dbt_parse else {}
+        cache: dict[tuple[str, ...], tuple[Discovery, str]] = {}
+        results = []
+        for index, (env, spec) in enumerate(specs.items(), start=1):
+            if not spec.ok:
+                results.append(Compiled(env, None, spec.diagnostics))
+                continue
+            if len(specs) > 1:
+                progress(f"compiling {env} ({index}/{len(specs)})")
+            discovery = _python(spec, floe_yaml, discover_mode, process_env, cache)
+            results.append(_compile(spec, env, floe_yaml, discovery, parsed.get(env)))
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
+    """Write every environment's bundle (only call when all compiled)."""
+    written = []
+    for result in results:
+        assert result.payload is not None
+        folder = out / result.environment
+        if result.manifest is not None:
+            write_atomic(folder / MANIFEST_NAME, result.manifest)
+        else:
+            (folder / MANIFEST_NAME).unlink(missing_ok=True)
+        target = folder / ARTIFACT_NAME
+        write_atomic(target, canonical(result.payload).encode("utf-8"))
+        written.append(target)
+    return written

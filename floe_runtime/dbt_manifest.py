@@ -1,0 +1,392 @@
+"""dbt's half of floe's asset graph, read from ``manifest.json`` without importing dagster or dbt.
+
+The compiler must show the dbt assets exactly as the runtime will define them, and the runtime
+defines them with dagster-dbt 0.29's ``@dbt_assets`` and its default ``DagsterDbtTranslator``. So
+this module re-implements that translator's rules on the raw manifest (keys, groups, deps through
+ephemeral models, tags and kinds, owners, descriptions), plus one floe rule for sources, which
+the runtime's translator subclass applies by calling :func:`source_asset_key`.
+``tests/test_dbt_manifest.py`` checks the result against real dagster-dbt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import textwrap
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+ASSET_RESOURCE_TYPES: Final = frozenset({"model", "seed", "snapshot"})
+"""dbt resource types that dagster-dbt turns into assets; tests become asset checks instead."""
+
+SUPPORTED_SCHEMA_VERSIONS: Final = range(10, 13)
+"""Manifest schemas v10 to v12 (dbt 1.6 to 1.11), which agree on every field read here."""
+
+_NON_ASSET_TYPES: Final = frozenset({"metric", "semantic_model", "saved_query", "function"})
+_UPSTREAM_TYPES: Final = ASSET_RESOURCE_TYPES | {"source"}
+_LOOKUP_SECTIONS: Final = (
+    "nodes",
+    "sources",
+    "exposures",
+    "metrics",
+    "semantic_models",
+    "saved_queries",
+    "unit_tests",
+    "functions",
+)
+_SCHEMA_VERSION: Final = re.compile(r"/manifest/v(\d+)\.json$")
+# Dagster's VALID_TAG_KEY_REGEX (dagster/_utils/tags.py): dbt tags that fail it are dropped.
+_VALID_TAG_KEY: Final = re.compile(r"^([A-Za-z0-9_.-]{1,63}/|dagster/kind/)?[A-Za-z0-9_.-]{1,63}$")
+_KIND_PREFIX: Final = "dagster/kind/"
+# What the digest keeps of each resource and of its config: only what shapes the asset graph.
+_DIGEST_FIELDS: Final = (
+    "unique_id",
+    "resource_type",
+    "package_name",
+    "name",
+    "alias",
+    "version",
+    "latest_version",
+    "source_name",
+    "identifier",
+    "fqn",
+    "original_file_path",
+    "group",
+    "meta",
+    "description",
+    "attached_node",
+    "checksum",
+)
+_DIGEST_CONFIG: Final = (
+    "enabled",
+    "materialized",
+    "tags",
+    "meta",
+    "group",
+    "alias",
+    "schema",
+    "database",
+    "access",
+    "severity",
+    "strategy",
+    "unique_key",
+    "updated_at",
+    "incremental_strategy",
+)
+
+
+class ManifestError(ValueError):
+    """A manifest floe cannot use; the message is one line, meant for the user."""
+
+
+@dataclass(frozen=True)
+class DbtAsset:
+    """One dbt model, seed or snapshot, as the Dagster asset dagster-dbt makes of it."""
+
+    key: str
+    unique_id: str
+    resource_type: str
+    name: str
+    group: str | None
+    deps: tuple[str, ...]
+    tags: Mapping[str, str]
+    owners: tuple[str, ...]
+    description: str | None
+    file: str
+    materialized: str | None
+
+
+@dataclass(frozen=True)
+class DbtSource:
+    """A dbt source table: not a dbt asset, but the key dbt assets depend on."""
+
+    unique_id: str
+    key: str
+    source_name: str
+    table_name: str
+    python_asset: bool
+
+
+@dataclass(frozen=True)
+class DbtGraph:
+    assets: tuple[DbtAsset, ...]
+    sources: tuple[DbtSource, ...]
+    adapter_type: str | None
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """Read ``manifest.json`` once, refusing anything that is not a dbt manifest floe can read."""
+    try:
+        with path.open("rb") as stream:
+            manifest = json.load(stream)
+    except OSError as error:
+        raise ManifestError(f"{path}: cannot read the dbt manifest: {error.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestError(f"{path}: not a dbt manifest: not valid JSON ({error})") from None
+    if not isinstance(manifest, dict):
+        raise ManifestError(f"{path}: not a dbt manifest: the JSON is not an object")
+    metadata = manifest.get("metadata")
+    schema = metadata.get("dbt_schema_version") if isinstance(metadata, dict) else None
+    if not isinstance(schema, str):
+        raise ManifestError(
+            f"{path}: not a dbt manifest: no metadata.dbt_schema_version"
+            " (run `dbt parse` and point floe at target/manifest.json)"
+        )
+    match = _SCHEMA_VERSION.search(schema)
+    if match is None:
+        raise ManifestError(f"{path}: not a dbt manifest: its dbt_schema_version is {schema!r}")
+    if int(match[1]) not in SUPPORTED_SCHEMA_VERSIONS:
+        raise ManifestError(
+            f"{path}: unsupported dbt manifest schema {schema!r}; floe reads"
+            f" v{SUPPORTED_SCHEMA_VERSIONS.start}-v{SUPPORTED_SCHEMA_VERSIONS.stop - 1}"
+            " (dbt 1.6-1.11)"
+        )
+    for section in ("nodes", "sources"):
+        if not isinstance(manifest.get(section), dict):
+            raise ManifestError(f"{path}: not a dbt manifest: no {section!r} mapping")
+    return manifest
+
+
+def _meta_asset_key(props: Mapping[str, Any]) -> list[str] | None:
+    # dagster-dbt reads config.meta first and falls back to the top-level meta for the key only.
+    meta = props.get("config", {}).get("meta", {}) or props.get("meta", {})
+    configured = meta.get("dagster", {}).get("asset_key", [])
+    if not configured:
+        return None
+    return [configured] if isinstance(configured, str) else list(configured)
+
+
+def source_asset_key(
+    source_props: Mapping[str, Any], python_asset_keys: Collection[str]
+) -> tuple[list[str], bool]:
+    """The asset key of a dbt source table, and whether it names a Python asset.
+
+    ``meta.dagster.asset_key`` wins, as in dagster-dbt. Otherwise floe maps the table onto the
+    Python asset whose key is the table's name, if one exists, so ``bronze.orders`` feeds from
+    an ``orders`` asset without any dbt meta. Failing both, it keeps dagster-dbt's default
+    ``[source_name, table_name]``, which Dagster shows as an external asset.
+    """
+    configured = _meta_asset_key(source_props)
+    if configured is not None:
+        return configured, True
+    name: str = source_props["name"]
+    if name in python_asset_keys:
+        return [name], True
+    return [source_props["source_name"], name], False
+
+
+def _node_key(props: Mapping[str, Any]) -> list[str]:
+    """dagster-dbt's ``default_asset_key_fn`` for models, seeds and snapshots."""
+    configured = _meta_asset_key(props)
+    if configured is not None:
+        return configured
+    if props.get("version"):
+        return [props["alias"]]
+    schema = props["config"].get("schema")
+    return [props["name"]] if schema is None else [schema, props["name"]]
+
+
+def _is_non_asset(props: Mapping[str, Any]) -> bool:
+    """Nodes dagster-dbt sees through to their own parents when it builds deps."""
+    resource_type = props["resource_type"]
+    return resource_type in _NON_ASSET_TYPES or (
+        resource_type == "model" and props.get("config", {}).get("materialized") == "ephemeral"
+    )
+
+
+def _description(props: Mapping[str, Any]) -> str:
+    """dagster-dbt's ``default_description_fn``: the dbt description plus the raw SQL."""
+    code = textwrap.indent(props.get("raw_sql") or props.get("raw_code", ""), "    ")
+    summary = props.get("description") or f"dbt {props['resource_type']} {props['name']}"
+    return "\n\n".join(filter(None, [summary, f"#### Raw SQL:\n```sql\n{code}\n```"]))
+
+
+def _owners(props: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """``meta.dagster.owners``, else the email of the owner of the node's dbt group."""
+    configured = props.get("meta", {}).get("dagster", {}).get("owners")
+    if isinstance(configured, str):  # Dagster refuses a bare string at load time
+        raise ManifestError(
+            f"{props['unique_id']}: meta.dagster.owners must be a list, got {configured!r}"
+        )
+    if configured:
+        return tuple(configured)
+    group = groups.get(props.get("group") or "")
+    email = (group or {}).get("owner", {}).get("email")
+    if not email:
+        return ()
+    return (email,) if isinstance(email, str) else tuple(email)
+
+
+def _group(props: Mapping[str, Any]) -> str | None:
+    """``meta.dagster.group`` (top-level meta only), else the dbt group."""
+    dagster_group = props.get("meta", {}).get("dagster", {}).get("group")
+    return dagster_group or props.get("config", {}).get("group") or None
+
+
+class _Resolver:
+    """Keys and upstreams of one manifest, memoised: deps share parents, ephemerals share BFS."""
+
+    def __init__(self, manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -> None:
+        self.sections = [manifest.get(section) or {} for section in _LOOKUP_SECTIONS]
+        self.python_asset_keys = python_asset_keys
+        self.keys: dict[str, str] = {}
+        self.expanded: dict[str, frozenset[str]] = {}
+
+    def props(self, unique_id: str) -> Mapping[str, Any]:
+        for section in self.sections:
+            found = section.get(unique_id)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        raise ManifestError(f"dbt manifest: {unique_id} is referenced but not defined")
+
+    def key(self, unique_id: str) -> str:
+        key = self.keys.get(unique_id)
+        if key is None:
+            props = self.props(unique_id)
+            if props["resource_type"] == "source":
+                parts = source_asset_key(props, self.python_asset_keys)[0]
+            else:
+                parts = _node_key(props)
+            key = self.keys[unique_id] = "/".join(parts)
+        return key
+
+    def upstream_ids(self, props: Mapping[str, Any]) -> set[str]:
+        """dagster-dbt's ``get_upstream_unique_ids``: parents, seen through ephemerals."""
+        upstream: set[str] = set()
+        for parent_id in props.get("depends_on", {}).get("nodes", []):
+            parent = self.props(parent_id)
+            if _is_non_asset(parent):
+                upstream |= self._through(parent_id, parent)
+            elif parent["resource_type"] in _UPSTREAM_TYPES:
+                upstream.add(parent_id)
+        return upstream
+
+    def _through(self, unique_id: str, props: Mapping[str, Any]) -> frozenset[str]:
+        found = self.expanded.get(unique_id)
+        if found is None:
+            reached: set[str] = set()
+            visited: set[str] = set()
+            queue = list(props.get("depends_on", {}).get("nodes", []))
+            while queue:
+                candidate_id = queue.pop()
+                if candidate_id in visited:
+                    continue
+                visited.add(candidate_id)
+                candidate = self.props(candidate_id)
+                if _is_non_asset(candidate):
+                    queue.extend(candidate.get("depends_on", {}).get("nodes", []))
+                elif candidate["resource_type"] in _UPSTREAM_TYPES:
+                    reached.add(candidate_id)
+            found = self.expanded[unique_id] = frozenset(reached)
+        return found
+
+
+def dbt_graph(manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -> DbtGraph:
+    """The dbt assets and source keys of a manifest, as ``@dbt_assets`` will define them.
+
+    Raises :class:`ManifestError` where dagster-dbt would refuse to load the definitions: two
+    dbt resources (or sources, after floe's rule) that share one asset key.
+    """
+    python_asset_keys = frozenset(python_asset_keys)
+    resolver = _Resolver(manifest, python_asset_keys)
+    adapter_type: str | None = manifest.get("metadata", {}).get("adapter_type")
+    kind_tags = {f"{_KIND_PREFIX}dbt": "", f"{_KIND_PREFIX}{adapter_type or 'dbt'}": ""}
+    groups = {group["name"]: group for group in (manifest.get("groups") or {}).values()}
+
+    assets: list[DbtAsset] = []
+    ids_by_key: dict[str, set[str]] = {}
+    for unique_id, props in manifest["nodes"].items():
+        if props["resource_type"] not in ASSET_RESOURCE_TYPES or _is_non_asset(props):
+            continue
+        key = resolver.key(unique_id)
+        ids_by_key.setdefault(key, set()).add(unique_id)
+        upstream_ids = resolver.upstream_ids(props)
+        for upstream_id in upstream_ids:
+            ids_by_key.setdefault(resolver.key(upstream_id), set()).add(upstream_id)
+        tags = {tag: "" for tag in props.get("tags", []) if _VALID_TAG_KEY.match(tag)}
+        config = props.get("config", {})
+        assets.append(
+            DbtAsset(
+                key=key,
+                unique_id=unique_id,
+                resource_type=props["resource_type"],
+                name=props["name"],
+                group=_group(props),
+                deps=tuple(sorted({resolver.key(upstream_id) for upstream_id in upstream_ids})),
+                tags={**tags, **kind_tags},
+                owners=_owners(props, groups),
+                description=_description(props),
+                file=props["original_file_path"],
+                materialized=config.get("materialized"),
+            )
+        )
+    _check_unique_keys(ids_by_key)
+
+    sources = []
+    for unique_id in sorted(manifest["sources"]):
+        props = manifest["sources"][unique_id]
+        parts, python_asset = source_asset_key(props, python_asset_keys)
+        sources.append(
+            DbtSource(
+                unique_id=unique_id,
+                key="/".join(parts),
+                source_name=props["source_name"],
+                table_name=props["name"],
+                python_asset=python_asset,
+            )
+        )
+    assets.sort(key=lambda asset: asset.key)
+    return DbtGraph(assets=tuple(assets), sources=tuple(sources), adapter_type=adapter_type)
+
+
+def _check_unique_keys(ids_by_key: Mapping[str, set[str]]) -> None:
+    """dagster-dbt's ``_validate_asset_keys``, caught at compile time instead of at load."""
+    clashes = [
+        f"{key} <- {', '.join(sorted(ids))}"
+        for key, ids in sorted(ids_by_key.items())
+        if len(ids) > 1
+    ]
+    if clashes:
+        raise ManifestError(
+            "dbt resources share a Dagster asset key (give each its own meta.dagster.asset_key): "
+            + "; ".join(clashes)
+        )
+
+
+def _project(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The orchestration-relevant, machine-independent part of one manifest resource."""
+    projected = {field: props[field] for field in _DIGEST_FIELDS if field in props}
+    config = props.get("config") or {}
+    projected["config"] = {field: config[field] for field in _DIGEST_CONFIG if field in config}
+    projected["tags"] = sorted(props.get("tags") or ())
+    projected["depends_on"] = sorted((props.get("depends_on") or {}).get("nodes") or ())
+    return projected
+
+
+def manifest_digest(manifest: Mapping[str, Any]) -> str:
+    """``sha256:<hex>`` of what the asset graph depends on, stable across parses and machines.
+
+    Timestamps, invocation ids, absolute paths, compiled SQL and target-resolved database and
+    schema names are left out; file checksums stand in for the SQL itself. Each resource is
+    hashed as one canonical JSON line as soon as it is projected, so no copy of the manifest
+    lives long enough to make the garbage collector walk it.
+    """
+    digest = hashlib.sha256()
+
+    def line(record: Any) -> None:
+        encoded = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest.update(encoded.encode("utf-8") + b"\n")
+
+    metadata = manifest.get("metadata") or {}
+    line([metadata.get("adapter_type"), metadata.get("project_name")])
+    for section in ("nodes", "sources"):
+        resources = manifest.get(section) or {}
+        for unique_id in sorted(resources):
+            line([section, unique_id, _project(resources[unique_id])])
+    groups = manifest.get("groups") or {}
+    for unique_id in sorted(groups):
+        line(["groups", unique_id, groups[unique_id].get("name"), groups[unique_id].get("owner")])
+    return "sha256:" + digest.hexdigest()

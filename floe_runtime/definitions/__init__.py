@@ -1,0 +1,1 @@
+"""The Dagster side of floe: the only subpackage that imports ``dagster`` and ``dagster_dbt``."""

@@ -1,0 +1,133 @@
+"""Environments: ``environments/<env>.env`` beside floe.yaml, and where a variable's value wins.
+
+Precedence, highest first: ``FLOE_ENV`` (the environment's own name), ``--var K=V``, the process
+environment, ``environments/<env>.env``, then the ``${VAR:default}`` written in floe.yaml.
+Env files hold non-secret values only: a secret-named variable there is an error that names the
+variable and never its value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from floe_runtime.diagnostics import Diagnostic, Position, did_you_mean, known_list
+from floe_runtime.interpolation import Layer
+from floe_runtime.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
+
+ENV_DIR = "environments"
+_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+_ENV_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    name: str
+    display: str
+    values: Mapping[str, str]
+
+
+def discover(project_dir: Path) -> dict[str, Path]:
+    """Every declared environment: one ``environments/<env>.env`` file each."""
+    folder = project_dir / ENV_DIR
+    if not folder.is_dir():
+        return {}
+    return {
+        p.stem: p for p in sorted(folder.glob("*.env")) if p.is_file() and _ENV_NAME.match(p.stem)
+    }
+
+
+def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Parse dotenv lines (``KEY=value``, ``export KEY=value``, quotes, ``#`` comments)."""
+    values: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            problems.append(
+                Diagnostic(
+                    "expected KEY=value",
+                    display,
+                    Position(number, 1),
+                    hint="one variable per line; names are letters, digits and _",
+                    code="env-file",
+                )
+            )
+            continue
+        name, raw = match.groups()
+        position = Position(number, line.index(name) + 1)
+        if is_secret_name(name):
+            problems.append(
+                Diagnostic(
+                    f"{name} looks like a secret; environment files hold non-secret values only",
+                    display,
+                    position,
+                    hint=PLATFORM_HINT,
+                    code="secret",
+                )
+            )
+            continue
+        value = _unquote(raw)
+        kind = literal_secret_kind(value)
+        if kind is not None:
+            problems.append(
+                Diagnostic(
+                    f"the value of {name} looks like {kind}",
+                    display,
+                    position,
+                    hint=PLATFORM_HINT,
+                    code="secret",
+                )
+            )
+            continue
+        values[name] = value
+    return values, problems
+
+
+def _unquote(raw: str) -> str:
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
+        inner = raw[1:-1]
+        return inner.replace('\\"', '"').replace("\\n", "\n") if raw[0] == '"' else inner
+    comment = re.search(r"\s+#", raw)
+    return raw[: comment.start()] if comment else raw
+
+
+def load_env_file(
+    project_dir: Path, env: str, display_dir: str
+) -> tuple[EnvFile | None, list[Diagnostic]]:
+    """Read ``environments/<env>.env``; an unknown environment lists the known ones."""
+    known = discover(project_dir)
+    display = f"{display_dir}{ENV_DIR}/{env}.env"
+    if env not in known:
+        hint = did_you_mean(env, known) or (
+            f"known environments: {known_list(known)}"
+            if known
+            else f"create {display} to declare it"
+        )
+        return None, [
+            Diagnostic(f"unknown environment {env!r}", display, hint=hint, code="environment")
+        ]
+    try:
+        text = known[env].read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Diagnostic(f"cannot read environment file: {exc}", display, code="io")]
+    values, problems = parse_env_file(text, display)
+    return EnvFile(env, display, values), problems
+
+
+def layers(
+    env_file: EnvFile | None, cli_vars: Mapping[str, str], process_env: Mapping[str, str]
+) -> list[Layer]:
+    """The variable sources in precedence order, highest first."""
+    out: list[Layer] = []
+    if env_file is not None:
+        out.append(Layer("floe", {"FLOE_ENV": env_file.name}))
+    out += [Layer("cli", dict(cli_vars)), Layer("process_env", dict(process_env))]
+    if env_file is not None:
+        out.append(Layer(f"env_file:{ENV_DIR}/{env_file.name}.env", env_file.values))
+    return out

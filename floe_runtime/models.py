@@ -1,0 +1,463 @@
+"""The floe.yaml model: what each key means, its type and its default.
+
+Pydantic v2, frozen, ``extra="forbid"``, strict (``"5"`` is not an integer), discriminated unions on
+``type``. Field descriptions and examples feed the JSON Schema that editors show. Fields that
+interpolation may fill with a typed value (booleans, integers, enumerations, names) accept a
+``${...}`` string in the JSON Schema too, and re-read an interpolated string by YAML rules here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetCoreSchemaHandler,
+    Tag,
+)
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
+
+from floe_runtime.interpolation import Interpolated
+from floe_runtime.yaml_loader import resolve_plain_scalar
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+GROUP_NAME = r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$"
+INTERPOLATION = r"\$\{[A-Za-z_][A-Za-z0-9_]*(:[^}]*)?\}"
+
+
+class _FromVariable:
+    """Marks a typed field that may be written as ``${VAR:default}``.
+
+    Validation re-reads an ``Interpolated`` string by YAML rules (``"5"`` → 5, ``"true"`` → True)
+    when ``retype`` is set; the JSON Schema accepts any string holding a ``${...}`` reference.
+    """
+
+    def __init__(self, retype: bool) -> None:
+        self.retype = retype
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        inner = handler(source)
+        if not self.retype:
+            return inner
+        return core_schema.no_info_before_validator_function(_retype, inner)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        variable = {
+            "type": "string",
+            "pattern": INTERPOLATION,
+            "description": "filled from a variable: ${NAME} or ${NAME:default}",
+        }
+        return {"anyOf": [handler(schema), variable]}
+
+
+def _retype(value: Any) -> Any:
+    return resolve_plain_scalar(str(value)) if isinstance(value, Interpolated) else value
+
+
+def _retype_tree(value: Any) -> Any:
+    """Free-form arguments have no field type: a variable's value is read as YAML would."""
+    if isinstance(value, dict):
+        return {k: _retype_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_retype_tree(v) for v in value]
+    return _retype(value)
+
+
+Typed = _FromVariable(retype=True)
+Text = _FromVariable(retype=False)
+
+Identifier = Annotated[str, Field(pattern=IDENTIFIER), Text]
+Name = Annotated[str, Field(pattern=IDENTIFIER)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+Bool = Annotated[bool, Typed]
+PositiveInt = Annotated[int, Field(ge=1), Typed]
+Arguments = Annotated[dict[str, Any], BeforeValidator(_retype_tree)]
+
+
+def _type_tag(value: Any) -> str | None:
+    """The ``type`` of an entity. It selects the shape, so it must be written literally."""
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if type(kind) is str else None
+
+
+def _on_type(what: str, *tags: str) -> Discriminator:
+    """Pick a union member by its literal ``type``; name the choices when it is wrong."""
+    choices = ", ".join(repr(tag) for tag in tags)
+    return Discriminator(
+        _type_tag,
+        custom_error_type="entity_type",
+        custom_error_message=f"{what} needs a literal `type:` — one of {choices}",
+    )
+
+
+class FloeModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+# ── partitions ─────────────────────────────────────────────────────────────────────────────
+
+
+class TimeWindowPartitions(FloeModel):
+    """Partitions that are windows of time, one per cron tick (daily, hourly, monthly...)."""
+
+    type: Literal["time_window"]
+    start: NonEmpty = Field(
+        examples=["2024-01-01"],
+        description="First partition's start: a date or date-time (ISO 8601, or written in `fmt`).",
+    )
+    end: str | None = Field(
+        default=None, description="Optional end (exclusive); open-ended when omitted."
+    )
+    cron_schedule: NonEmpty = Field(
+        default="0 0 * * *",
+        examples=["0 0 * * *", "@hourly"],
+        description="When each window starts: a 5-field cron, as Dagster accepts it.",
+    )
+    timezone: NonEmpty = Field(
+        default="UTC",
+        examples=["UTC", "Europe/Berlin"],
+        description="IANA timezone of the windows.",
+    )
+    fmt: str | None = Field(
+        default=None,
+        examples=["%Y-%m-%d"],
+        description=(
+            "strftime format of partition keys; by default `%Y-%m-%d`, or "
+            "`%Y-%m-%d-%H:%M` when the cron fires more than once a day."
+        ),
+    )
+    end_offset: Annotated[int, Typed] = Field(
+        default=0,
+        description=(
+            "Extra windows after the last complete one (1 includes the window in progress)."
+        ),
+    )
+
+
+class StaticPartitions(FloeModel):
+    """A fixed list of partition keys, e.g. regions."""
+
+    type: Literal["static"]
+    partition_keys: list[NonEmpty] = Field(
+        min_length=1,
+        examples=[["us", "eu", "ap"]],
+        description=(
+            "The keys: unique, non-empty, without `...`, `|`, `,`, `[`, `]` or control characters."
+        ),
+    )
+
+
+class DynamicPartitions(FloeModel):
+    """Partition keys added at run time (by a sensor or the UI); named after the entry."""
+
+    type: Literal["dynamic"]
+
+
+Dimension = Annotated[
+    Annotated[TimeWindowPartitions, Tag("time_window")]
+    | Annotated[StaticPartitions, Tag("static")]
+    | Annotated[DynamicPartitions, Tag("dynamic")],
+    _on_type("a partition dimension", "time_window", "static", "dynamic"),
+]
+
+
+class MultiPartitions(FloeModel):
+    """The product of exactly two dimensions, e.g. date by region."""
+
+    type: Literal["multi"]
+    partitions: dict[Name, Union[Identifier, Dimension]] = Field(  # noqa: UP007
+        min_length=2,
+        max_length=2,
+        examples=[{"date": "daily", "region": "regions"}],
+        description=(
+            "Two dimensions: dimension name → the name of another partitions entry, or "
+            "an inline time_window / static / dynamic definition."
+        ),
+    )
+
+
+Partitions = Annotated[
+    Annotated[TimeWindowPartitions, Tag("time_window")]
+    | Annotated[StaticPartitions, Tag("static")]
+    | Annotated[MultiPartitions, Tag("multi")]
+    | Annotated[DynamicPartitions, Tag("dynamic")],
+    _on_type("a partitions entry", "time_window", "static", "multi", "dynamic"),
+]
+
+
+# ── assets ─────────────────────────────────────────────────────────────────────────────────
+
+
+class EagerCondition(FloeModel):
+    """Materialize whenever an upstream asset updates."""
+
+    type: Literal["eager"]
+
+
+class OnCronCondition(FloeModel):
+    """Materialize once per cron tick, after all upstream assets have updated."""
+
+    type: Literal["on_cron"]
+    cron_schedule: NonEmpty = Field(examples=["0 * * * *"])
+    cron_timezone: NonEmpty = "UTC"
+
+
+class OnMissingCondition(FloeModel):
+    """Materialize partitions that have never been materialized."""
+
+    type: Literal["on_missing"]
+
+
+AutomationCondition = Union[  # noqa: UP007
+    Annotated[Literal["eager", "on_missing"], Typed],
+    Annotated[
+        Annotated[EagerCondition, Tag("eager")]
+        | Annotated[OnCronCondition, Tag("on_cron")]
+        | Annotated[OnMissingCondition, Tag("on_missing")],
+        _on_type("an automation condition", "eager", "on_cron", "on_missing"),
+    ],
+]
+
+
+class BackfillPolicy(FloeModel):
+    """How Dagster groups partitions into runs when backfilling these assets."""
+
+    type: Annotated[Literal["multi_run", "single_run"], Typed] = "multi_run"
+    max_partitions_per_run: PositiveInt | None = Field(
+        default=None,
+        description="With multi_run: at most this many partitions per run (default 1).",
+    )
+
+
+class AssetConfig(FloeModel):
+    """Settings applied to every asset whose name matches the pattern."""
+
+    partitions: Identifier | None = Field(
+        default=None, description="Name of an entry under `orchestration.partitions`."
+    )
+    automation_condition: AutomationCondition | None = Field(
+        default=None,
+        description=(
+            "`eager`, `on_missing`, or `{type: on_cron, cron_schedule: ...}`; takes "
+            "precedence over schedules for the same assets."
+        ),
+    )
+    backfill_policy: BackfillPolicy | None = None
+    group_name: Annotated[str, Field(pattern=GROUP_NAME), Text] | None = Field(
+        default=None, description="Dagster asset group (overrides the group from code or dbt)."
+    )
+    compute_kind: NonEmpty | None = Field(
+        default=None, description="Kind shown in the Dagster UI, e.g. `python`, `duckdb`."
+    )
+
+
+# ── jobs ───────────────────────────────────────────────────────────────────────────────────
+
+
+class BatchJob(FloeModel):
+    """A job that materializes the assets its selection picks."""
+
+    type: Literal["batch"]
+    selection: list[NonEmpty] = Field(
+        min_length=1,
+        examples=[["group:bronze"], ["+key:customer_orders"]],
+        description="Dagster asset selection strings; the job runs their union.",
+    )
+    description: str | None = None
+
+
+class OpsJob(FloeModel):
+    """A job that calls one Python function from the project, e.g. maintenance."""
+
+    type: Literal["ops"]
+    target_function: NonEmpty = Field(
+        examples=["shop.assets.ops.vacuum"],
+        description="Dotted path of the function, inside a module the project owns.",
+    )
+    args: Arguments = Field(
+        default={},
+        description=(
+            "Keyword arguments passed to the function (values from variables are read as YAML)."
+        ),
+    )
+    description: str | None = None
+
+
+Job = Annotated[
+    Annotated[BatchJob, Tag("batch")] | Annotated[OpsJob, Tag("ops")],
+    _on_type("a job", "batch", "ops"),
+]
+
+
+# ── schedules, sensors, backfills ───────────────────────────────────────────────────────────
+
+
+class Schedule(FloeModel):
+    """Run a job on a cron schedule."""
+
+    job: Identifier
+    cron_schedule: NonEmpty = Field(
+        examples=["0 6 * * *", "@daily"], description="5-field cron, as Dagster accepts it."
+    )
+    timezone: NonEmpty = Field(
+        default="UTC", examples=["Europe/Berlin"], description="IANA timezone the cron is read in."
+    )
+    enabled: Bool = Field(
+        default=False,
+        description=(
+            "Whether the schedule starts running (Dagster's default_status); off by default."
+        ),
+    )
+    partition_selector: Annotated[Literal["latest", "all"], Typed] = Field(
+        default="latest",
+        description=(
+            "For partitioned jobs: run the latest partition at each tick, or every partition."
+        ),
+    )
+    description: str | None = None
+
+
+class _SensorBase(FloeModel):
+    job: Identifier
+    poll_interval_seconds: PositiveInt = Field(
+        default=30, description="Seconds between evaluations (Dagster's minimum_interval_seconds)."
+    )
+    enabled: Bool = Field(
+        default=False,
+        description="Whether the sensor starts running (Dagster's default_status); off by default.",
+    )
+    description: str | None = None
+
+
+class FileWatcherSensor(_SensorBase):
+    """Run the job when new files matching a pattern appear in a folder."""
+
+    type: Literal["file_watcher"]
+    path: NonEmpty = Field(examples=["./incoming"])
+    pattern: NonEmpty = Field(default="*", examples=["orders_*.csv"])
+
+
+class AssetSensor(_SensorBase):
+    """Run the job when watched assets are materialized."""
+
+    type: Literal["asset_sensor"]
+    watched_assets: list[NonEmpty] = Field(min_length=1)
+
+
+class RunStatusSensor(_SensorBase):
+    """Run the job when watched jobs reach a status, e.g. to alert on failure."""
+
+    type: Literal["run_status"]
+    watched_jobs: list[Identifier] = Field(min_length=1)
+    status: Annotated[Literal["SUCCESS", "FAILURE", "CANCELED"], Typed] = "FAILURE"
+
+
+class CustomSensor(_SensorBase):
+    """Evaluate a Python function from the project that decides whether to run the job."""
+
+    type: Literal["custom"]
+    target_function: NonEmpty
+    args: Arguments = {}
+
+
+Sensor = Annotated[
+    Annotated[FileWatcherSensor, Tag("file_watcher")]
+    | Annotated[AssetSensor, Tag("asset_sensor")]
+    | Annotated[RunStatusSensor, Tag("run_status")]
+    | Annotated[CustomSensor, Tag("custom")],
+    _on_type("a sensor", "file_watcher", "asset_sensor", "run_status", "custom"),
+]
+
+
+class PartitionRange(FloeModel):
+    start: NonEmpty = Field(description="First partition key (a date for time windows).")
+    end: NonEmpty = Field(description="Last partition key, inclusive.")
+
+
+class Backfill(FloeModel):
+    """A named backfill a user launches with one command, in batches."""
+
+    job: Identifier
+    partition_range: PartitionRange | None = Field(
+        default=None, description="Partitions to run; every partition when omitted."
+    )
+    partitions: Identifier | None = Field(
+        default=None,
+        description=(
+            "The partitions entry the range is written in; inferred from the job's "
+            "assets if omitted."
+        ),
+    )
+    batch_size: PositiveInt = Field(default=1, description="Partitions per run.")
+    description: str | None = None
+
+
+# ── project ────────────────────────────────────────────────────────────────────────────────
+
+
+class DbtSettings(FloeModel):
+    """Where the dbt project is and how floe loads it."""
+
+    project_dir: NonEmpty = Field(
+        examples=["dbt"], description="Folder holding dbt_project.yml, relative to floe.yaml."
+    )
+    profiles_dir: NonEmpty | None = Field(
+        default=None, description="Folder holding profiles.yml; defaults to project_dir."
+    )
+    target: NonEmpty | None = Field(
+        default=None,
+        examples=["${DBT_TARGET:dev}"],
+        description="dbt target (output in profiles.yml) per environment.",
+    )
+    manifest_path: NonEmpty | None = Field(
+        default=None,
+        description="A prebuilt manifest.json; `floe compile --dbt-parse` can produce one instead.",
+    )
+    observability_level: Annotated[Literal["per_model", "job_level"], Typed] = Field(
+        default="per_model",
+        description="Report one Dagster asset event per dbt model, or one per job.",
+    )
+
+
+class Orchestration(FloeModel):
+    asset_modules: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[],
+        examples=[["shop.assets.bronze", ".assets.ops"]],
+        description=(
+            "Python modules with Dagster assets: absolute, or relative to floe.yaml's package."
+        ),
+    )
+    allowed_modules: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="Extra module prefixes that target_function may point into."
+    )
+    dbt: DbtSettings | None = None
+    partitions: dict[Name, Partitions] = {}
+    assets: dict[Annotated[str, Field(min_length=1)], AssetConfig] = Field(
+        default={},
+        examples=[{"bronze_*": {"partitions": "daily"}}],
+        description="Glob pattern (`* ? [ab] {a,b}`) over asset names → settings.",
+    )
+    jobs: dict[Name, Job] = {}
+    schedules: dict[Name, Schedule] = {}
+    sensors: dict[Name, Sensor] = {}
+    backfills: dict[Name, Backfill] = {}
+
+
+class FloeProject(FloeModel):
+    """floe.yaml: how a dbt + Dagster project is orchestrated, in every environment."""
+
+    name: Name = Field(examples=["shop"], description="Project identifier.")
+    version: NonEmpty = Field(
+        examples=["1.0.0"], description="Version of this configuration (a string: quote it)."
+    )
+    orchestration: Orchestration = Orchestration()

@@ -1,0 +1,400 @@
+"""Find the Python assets of the project's asset modules by reading their source.
+
+The compiler runs where the project's packages are not installed (pre-commit's isolated venv,
+a CI job before ``pip install``), and compiling a pull request must not execute its code. So
+assets are read from the syntax of ``@asset``, ``@multi_asset`` and ``@graph_asset``
+decorators: keys, groups, dependencies, kinds, tags and owners written as literals. What cannot
+be read that way (assets built by factories, keys computed at run time) is reported as
+unresolved, and selections are then checked against what is known.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ASSET_DECORATORS = {"asset", "graph_asset"}
+MULTI_ASSET_DECORATORS = {"multi_asset", "graph_multi_asset"}
+_CONTEXT_PARAMS = {"context", "config"}
+
+
+@dataclass(frozen=True)
+class PythonAsset:
+    """One asset as its decorator declares it."""
+
+    key: str
+    group: str | None
+    deps: tuple[str, ...]
+    tags: dict[str, str]
+    kinds: tuple[str, ...]
+    owners: tuple[str, ...]
+    module: str
+    file: str
+    line: int
+    partitioned_in_code: bool = False
+    automation_in_code: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Something in an asset module that floe could not read without running it."""
+
+    module: str
+    reason: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    assets: tuple[PythonAsset, ...] = ()
+    unresolved: tuple[Unresolved, ...] = ()
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unresolved
+
+
+def module_file(module: str, roots: Sequence[Path]) -> Path | None:
+    """The source file of a dotted module under one of ``roots`` (no import, no execution)."""
+    parts = module.split(".")
+    for root in roots:
+        base = root.joinpath(*parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def search_roots(floe_yaml: Path, package: str | None) -> list[Path]:
+    """Where modules are looked for: the folder above floe.yaml's top-level package (or
+    floe.yaml's folder), and its ``src/``."""
+    folder = floe_yaml.resolve().parent
+    depth = len(package.split(".")) if package else 0
+    root = folder.parents[depth - 1] if depth else folder
+    return [root, root / "src"]
+
+
+def discover(modules: Iterable[str], roots: Sequence[Path], display_root: Path) -> Discovery:
+    """Read every asset module; never import it."""
+    assets: list[PythonAsset] = []
+    unresolved: list[Unresolved] = []
+    files: dict[str, str] = {}
+    for module in modules:
+        path = module_file(module, roots)
+        if path is None:
+            unresolved.append(Unresolved(module, "module not found beside floe.yaml"))
+            continue
+        display = _relative(path, display_root)
+        files[module] = display
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=display)
+        except SyntaxError as exc:
+            unresolved.append(Unresolved(module, f"syntax error: {exc.msg}", display, exc.lineno))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            unresolved.append(Unresolved(module, f"cannot read: {exc}", display))
+            continue
+        reader = _ModuleReader(module, display)
+        reader.read(tree)
+        assets += reader.assets
+        unresolved += reader.unresolved
+    return Discovery(
+        tuple(sorted(assets, key=lambda a: a.key)), tuple(unresolved), dict(sorted(files.items()))
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+class _NotLiteral(Exception):
+    """A decorator argument floe cannot evaluate without running code."""
+
+
+def _name(node: ast.expr) -> str | None:
+    """``asset`` for ``asset``, ``dg.asset`` and ``dagster.asset``."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise _NotLiteral(ast.unparse(node)) from exc
+
+
+def _key(node: ast.expr, functions: dict[str, str]) -> str:
+    """An asset key written as a string, a list of strings, ``AssetKey(...)``, ``AssetDep(...)``,
+    ``AssetSpec(...)`` or the name of a decorated function of this module."""
+    if isinstance(node, ast.Name) and node.id in functions:
+        return functions[node.id]
+    if isinstance(node, ast.Call) and _name(node.func) in ("AssetKey", "AssetDep", "AssetSpec"):
+        if node.args:
+            return _key(node.args[0], functions)
+        for keyword in node.keywords:
+            if keyword.arg in ("key", "asset", "path"):
+                return _key(keyword.value, functions)
+        raise _NotLiteral(ast.unparse(node))
+    value = _literal(node)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return "/".join(value)
+    raise _NotLiteral(ast.unparse(node))
+
+
+def _prefix(node: ast.expr | None) -> list[str]:
+    if node is None:
+        return []
+    value = _literal(node)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise _NotLiteral(ast.unparse(node))
+
+
+def _str_list(node: ast.expr | None) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    value = _literal(node)
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple, set)) and all(isinstance(v, str) for v in value):
+        return tuple(sorted(value))
+    raise _NotLiteral(ast.unparse(node))
+
+
+def _str_dict(node: ast.expr | None) -> dict[str, str]:
+    if node is None:
+        return {}
+    value = _literal(node)
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return dict(sorted(value.items()))
+    raise _NotLiteral(ast.unparse(node))
+
+
+def _kwargs(call: ast.expr) -> dict[str, ast.expr]:
+    if not isinstance(call, ast.Call):
+        return {}
+    if any(k.arg is None for k in call.keywords):
+        raise _NotLiteral("**kwargs in the decorator")
+    return {k.arg: k.value for k in call.keywords if k.arg is not None}
+
+
+def _kind_tags(kwargs: dict[str, ast.expr]) -> tuple[str, ...]:
+    kinds = set(_str_list(kwargs.get("kinds")))
+    compute_kind = kwargs.get("compute_kind")
+    if compute_kind is not None:
+        kinds.add(str(_literal(compute_kind)))
+    return tuple(sorted(kinds))
+
+
+class _ModuleReader:
+    def __init__(self, module: str, file: str) -> None:
+        self.module = module
+        self.file = file
+        self.assets: list[PythonAsset] = []
+        self.unresolved: list[Unresolved] = []
+        self.functions: dict[str, str] = {}
+
+    def read(self, tree: ast.Module) -> None:
+        decorated = [
+            (node, decorator)
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for decorator in node.decorator_list
+            if _name(decorator) in ASSET_DECORATORS | MULTI_ASSET_DECORATORS
+        ]
+        for node, decorator in decorated:  # names first: deps may refer to later functions
+            if _name(decorator) in ASSET_DECORATORS:
+                try:
+                    self.functions[node.name] = self._single_key(node, _kwargs(decorator))
+                except _NotLiteral:
+                    continue
+        for node, decorator in decorated:
+            try:
+                if _name(decorator) in ASSET_DECORATORS:
+                    self._single(node, decorator)
+                else:
+                    self._multi(node, decorator)
+            except _NotLiteral as exc:
+                self.unresolved.append(
+                    Unresolved(
+                        self.module,
+                        f"@{_name(decorator)} on {node.name}() uses {exc}, which floe cannot "
+                        "read without running the module",
+                        self.file,
+                        node.lineno,
+                    )
+                )
+        self._factories(tree, {id(node) for node, _ in decorated})
+
+    def _single_key(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kw: dict[str, Any]) -> str:
+        if "key" in kw:
+            return _key(kw["key"], {})
+        name = str(_literal(kw["name"])) if "name" in kw else node.name
+        return "/".join([*_prefix(kw.get("key_prefix")), name])
+
+    def _single(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
+        kw = _kwargs(decorator)
+        key = self._single_key(node, kw)
+        ins = kw.get("ins")
+        renamed: dict[str, str] = {}
+        if ins is not None:
+            if not isinstance(ins, ast.Dict):
+                raise _NotLiteral(ast.unparse(ins))
+            for name_node, asset_in in zip(ins.keys, ins.values, strict=True):
+                if name_node is None:
+                    raise _NotLiteral("**ins")
+                renamed[str(_literal(name_node))] = self._asset_in_key(
+                    str(_literal(name_node)), asset_in
+                )
+        deps = {self._dep(d) for d in self._dep_nodes(kw.get("deps"))}
+        for param in [*node.args.posonlyargs, *node.args.args]:
+            if param.arg in _CONTEXT_PARAMS or _looks_like_resource(param):
+                continue
+            deps.add(renamed.get(param.arg, param.arg))
+        self.assets.append(
+            PythonAsset(
+                key=key,
+                group=str(_literal(kw["group_name"])) if "group_name" in kw else None,
+                deps=tuple(sorted(deps)),
+                tags=_str_dict(kw.get("tags")),
+                kinds=_kind_tags(kw),
+                owners=_str_list(kw.get("owners")),
+                module=self.module,
+                file=self.file,
+                line=node.lineno,
+                partitioned_in_code="partitions_def" in kw,
+                automation_in_code="automation_condition" in kw,
+                description=ast.get_docstring(node),
+            )
+        )
+
+    def _asset_in_key(self, input_name: str, node: ast.expr) -> str:
+        kw = _kwargs(node)
+        if node is not None and isinstance(node, ast.Call) and node.args:
+            return _key(node.args[0], self.functions)
+        if "key" in kw:
+            return _key(kw["key"], self.functions)
+        return "/".join([*_prefix(kw.get("key_prefix")), input_name])
+
+    def _dep_nodes(self, node: ast.expr | None) -> list[ast.expr]:
+        if node is None:
+            return []
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return list(node.elts)
+        raise _NotLiteral(ast.unparse(node))
+
+    def _dep(self, node: ast.expr) -> str:
+        return _key(node, self.functions)
+
+    def _multi(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
+        kw = _kwargs(decorator)
+        shared_deps = {self._dep(d) for d in self._dep_nodes(kw.get("deps"))}
+        group = str(_literal(kw["group_name"])) if "group_name" in kw else None
+        kinds = _kind_tags(kw)
+        specs = kw.get("specs")
+        outs = kw.get("outs")
+        if specs is not None:
+            for spec in self._dep_nodes(specs):
+                self._spec(node, spec, group, kinds, shared_deps)
+        elif isinstance(outs, ast.Dict):
+            for name_node, out in zip(outs.keys, outs.values, strict=True):
+                if name_node is None:
+                    raise _NotLiteral("**outs")
+                out_kw = _kwargs(out)
+                name = str(_literal(name_node))
+                key = (
+                    _key(out_kw["key"], {})
+                    if "key" in out_kw
+                    else "/".join([*_prefix(out_kw.get("key_prefix")), name])
+                )
+                self._add(node, key, out_kw, group, kinds, shared_deps)
+        else:
+            raise _NotLiteral("specs/outs that are not written as a list or dict")
+
+    def _spec(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        spec: ast.expr,
+        group: str | None,
+        kinds: tuple[str, ...],
+        shared_deps: set[str],
+    ) -> None:
+        if not (isinstance(spec, ast.Call) and _name(spec.func) == "AssetSpec"):
+            raise _NotLiteral(ast.unparse(spec))
+        spec_kw = _kwargs(spec)
+        key = _key(spec.args[0] if spec.args else spec_kw["key"], {})
+        deps = shared_deps | {self._dep(d) for d in self._dep_nodes(spec_kw.get("deps"))}
+        self._add(node, key, spec_kw, group, kinds, deps)
+
+    def _add(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        key: str,
+        kw: dict[str, ast.expr],
+        group: str | None,
+        kinds: tuple[str, ...],
+        deps: set[str],
+    ) -> None:
+        own_group = str(_literal(kw["group_name"])) if "group_name" in kw else group
+        self.assets.append(
+            PythonAsset(
+                key=key,
+                group=own_group,
+                deps=tuple(sorted(deps)),
+                tags=_str_dict(kw.get("tags")),
+                kinds=tuple(sorted(set(kinds) | set(_kind_tags(kw)))),
+                owners=_str_list(kw.get("owners")),
+                module=self.module,
+                file=self.file,
+                line=node.lineno,
+                partitioned_in_code="partitions_def" in kw,
+                automation_in_code="automation_condition" in kw,
+                description=ast.get_docstring(node),
+            )
+        )
+
+    def _factories(self, tree: ast.Module, decorated: set[int]) -> None:
+        """Module-level calls that probably build assets (factories, loaders) cannot be read."""
+        for node in tree.body:
+            value = node.value if isinstance(node, (ast.Assign, ast.Expr)) else None
+            if not isinstance(value, ast.Call):
+                continue
+            name = _name(value.func) or ""
+            if "asset" in name.lower() and name not in ("AssetKey", "AssetSpec", "AssetIn"):
+                self.unresolved.append(
+                    Unresolved(
+                        self.module,
+                        f"{name}(...) at module level may build assets floe cannot read "
+                        "without running the module",
+                        self.file,
+                        node.lineno,
+                    )
+                )
+
+
+def _looks_like_resource(param: ast.arg) -> bool:
+    """Parameters typed as resources are not asset inputs (Dagster injects them)."""
+    annotation = param.annotation
+    name = (_name(annotation) if annotation is not None else None) or ""
+    return name.endswith("Resource") or name in ("AssetExecutionContext", "OpExecutionContext")

@@ -1,0 +1,135 @@
+"""Diagnostics rendered for people (text), programs (JSON) and GitHub (workflow annotations).
+
+Source lines are quoted under an error to show the spot, except lines that could carry a
+secret: those of environment files and any line a secret pattern matches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from floe_runtime.diagnostics import Diagnostic
+from floe_runtime.secrets import literal_secret_kind
+
+if TYPE_CHECKING:
+    from floe_runtime.models import FloeProject
+
+
+def _count(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"]
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _frame(d: Diagnostic, sources: Mapping[str, str]) -> list[str]:
+    text = sources.get(d.file)
+    if text is None or d.position is None or d.code == "secret":
+        return []
+    lines = text.splitlines()
+    if not 0 < d.position.line <= len(lines):
+        return []
+    line = lines[d.position.line - 1]
+    if literal_secret_kind(line) is not None or len(line) > 200:
+        return []
+    number = str(d.position.line)
+    pad = " " * len(number)
+    caret = " " * (d.position.col - 1) + "^"
+    return [f"  {number} | {line}", f"  {pad} | {caret}"]
+
+
+def location(d: Diagnostic) -> str:
+    if d.position is None:
+        return d.file
+    return f"{d.file}:{d.position.line}:{d.position.col}"
+
+
+def text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], summary: str | None) -> str:
+    """Compiler-style text: ``file:line:col: error: message``, the line, a caret, a hint."""
+    out: list[str] = []
+    for d in diagnostics:
+        out.append(f"{location(d)}: {d.severity}: {d.message}")
+        out += _frame(d, sources)
+        if d.path:
+            out.append(f"  = at {d.json_path}")
+        if d.hint:
+            out.append(f"  = hint: {d.hint}")
+    if summary is not None:
+        if diagnostics:
+            out.append("")
+        out.append(summary)
+    return "\n".join(out)
+
+
+def describe(project: FloeProject) -> str:
+    """What a valid floe.yaml declares, in one line."""
+    o = project.orchestration
+    counts = [
+        (len(o.partitions), "partitions definition"),
+        (len(o.assets), "asset pattern"),
+        (len(o.jobs), "job"),
+        (len(o.schedules), "schedule"),
+        (len(o.sensors), "sensor"),
+        (len(o.backfills), "backfill"),
+    ]
+    listed = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
+    return f"{project.name} {project.version}: {listed}"
+
+
+def summary_line(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> str:
+    names = ", ".join(files)
+    if any(d.severity == "error" for d in diagnostics):
+        return f"floe: {names}: invalid ({_count(diagnostics)})"
+    if diagnostics:
+        return f"floe: {names}: valid ({_count(diagnostics)})"
+    return f"floe: {names}: valid"
+
+
+def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str]) -> str:
+    payload = {
+        "valid": not any(d.severity == "error" for d in diagnostics),
+        "files": list(files),
+        "diagnostics": [
+            {
+                "file": d.file,
+                "line": d.position.line if d.position else None,
+                "col": d.position.col if d.position else None,
+                "path": d.json_path,
+                "severity": d.severity,
+                "code": d.code,
+                "message": d.message,
+                "hint": d.hint,
+            }
+            for d in diagnostics
+        ],
+    }
+    return json.dumps(payload, indent=2, sort_keys=True)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic, on the right line."""
+    out = []
+    for d in diagnostics:
+        props = [f"file={_escape_property(d.file)}"]
+        if d.position is not None:
+            props += [f"line={d.position.line}", f"col={d.position.col}"]
+        props.append(f"title={_escape_property(f'floe {d.code}')}")
+        message = d.message
+        if d.path:
+            message += f" (at {d.json_path})"
+        if d.hint:
+            message += f"\n{d.hint}"
+        out.append(f"::{d.severity} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(out)

@@ -1,0 +1,483 @@
+"""What floe.yaml means, checked before anything runs.
+
+Shape is the model's business; this module checks meaning: references resolve, crons and
+timezones are ones Dagster accepts, partition definitions make sense, selections parse, and
+functions floe will call live in code the project owns. Rules that need the asset graph
+(selections that pick nothing, sensors on unknown assets) belong to the compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from floe_runtime import modules
+from floe_runtime.cron import Cron, CronError, parse_cron
+from floe_runtime.diagnostics import Diagnostic, Path, Position, did_you_mean, known_list
+from floe_runtime.globs import GlobError, compile_glob
+from floe_runtime.models import (
+    Backfill,
+    BatchJob,
+    DynamicPartitions,
+    FloeProject,
+    MultiPartitions,
+    OnCronCondition,
+    OpsJob,
+    PartitionRange,
+    StaticPartitions,
+    TimeWindowPartitions,
+)
+from floe_runtime.partitions import default_fmt, fmt_problem, parse_time, static_key_problem, zone
+from floe_runtime.selection import SelectionError, parse_selection, runtime_only_attributes
+from floe_runtime.yaml_loader import SourceMap
+
+ORCH = "orchestration"
+
+
+@dataclass
+class _Checker:
+    project: FloeProject
+    source: SourceMap
+    package: str | None
+    out: list[Diagnostic] = field(default_factory=list)
+
+    def error(
+        self,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        code: str = "semantic",
+        position: Position | None = None,
+        severity: str = "error",
+    ) -> None:
+        self.out.append(
+            Diagnostic(
+                message,
+                self.source.file,
+                position or self.source.value_at(path),
+                path,
+                hint,
+                "warning" if severity == "warning" else "error",
+                code,
+            )
+        )
+
+    def reference(self, name: str, known: Mapping[str, object], what: str, path: Path) -> bool:
+        if name in known:
+            return True
+        hint = did_you_mean(name, known) or f"known {what}s: {known_list(known)}"
+        self.error(f"unknown {what} {name!r}", path, hint, code="reference")
+        return False
+
+    # ── crons and timezones ────────────────────────────────────────────────────────────
+
+    def cron(self, expression: str, path: Path) -> Cron | None:
+        try:
+            return parse_cron(expression)
+        except CronError as exc:
+            self.error(
+                f"invalid cron {expression!r}: {exc}",
+                path,
+                "5 fields: minute hour day-of-month month day-of-week, or @daily/@hourly/...",
+                code="cron",
+            )
+            return None
+
+    def timezone(self, name: str, path: Path) -> bool:
+        if zone(name) is not None:
+            return True
+        from zoneinfo import available_timezones
+
+        hint = did_you_mean(name, available_timezones()) or "use an IANA name like Europe/Berlin"
+        self.error(f"unknown timezone {name!r}", path, hint, code="timezone")
+        return False
+
+    def module_names(self) -> None:
+        orchestration = self.project.orchestration
+        for key in ("asset_modules", "allowed_modules"):
+            for index, name in enumerate(getattr(orchestration, key)):
+                path: Path = (ORCH, key, index)
+                try:
+                    absolute = modules.resolve(name, self.package)
+                except modules.ModuleNameError as exc:
+                    self.error(str(exc), path, code="module")
+                    continue
+                if modules.is_refused(absolute):
+                    self.error(
+                        f"{absolute!r} is part of the standard library's process, file or import "
+                        "machinery; floe never calls into it",
+                        path,
+                        code="module",
+                    )
+
+    # ── partitions ─────────────────────────────────────────────────────────────────────
+
+    def partitions(self) -> None:
+        defs = self.project.orchestration.partitions
+        for name, definition in defs.items():
+            path: Path = (ORCH, "partitions", name)
+            if isinstance(definition, TimeWindowPartitions):
+                self.time_window(definition, path)
+            elif isinstance(definition, StaticPartitions):
+                self.static(definition, path)
+            elif isinstance(definition, MultiPartitions):
+                self.multi(definition, path, defs)
+
+    def time_window(self, tw: TimeWindowPartitions, path: Path) -> None:
+        cron = self.cron(tw.cron_schedule, (*path, "cron_schedule"))
+        tz_ok = self.timezone(tw.timezone, (*path, "timezone"))
+        if cron is None:
+            return
+        fmt = tw.fmt or default_fmt(cron)
+        if tw.fmt is not None:
+            problem = fmt_problem(tw.fmt, cron)
+            if problem is not None:
+                self.error(problem, (*path, "fmt"), code="partitions")
+        if not tz_ok:
+            return
+        bounds: dict[str, datetime] = {}
+        for which in ("start", "end"):
+            text = getattr(tw, which)
+            if text is None:
+                continue
+            parsed = parse_time(text, fmt, tw.timezone)
+            if parsed is None:
+                self.error(
+                    f"{which} {text!r} is not a date",
+                    (*path, which),
+                    f"write it as YYYY-MM-DD, YYYY-MM-DDTHH:MM or in the key format {fmt!r}",
+                    code="partitions",
+                )
+            else:
+                bounds[which] = parsed
+        if "start" in bounds and "end" in bounds and bounds["start"] > bounds["end"]:
+            self.error(
+                f"start {tw.start!r} is after end {tw.end!r}", (*path, "end"), code="partitions"
+            )
+
+    def static(self, static: StaticPartitions, path: Path) -> None:
+        seen: dict[str, int] = {}
+        for index, key in enumerate(static.partition_keys):
+            key_path = (*path, "partition_keys", index)
+            problem = static_key_problem(key)
+            if problem is not None:
+                self.error(
+                    problem,
+                    key_path,
+                    "Dagster and floe use these characters in "
+                    "partition ranges and multi-partition keys",
+                    code="partitions",
+                )
+            if key in seen:
+                self.error(
+                    f"partition key {key!r} is listed twice (first at item {seen[key] + 1})",
+                    key_path,
+                    code="partitions",
+                )
+            seen.setdefault(key, index)
+
+    def multi(self, multi: MultiPartitions, path: Path, defs: Mapping[str, object]) -> None:
+        time_dims = 0
+        for dim_name, dim in multi.partitions.items():
+            dim_path = (*path, "partitions", dim_name)
+            resolved: object = dim
+            if isinstance(dim, str):
+                others = {k: v for k, v in defs.items() if k != path[-1]}
+                if not self.reference(dim, others, "partitions entry", dim_path):
+                    continue
+                resolved = defs[dim]
+                if isinstance(resolved, MultiPartitions):
+                    self.error(
+                        f"dimension {dim_name!r} refers to {dim!r}, which is itself multi",
+                        dim_path,
+                        "a multi partition combines time_window, static or dynamic definitions",
+                        code="partitions",
+                    )
+                    continue
+            elif isinstance(dim, TimeWindowPartitions):
+                self.time_window(dim, dim_path)
+            elif isinstance(dim, StaticPartitions):
+                self.static(dim, dim_path)
+            if isinstance(resolved, TimeWindowPartitions):
+                time_dims += 1
+        if time_dims > 1:
+            self.error(
+                "a multi partition can have at most one time_window dimension",
+                (*path, "partitions"),
+                code="partitions",
+            )
+
+    # ── assets ─────────────────────────────────────────────────────────────────────────
+
+    def assets(self) -> None:
+        orchestration = self.project.orchestration
+        for pattern, config in orchestration.assets.items():
+            path: Path = (ORCH, "assets", pattern)
+            try:
+                compile_glob(pattern)
+            except GlobError as exc:
+                key_pos = self.source.key_at(path)
+                self.error(
+                    f"invalid asset pattern {pattern!r}: {exc.message}",
+                    path,
+                    "patterns use * ? [ab] and {a,b}",
+                    code="pattern",
+                    position=key_pos,
+                )
+            if config.partitions is not None:
+                self.reference(
+                    config.partitions,
+                    orchestration.partitions,
+                    "partitions entry",
+                    (*path, "partitions"),
+                )
+            condition = config.automation_condition
+            if isinstance(condition, OnCronCondition):
+                cond_path = (*path, "automation_condition")
+                self.cron(condition.cron_schedule, (*cond_path, "cron_schedule"))
+                self.timezone(condition.cron_timezone, (*cond_path, "cron_timezone"))
+            policy = config.backfill_policy
+            if (
+                policy is not None
+                and policy.type == "single_run"
+                and (policy.max_partitions_per_run is not None)
+            ):
+                self.error(
+                    "max_partitions_per_run only applies to type multi_run",
+                    (*path, "backfill_policy", "max_partitions_per_run"),
+                    "remove it, or use type: multi_run",
+                    code="assets",
+                )
+
+    # ── jobs, schedules, sensors, backfills ────────────────────────────────────────────
+
+    def jobs(self) -> None:
+        for name, job in self.project.orchestration.jobs.items():
+            path: Path = (ORCH, "jobs", name)
+            if isinstance(job, BatchJob):
+                for index, expression in enumerate(job.selection):
+                    self.selection(expression, (*path, "selection", index))
+            elif isinstance(job, OpsJob):
+                self.function(job.target_function, (*path, "target_function"))
+
+    def selection(self, expression: str, path: Path) -> None:
+        try:
+            parsed = parse_selection(expression)
+        except SelectionError as exc:
+            self.error(
+                f"invalid asset selection: {exc.message}",
+                path,
+                "Dagster's selection syntax: key:, group:, tag:, kind:, +x, x+, and, or, not",
+                code="selection",
+                position=self.source.inside_string(path, exc.column),
+            )
+            return
+        runtime = runtime_only_attributes(parsed)
+        if runtime:
+            self.error(
+                f"selection uses {', '.join(a + ':' for a in runtime)}, which depends on runtime "
+                "state; floe resolves every job before deploy",
+                path,
+                "select by key:, group:, tag:, kind: or owner:",
+                code="selection",
+            )
+
+    def function(self, dotted: str, path: Path) -> None:
+        orchestration = self.project.orchestration
+        try:
+            absolute = modules.resolve(dotted, self.package)
+        except modules.ModuleNameError as exc:
+            self.error(str(exc), path, code="function")
+            return
+        if "." not in absolute:
+            self.error(
+                f"{dotted!r} names a module, not a function in a module",
+                path,
+                "write module.function, e.g. shop.assets.ops.vacuum",
+                code="function",
+            )
+            return
+        if modules.is_refused(absolute):
+            self.error(
+                f"floe will not call {absolute!r}: functions from the standard library's "
+                "process, file and import machinery are refused",
+                path,
+                "wrap what you need in a function of your own package",
+                code="function",
+            )
+            return
+        owned = modules.owned_prefixes(
+            orchestration.asset_modules, orchestration.allowed_modules, self.package
+        )
+        if not modules.is_owned(absolute.rsplit(".", 1)[0], owned):
+            self.error(
+                f"{absolute!r} is outside the modules this project owns "
+                f"({known_list(owned) if owned else 'none declared'})",
+                path,
+                "move the function into your package, or add its module to "
+                "orchestration.allowed_modules",
+                code="function",
+            )
+
+    def schedules(self) -> None:
+        jobs = self.project.orchestration.jobs
+        for name, schedule in self.project.orchestration.schedules.items():
+            path: Path = (ORCH, "schedules", name)
+            self.reference(schedule.job, jobs, "job", (*path, "job"))
+            self.cron(schedule.cron_schedule, (*path, "cron_schedule"))
+            self.timezone(schedule.timezone, (*path, "timezone"))
+
+    def sensors(self) -> None:
+        jobs = self.project.orchestration.jobs
+        for name, sensor in self.project.orchestration.sensors.items():
+            path: Path = (ORCH, "sensors", name)
+            self.reference(sensor.job, jobs, "job", (*path, "job"))
+            if sensor.type == "run_status":
+                for index, watched in enumerate(sensor.watched_jobs):
+                    self.reference(watched, jobs, "job", (*path, "watched_jobs", index))
+            elif sensor.type == "custom":
+                self.function(sensor.target_function, (*path, "target_function"))
+            elif sensor.type == "file_watcher":
+                try:
+                    compile_glob(sensor.pattern)
+                except GlobError as exc:
+                    self.error(
+                        f"invalid file pattern: {exc.message}", (*path, "pattern"), code="pattern"
+                    )
+
+    def backfills(self) -> None:
+        orchestration = self.project.orchestration
+        for name, backfill in orchestration.backfills.items():
+            path: Path = (ORCH, "backfills", name)
+            known = self.reference(backfill.job, orchestration.jobs, "job", (*path, "job"))
+            if known and isinstance(orchestration.jobs[backfill.job], OpsJob):
+                self.error(
+                    f"job {backfill.job!r} is an ops job; only batch jobs of partitioned "
+                    "assets can be backfilled",
+                    (*path, "job"),
+                    code="backfill",
+                )
+            if backfill.partitions is not None and not self.reference(
+                backfill.partitions,
+                orchestration.partitions,
+                "partitions entry",
+                (*path, "partitions"),
+            ):
+                continue
+            if backfill.partition_range is not None:
+                self.backfill_range(backfill, backfill.partition_range, path)
+
+    def backfill_range(
+        self, backfill: Backfill, partition_range: PartitionRange, path: Path
+    ) -> None:
+        """A backfill range must be written in its partitions' keys, start before end."""
+        partitions_name = backfill.partitions
+        start, end = partition_range.start, partition_range.end
+        range_path = (*path, "partition_range")
+        defs = self.project.orchestration.partitions
+        definition = defs.get(partitions_name) if partitions_name else None
+        if isinstance(definition, MultiPartitions):
+            definition = _time_dimension(definition, defs)
+            if definition is None:
+                self.error(
+                    "a range over multi partitions runs along their time dimension, and these have "
+                    "none",
+                    range_path,
+                    "omit partition_range to backfill every partition",
+                    code="backfill",
+                )
+                return
+        if isinstance(definition, StaticPartitions):
+            keys = list(definition.partition_keys)
+            for which, key in (("start", start), ("end", end)):
+                if key not in keys:
+                    self.error(
+                        f"{which} {key!r} is not a key of partitions {partitions_name!r}",
+                        (*range_path, which),
+                        did_you_mean(key, keys) or f"keys: {known_list(keys)}",
+                        code="backfill",
+                    )
+            if start in keys and end in keys and keys.index(start) > keys.index(end):
+                self.error(
+                    f"start {start!r} comes after end {end!r} in the partition keys",
+                    (*range_path, "end"),
+                    code="backfill",
+                )
+            return
+        if isinstance(definition, DynamicPartitions):
+            return
+        fmt = timezone = None
+        if isinstance(definition, TimeWindowPartitions):
+            timezone = definition.timezone
+            try:
+                fmt = definition.fmt or default_fmt(parse_cron(definition.cron_schedule))
+            except CronError:
+                return
+        self.time_range(start, end, fmt, timezone or "UTC", range_path, definition)
+
+    def time_range(
+        self,
+        start: str,
+        end: str,
+        fmt: str | None,
+        timezone: str,
+        range_path: Path,
+        definition: TimeWindowPartitions | None,
+    ) -> None:
+        parsed = {w: parse_time(v, fmt, timezone) for w, v in (("start", start), ("end", end))}
+        if definition is None and all(v is None for v in parsed.values()):
+            return  # static keys of a job whose partitions the compiler will name
+        for which, value in parsed.items():
+            if value is None:
+                self.error(
+                    f"{which} {(start if which == 'start' else end)!r} is not a date",
+                    (*range_path, which),
+                    f"write YYYY-MM-DD{f' or in the key format {fmt!r}' if fmt else ''}",
+                    code="backfill",
+                )
+        if parsed["start"] and parsed["end"]:
+            if parsed["start"] > parsed["end"]:
+                self.error(
+                    f"start {start!r} is after end {end!r}", (*range_path, "end"), code="backfill"
+                )
+            if definition is not None:
+                first = parse_time(definition.start, fmt, timezone)
+                last = parse_time(definition.end, fmt, timezone) if definition.end else None
+                if first and parsed["start"] < first:
+                    self.error(
+                        f"start {start!r} is before the first partition ({definition.start})",
+                        (*range_path, "start"),
+                        code="backfill",
+                    )
+                if last and parsed["end"] >= last:
+                    self.error(
+                        f"end {end!r} is at or after the partitions' end ({definition.end})",
+                        (*range_path, "end"),
+                        code="backfill",
+                    )
+
+    def run(self) -> list[Diagnostic]:
+        self.module_names()
+        self.partitions()
+        self.assets()
+        self.jobs()
+        self.schedules()
+        self.sensors()
+        self.backfills()
+        return self.out
+
+
+def _time_dimension(
+    multi: MultiPartitions, defs: Mapping[str, object]
+) -> TimeWindowPartitions | None:
+    for dim in multi.partitions.values():
+        resolved = defs.get(dim) if isinstance(dim, str) else dim
+        if isinstance(resolved, TimeWindowPartitions):
+            return resolved
+    return None
+
+
+def check(project: FloeProject, source: SourceMap, package: str | None) -> list[Diagnostic]:
+    """Every semantic problem of a shape-valid project, in file order."""
+    return _Checker(project, source, package).run()
