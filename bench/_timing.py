@@ -23,16 +23,18 @@ def compile_bytecode(package: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
 
-def cold_runs(commands: dict[str, Sequence[str]], runs: int) -> dict[str, float]:
+def cold_runs(
+    commands: dict[str, Sequence[str]], runs: int, ok: tuple[int, ...] = (0, 1)
+) -> dict[str, float]:
     """Median wall time of each command as a fresh process, runs interleaved so that machine
-    load affects every command alike. Each command must exit 0 or 1 (a verdict, not a crash)."""
+    load affects every command alike. Each command must exit with a code in ``ok``."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, argv in commands.items():
             started = time.perf_counter()
             proc = subprocess.run(argv, capture_output=True, text=True, check=False)
             samples[name].append(time.perf_counter() - started)
-            if proc.returncode not in (0, 1):
+            if proc.returncode not in ok:
                 raise SystemExit(f"{name} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return {name: statistics.median(values) for name, values in samples.items()}
 

@@ -1,8 +1,8 @@
 """The compiled artifact: the contract between CI, the PR diff and every environment.
 
 One JSON file per environment, deterministic (sorted keys, no timestamps, paths relative to
-the repository), sealed by a checksum over its content, written atomically. The models here
-define its JSON Schema (``schemas/compiled-artifacts.schema.json``) and read it back.
+the repository), sealed by a checksum over its content, written atomically. Its schema lives
+in ``artifact_schema``; this module writes, seals and reads it.
 """
 
 from __future__ import annotations
@@ -12,130 +12,49 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from floe_runtime.models import Orchestration
+if TYPE_CHECKING:
+    from floe_runtime.artifact_schema import CompiledArtifact
 
 SCHEMA_VERSION = "1.0"
 ARTIFACT_NAME = "compiled_artifacts.json"
 MANIFEST_NAME = "manifest.json"
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SourceRecord(_Record):
-    path: str = Field(description="floe.yaml, relative to the repository root.")
-    sha256: str = Field(description="sha256 of the file's bytes.")
-
-
-class VariableRecord(_Record):
-    value: str
-    source: str = Field(
-        description="Where the value came from: floe (FLOE_ENV), cli, process_env, "
-        "env_file:<path> or default."
-    )
-
-
-class ManifestRecord(_Record):
-    file: str = Field(description="The manifest's file name inside the bundle.")
-    digest: str = Field(
-        description="sha256 over what matters for orchestration (no timestamps or paths)."
-    )
-    dbt_version: str | None = None
-    adapter_type: str | None = None
-
-
-class DbtRecord(_Record):
-    project_dir: str
-    profiles_dir: str
-    target: str | None
-    observability_level: Literal["per_model", "job_level"]
-    manifest: ManifestRecord | None = Field(
-        description="None when no manifest was available: dbt assets are then unknown."
-    )
-
-
-class ConfiguredBy(_Record):
-    pattern: str
-    line: int
-
-
-class AssetRecord(_Record):
-    key: str = Field(description="Asset key, components joined by '/'.")
-    kind: Literal["python", "dbt", "external"]
-    group: str | None
-    deps: list[str]
-    tags: dict[str, str]
-    owners: list[str]
-    partitions: str | None = Field(description="Name of the partitions entry, if any.")
-    automation_condition: dict[str, str] | None
-    backfill_policy: dict[str, Any] | None
-    origin: str | None = Field(description="Where the asset is defined: file:line or dbt path.")
-    configured_by: list[ConfiguredBy] = Field(
-        description="floe.yaml asset patterns that shaped this asset, with their lines."
-    )
-
-
-class UnresolvedRecord(_Record):
-    source: Literal["python", "dbt"]
-    what: str
-    reason: str
-
-
-class AssetGraphRecord(_Record):
-    complete: bool = Field(description="False when some assets could not be discovered.")
-    discovery: Literal["static", "import"]
-    assets: list[AssetRecord]
-    unresolved: list[UnresolvedRecord]
-
-
-class JobRecord(_Record):
-    type: Literal["batch", "ops"]
-    assets: list[str] = Field(description="Resolved asset keys (batch jobs).")
-    partitions: str | None = Field(description="The partitions entry its assets share.")
-    target_function: str | None = Field(description="Absolute dotted path (ops jobs).")
-
-
-class WarningRecord(_Record):
-    message: str
-    path: str
-    line: int | None
-
-
-class CompiledArtifact(_Record):
-    """``compiled_artifacts.json``: one environment's fully resolved orchestration."""
-
-    schema_version: str = Field(description="MAJOR.MINOR; the runtime refuses unknown majors.")
-    floe_version: str
-    project: dict[str, str]
-    environment: str
-    source: SourceRecord
-    variables: dict[str, VariableRecord]
-    orchestration: Orchestration
-    dbt: DbtRecord | None
-    asset_graph: AssetGraphRecord
-    jobs: dict[str, JobRecord]
-    warnings: list[WarningRecord]
-    checksum: str = Field(description="sha256 of the canonical JSON of every other field.")
-
-
 class ArtifactError(ValueError):
     """An artifact the runtime must not load; the message says what to do."""
 
 
-def canonical(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+def sealed(payload: dict[str, Any]) -> tuple[str, str]:
+    """The checksum and the file's text, each top-level value rendered once for both.
+
+    One byte layout: sorted keys, nested to three levels, then one compact line per record
+    (an asset, a job), so diffs read well and large graphs serialize fast. The checksum is the
+    sha256 of that text without the checksum line.
+    """
+    rendered = {key: _layout(value, 1) for key, value in payload.items() if key != "checksum"}
+    body = _mapping(rendered, 0) + "\n"
+    checksum = f"sha256:{hashlib.sha256(body.encode('utf-8')).hexdigest()}"
+    return checksum, _mapping({**rendered, "checksum": json.dumps(checksum)}, 0) + "\n"
 
 
-def seal(payload: dict[str, Any]) -> dict[str, Any]:
-    """Add the checksum: sha256 over the canonical JSON of everything else."""
-    body = {k: v for k, v in payload.items() if k != "checksum"}
-    digest = hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
-    return {**body, "checksum": f"sha256:{digest}"}
+def _layout(value: Any, depth: int) -> str:
+    if depth >= 3 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    if isinstance(value, list):
+        pad = "  " * (depth + 1)
+        items = [pad + _layout(item, depth + 1) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+    return _mapping({key: _layout(item, depth + 1) for key, item in value.items()}, depth)
+
+
+def _mapping(rendered: dict[str, str], depth: int) -> str:
+    pad = "  " * (depth + 1)
+    items = [
+        f"{pad}{json.dumps(key, ensure_ascii=False)}: {rendered[key]}" for key in sorted(rendered)
+    ]
+    return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
 
 
 def write_atomic(path: Path, content: bytes) -> None:
@@ -172,11 +91,15 @@ def read(path: Path) -> CompiledArtifact:
             f"floe (reads {SCHEMA_VERSION.split('.')[0]}.x); recompile it with this floe "
             "version, or install the floe version that compiled it"
         )
-    if seal(payload).get("checksum") != payload.get("checksum"):
+    if sealed(payload)[0] != payload.get("checksum"):
         raise ArtifactError(
             f"{path}: checksum mismatch — the artifact was modified after compilation; "
             "recompile it with `floe compile` instead of editing it"
         )
+    from pydantic import ValidationError
+
+    from floe_runtime.artifact_schema import CompiledArtifact
+
     try:
         return CompiledArtifact.model_validate(payload)
     except ValidationError as exc:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
-from floe_runtime.artifact import AssetRecord, ConfiguredBy
 from floe_runtime.dbt_manifest import DbtGraph
 from floe_runtime.diagnostics import Diagnostic, Path, Position
 from floe_runtime.globs import GlobError, compile_glob
@@ -25,26 +24,43 @@ DEFAULT_GROUP = "default"
 _SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_name", "compute_kind")
 
 
+class Asset(TypedDict):
+    """One asset as the artifact records it (``artifact.AssetRecord`` is its schema); plain
+    dicts because graphs have thousands of them."""
+
+    key: str
+    kind: str
+    group: str
+    deps: list[str]
+    tags: dict[str, str]
+    owners: list[str]
+    partitions: str | None
+    automation_condition: dict[str, str] | None
+    backfill_policy: dict[str, Any] | None
+    origin: str | None
+    configured_by: list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class AssetGraph:
-    assets: dict[str, AssetRecord]
+    assets: dict[str, Asset]
     complete: bool
 
     def selection_graph(self) -> SelectionGraph:
         return SelectionGraph(
             AssetInfo(
-                key=a.key,
-                group=a.group,
-                tags=a.tags,
-                owners=tuple(a.owners),
-                deps=tuple(a.deps),
-                materializable=a.kind != "external",
+                key=a["key"],
+                group=a["group"],
+                tags=a["tags"],
+                owners=tuple(a["owners"]),
+                deps=tuple(a["deps"]),
+                materializable=a["kind"] != "external",
             )
             for a in self.assets.values()
         )
 
     def materializable(self) -> list[str]:
-        return sorted(k for k, a in self.assets.items() if a.kind != "external")
+        return sorted(k for k, a in self.assets.items() if a["kind"] != "external")
 
 
 def _condition(value: Any) -> dict[str, str] | None:
@@ -58,10 +74,10 @@ def _condition(value: Any) -> dict[str, str] | None:
 
 def _settings(
     key: str, patterns: Mapping[str, AssetConfig], source: SourceMap
-) -> tuple[dict[str, Any], list[ConfiguredBy]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Every pattern matching ``key``, in file order; a later pattern's setting wins."""
     merged: dict[str, Any] = {}
-    shaped: list[ConfiguredBy] = []
+    shaped: list[dict[str, Any]] = []
     for pattern, config in patterns.items():
         try:
             if not compile_glob(pattern).match(key):
@@ -69,7 +85,7 @@ def _settings(
         except GlobError:
             continue
         where = source.key_at(("orchestration", "assets", pattern))
-        shaped.append(ConfiguredBy(pattern=pattern, line=where.line if where else 0))
+        shaped.append({"line": where.line if where else 0, "pattern": pattern})
         for name in _SETTINGS:
             value = getattr(config, name)
             if value is not None:
@@ -138,7 +154,7 @@ def build(
         }
 
     patterns = project.orchestration.assets
-    records: dict[str, AssetRecord] = {}
+    records: dict[str, Asset] = {}
     for key in sorted(raw):
         facts = raw[key]
         settings, shaped = (
@@ -148,7 +164,7 @@ def build(
         if "compute_kind" in settings:
             tags[f"{KIND_TAG}{settings['compute_kind']}"] = ""
         policy = settings.get("backfill_policy")
-        records[key] = AssetRecord(
+        records[key] = Asset(
             key=key,
             kind=facts["kind"],
             group=settings.get("group_name") or facts["group"] or DEFAULT_GROUP,
@@ -161,7 +177,8 @@ def build(
             origin=facts["origin"],
             configured_by=shaped,
         )
-    graph = AssetGraph(records, complete=python.complete and dbt is not None)
+    dbt_known = dbt is not None or project.orchestration.dbt is None
+    graph = AssetGraph(records, complete=python.complete and dbt_known)
     problems += _unused_patterns(patterns, records, source, graph.complete)
     problems += _code_partitions(python, records, source)
     return graph, problems
@@ -169,11 +186,11 @@ def build(
 
 def _unused_patterns(
     patterns: Mapping[str, AssetConfig],
-    records: Mapping[str, AssetRecord],
+    records: Mapping[str, Asset],
     source: SourceMap,
     complete: bool,
 ) -> Iterable[Diagnostic]:
-    used = {c.pattern for r in records.values() for c in r.configured_by}
+    used = {c["pattern"] for r in records.values() for c in r["configured_by"]}
     for pattern in patterns:
         if pattern in used:
             continue
@@ -191,18 +208,18 @@ def _unused_patterns(
 
 
 def _code_partitions(
-    python: Discovery, records: Mapping[str, AssetRecord], source: SourceMap
+    python: Discovery, records: Mapping[str, Asset], source: SourceMap
 ) -> Iterable[Diagnostic]:
     """A partitions_def in code and partitions from floe.yaml cannot both hold."""
     for asset in python.assets:
         record = records.get(asset.key)
-        if record is None or not asset.partitioned_in_code or record.partitions is None:
+        if record is None or not asset.partitioned_in_code or record["partitions"] is None:
             continue
-        pattern = record.configured_by[-1].pattern if record.configured_by else ""
+        pattern = record["configured_by"][-1]["pattern"] if record["configured_by"] else ""
         path: Path = ("orchestration", "assets", pattern, "partitions")
         yield Diagnostic(
             f"asset {asset.key!r} already sets partitions_def in {asset.file}:{asset.line}; "
-            f"floe.yaml also gives it partitions {record.partitions!r}",
+            f"floe.yaml also gives it partitions {record['partitions']!r}",
             source.file,
             source.value_at(path) or Position(1, 1),
             path,

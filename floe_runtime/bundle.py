@@ -21,9 +21,7 @@ from floe_runtime import asset_graph, environments, modules
 from floe_runtime.artifact import (
     ARTIFACT_NAME,
     MANIFEST_NAME,
-    ManifestRecord,
-    SourceRecord,
-    canonical,
+    sealed,
     write_atomic,
 )
 from floe_runtime.compiler import Inputs, compile_environment
@@ -53,6 +51,7 @@ class Compiled:
     diagnostics: list[Diagnostic]
     manifest: bytes | None = None
     summary: dict[str, int] = field(default_factory=dict)
+    text: str = ""
 
     @property
     def ok(self) -> bool:
@@ -155,7 +154,7 @@ def _dbt_parse_all(
 
 def _dbt(
     spec: Spec, floe_yaml: Path, parsed: Path | DbtParseError | None, python_keys: set[str]
-) -> tuple[DbtGraph | None, ManifestRecord | None, bytes | None, list[Diagnostic]]:
+) -> tuple[DbtGraph | None, dict[str, Any] | None, bytes | None, list[Diagnostic]]:
     """The dbt part of the graph, from a fresh parse or the declared manifest_path."""
     assert spec.project is not None
     settings = spec.project.orchestration.dbt
@@ -187,12 +186,12 @@ def _dbt(
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
     metadata = manifest.get("metadata", {})
-    record = ManifestRecord(
-        file=MANIFEST_NAME,
-        digest=manifest_digest(manifest),
-        dbt_version=metadata.get("dbt_version"),
-        adapter_type=metadata.get("adapter_type"),
-    )
+    record = {
+        "file": MANIFEST_NAME,
+        "digest": manifest_digest(manifest),
+        "dbt_version": metadata.get("dbt_version"),
+        "adapter_type": metadata.get("adapter_type"),
+    }
     return graph, record, path.read_bytes(), []
 
 
@@ -238,13 +237,17 @@ def _compile(
     if settings is not None and dbt is None:
         unresolved.append({"source": "dbt", "what": settings.project_dir, "reason": "no manifest"})
     graph, graph_problems = asset_graph.build(spec.project, spec.source, python, dbt)
-    source = SourceRecord(
-        path=repository_path(floe_yaml), sha256=hashlib.sha256(floe_yaml.read_bytes()).hexdigest()
-    )
+    source = {
+        "path": repository_path(floe_yaml),
+        "sha256": hashlib.sha256(floe_yaml.read_bytes()).hexdigest(),
+    }
     payload, compile_problems = compile_environment(
         spec, environment, Inputs(source, graph, mode, unresolved, record, graph_problems)
     )
-    kinds: list[str] = [a.kind for a in graph.assets.values()]
+    text = ""
+    if payload is not None:
+        payload["checksum"], text = sealed(payload)
+    kinds: list[str] = [a["kind"] for a in graph.assets.values()]
     summary = {k: kinds.count(k) for k in ("python", "dbt", "external")}
     return Compiled(
         environment,
@@ -252,6 +255,7 @@ def _compile(
         spec.diagnostics + problems + compile_problems,
         manifest if payload is not None else None,
         summary,
+        text,
     )
 
 
@@ -306,6 +310,6 @@ def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
         else:
             (folder / MANIFEST_NAME).unlink(missing_ok=True)
         target = folder / ARTIFACT_NAME
-        write_atomic(target, canonical(result.payload).encode("utf-8"))
+        write_atomic(target, result.text.encode("utf-8"))
         written.append(target)
     return written

@@ -266,7 +266,9 @@ def list_command(
         if not result.ok:
             click.echo(render.text(result.diagnostics, {}, f"floe: {env}: failed"), err=True)
             return 1
-        compiled = artifacts.CompiledArtifact.model_validate(result.payload)
+        from floe_runtime.artifact_schema import CompiledArtifact
+
+        compiled = CompiledArtifact.model_validate(result.payload)
     found = listing.rows(kind, compiled, moment)
     if as_json:
         click.echo(json.dumps(found, indent=2, sort_keys=True))

@@ -13,17 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from floe_runtime import __version__, modules
-from floe_runtime.artifact import (
-    SCHEMA_VERSION,
-    DbtRecord,
-    JobRecord,
-    ManifestRecord,
-    SourceRecord,
-    VariableRecord,
-    WarningRecord,
-    seal,
-)
-from floe_runtime.asset_graph import AssetGraph
+from floe_runtime.artifact import SCHEMA_VERSION
+from floe_runtime.asset_graph import KIND_TAG, AssetGraph
 from floe_runtime.cron import parse_cron
 from floe_runtime.diagnostics import Diagnostic, Path, did_you_mean, format_path, known_list
 from floe_runtime.models import (
@@ -54,12 +45,30 @@ SLOW_LOAD_SECONDS = 10.0
 class Inputs:
     """What the edge found for one environment besides floe.yaml itself."""
 
-    source: SourceRecord
+    source: dict[str, str]
     graph: AssetGraph
     discovery: str
     unresolved: list[dict[str, str]]
-    manifest: ManifestRecord | None = None
+    manifest: dict[str, Any] | None = None
     graph_problems: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A job as the artifact records it (``artifact_schema.JobRecord``)."""
+
+    type: str
+    assets: list[str]
+    partitions: str | None
+    target_function: str | None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "assets": self.assets,
+            "partitions": self.partitions,
+            "target_function": self.target_function,
+        }
 
 
 @dataclass
@@ -70,6 +79,9 @@ class _Compiler:
     graph: AssetGraph
     selection: SelectionGraph
     out: list[Diagnostic] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.materializable = frozenset(self.graph.materializable())
 
     def report(
         self, message: str, path: Path, hint: str | None = None, severity: str = "error"
@@ -115,7 +127,7 @@ class _Compiler:
 
     def job_assets(self, job: BatchJob, path: Path) -> list[str]:
         chosen: set[str] = set()
-        materializable = set(self.graph.materializable())
+        materializable = self.materializable
         for index, expression in enumerate(job.selection):
             try:
                 keys = set(self.selection_keys(expression)) & materializable
@@ -141,16 +153,16 @@ class _Compiler:
         """What the user may have meant: close names for each attribute of the expression."""
         assets = self.graph.assets.values()
         known = {
-            "group": {a.group or "" for a in assets if a.kind != "external"},
-            "key": {a.key for a in assets},
-            "tag": {t for a in assets for t in a.tags if not t.startswith("dagster/kind/")},
+            "group": {a["group"] for a in assets if a["kind"] != "external"},
+            "key": {a["key"] for a in assets},
+            "tag": {t for a in assets for t in a["tags"] if not t.startswith(KIND_TAG)},
             "kind": {
-                t.removeprefix("dagster/kind/")
+                t.removeprefix(KIND_TAG)
                 for a in assets
-                for t in a.tags
-                if t.startswith("dagster/kind/")
+                for t in a["tags"]
+                if t.startswith(KIND_TAG)
             },
-            "owner": {o for a in assets for o in a.owners},
+            "owner": {o for a in assets for o in a["owners"]},
         }
         hints = []
         for attribute in attributes(parse_selection(expression)):
@@ -167,7 +179,7 @@ class _Compiler:
     def job_partitions(self, name: str, assets: list[str], path: Path) -> str | None:
         by_partitions: dict[str, list[str]] = {}
         for key in assets:
-            partitions = self.graph.assets[key].partitions
+            partitions = self.graph.assets[key]["partitions"]
             if partitions is not None:
                 by_partitions.setdefault(partitions, []).append(key)
         if len(by_partitions) > 1:
@@ -190,7 +202,7 @@ class _Compiler:
             job = jobs.get(schedule.job)
             if job is None:
                 continue
-            automated = [k for k in job.assets if self.graph.assets[k].automation_condition]
+            automated = [k for k in job.assets if self.graph.assets[k]["automation_condition"]]
             if automated:
                 shown = ", ".join(automated[:5]) + (" …" if len(automated) > 5 else "")
                 self.report(
@@ -295,7 +307,7 @@ class _Compiler:
                     )
 
     def load_time(self, jobs: Mapping[str, JobRecord]) -> None:
-        assets = len(self.graph.materializable())
+        assets = len(self.materializable)
         batch_jobs = sum(1 for j in jobs.values() if j.type == "batch") + 1  # + Dagster's own
         estimate = batch_jobs * SECONDS_PER_JOB_AT_5000_ASSETS * assets / 5000
         if estimate >= SLOW_LOAD_SECONDS:
@@ -335,7 +347,7 @@ def _resolved_orchestration(project: FloeProject, package: str | None) -> dict[s
 def compile_environment(
     spec: Spec, environment: str, inputs: Inputs
 ) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """The sealed artifact payload for one environment, or None when there are errors."""
+    """The artifact payload for one environment (unsealed), or None when there are errors."""
     assert spec.project is not None and spec.source is not None
     project, source = spec.project, spec.source
     compiler = _Compiler(
@@ -356,36 +368,35 @@ def compile_environment(
         "floe_version": __version__,
         "project": {"name": project.name, "version": project.version},
         "environment": environment,
-        "source": inputs.source.model_dump(),
+        "source": inputs.source,
         "variables": {
-            name: VariableRecord(value=v.value, source=v.source).model_dump()
-            for name, v in spec.variables.items()
+            name: {"value": v.value, "source": v.source} for name, v in spec.variables.items()
         },
         "orchestration": _resolved_orchestration(project, spec.package),
         "dbt": None
         if dbt is None
-        else DbtRecord(
-            project_dir=dbt.project_dir,
-            profiles_dir=dbt.profiles_dir or dbt.project_dir,
-            target=dbt.target,
-            observability_level=dbt.observability_level,
-            manifest=inputs.manifest,
-        ).model_dump(),
+        else {
+            "project_dir": dbt.project_dir,
+            "profiles_dir": dbt.profiles_dir or dbt.project_dir,
+            "target": dbt.target,
+            "observability_level": dbt.observability_level,
+            "manifest": inputs.manifest,
+        },
         "asset_graph": {
             "complete": inputs.graph.complete,
             "discovery": inputs.discovery,
-            "assets": [a.model_dump() for a in inputs.graph.assets.values()],
+            "assets": list(inputs.graph.assets.values()),
             "unresolved": inputs.unresolved,
         },
-        "jobs": {name: job.model_dump() for name, job in jobs.items()},
+        "jobs": {name: job.record() for name, job in jobs.items()},
         "warnings": [
-            WarningRecord(
-                message=d.message,
-                path=format_path(d.path),
-                line=d.position.line if d.position else None,
-            ).model_dump()
+            {
+                "message": d.message,
+                "path": format_path(d.path),
+                "line": d.position.line if d.position else None,
+            }
             for d in problems
             if d.severity == "warning"
         ],
     }
-    return seal(payload), problems
+    return payload, problems

@@ -19,6 +19,9 @@ implementations step by step instead of textbook cron, and keeps their surprises
   UTC.
 * A schedule that never matches within 50 years (``0 0 31 4 *``) is accepted, and asking for its
   ticks raises ``ValueError``, as it does in Dagster.
+* Going back, croniter counts February as 28 days, so it can step over Feb 29; Dagster then
+  fails an internal check (``30 2 29 * *`` in America/New_York from 2024-03-10), and so does
+  this module, with ``ValueError``.
 
 One deliberate difference: croniter's random values (``R``, ``R/10``, ``R(0-29)``) are accepted
 by Dagster, but they draw a new schedule on every load, which means nothing in a declarative
@@ -32,7 +35,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
@@ -57,12 +60,11 @@ _EXPECTED = (
     "0-7 or sun-sat, ?, *, a range a-b, a step */n, nth weekday 1#2 or last weekday L5",
 )
 _FULL_COUNT = (60, 24, 31, 12, 7)
-_MONTH_NAMES = {
-    **{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6},
-    **{"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12},
-}
-_WEEKDAY_NAMES = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
-_NAMES: tuple[dict[str, Value], ...] = ({}, {}, {"l": "l"}, {**_MONTH_NAMES}, {**_WEEKDAY_NAMES})
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = {name: number for number, name in enumerate(_MONTHS, start=1)}
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_WEEKDAY_NAMES = {name: number for number, name in enumerate(_WEEKDAYS)}
+_NAMES: tuple[Mapping[str, Value], ...] = ({}, {}, {"l": "l"}, _MONTH_NAMES, _WEEKDAY_NAMES)
 _ALIASES = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
@@ -168,7 +170,6 @@ class Cron:
         return by_date & by_weekday
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_cron(expression: str) -> Cron:
     """Parse a cron string the way Dagster does, or raise CronError saying what is wrong."""
     fields = _expand(expression)
@@ -339,7 +340,7 @@ def _expand_range(index: int, match: re.Match[str], shown: str) -> list[Value]:
     # croniter carries the step over the wrap only when the head ends near the top of the field
     last = head[-1]
     skipped = high - last
-    carry = 0
+    carry = step - skipped if last - low + step > high - low + 1 and skipped < step else 0
     return [*head, *range(low + carry, end + 1, step)]
 
 
@@ -416,7 +417,10 @@ def _ticks(cron: Cron, start: float, timezone: str, ascending: bool) -> Iterator
         ticks = _croniter_ticks(cron, begin, ascending)
     for tick in ticks:
         if tick.timestamp() < start if ascending else tick.timestamp() > start:
-            raise ValueError(f"Dagster fails its own consistency check on {cron.expression!r} here")
+            raise ValueError(
+                f"Dagster cannot compute the ticks of {cron.expression!r} from here: its iterator "
+                "fails an internal check (CheckError)"
+            )
         yield tick
 
 
@@ -457,6 +461,8 @@ def _has_fractional_offset(timezone: str) -> bool:
 def _fast_ticks(
     cron: Cron, kind: _Kind, start: datetime, local_minutes: bool, ascending: bool
 ) -> Iterator[datetime]:
+    """Dagster's fast path: find the last tick before `start` going the other way, then step
+    from tick to tick with the calendar arithmetic of the schedule's kind."""
     minutes, hours, days = _ints(cron.minutes), _ints(cron.hours), _ints(cron.days)
     weekdays = _ints(cron.weekdays)
 
@@ -480,7 +486,8 @@ def _fast_ticks(
 
 
 def _is_on_simple_tick(expression: str, moment: datetime) -> bool:
-    """Dagster yields the start itself, unchecked, for these two literal strings only."""
+    """Whether Dagster yields the start itself as the first tick; it recognises a start that is
+    on a tick this way only for these two literal strings."""
     whole_minute = moment.second == 0 and moment.microsecond == 0
     if expression == "0 0 * * *":
         return moment.hour == 0 and moment.minute == 0 and whole_minute
@@ -490,7 +497,8 @@ def _is_on_simple_tick(expression: str, moment: datetime) -> bool:
 def _find_hourly(
     minutes: list[int], moment: datetime, forward: bool, on_tick: bool, local_minutes: bool
 ) -> datetime:
-    """The nearest tick in elapsed time, so it repeats a repeated hour and skips a skipped one."""
+    """Dagster's _find_hourly_schedule_time: the nearest tick in elapsed time, so an hourly
+    schedule fires in a repeated hour twice and in a skipped one not at all."""
     sign = 1 if forward else -1
     on_minute = moment.second == 0 and moment.microsecond == 0 and moment.minute == minutes[0]
     if len(minutes) == 1 and (on_tick or on_minute):
@@ -522,14 +530,11 @@ def _find_daily(
     forward: bool,
     on_tick: bool,
 ) -> datetime:
-    """Move a calendar day at a time, re-placing the wall time after DST changes."""
+    """Dagster's _find_daily_schedule_time: a calendar day at a time, re-placing the wall time
+    after DST changes, until the weekday (if any are given) matches."""
     while True:
-        if on_tick and (moment.hour, moment.minute, moment.second, moment.microsecond) == (
-            hour,
-            minute,
-            0,
-            0,
-        ):
+        exact = moment.hour == hour and moment.minute == minute and moment.second == 0
+        if on_tick and exact and moment.microsecond == 0:
             candidate = moment
         else:
             candidate = _place(moment, hour, minute, moment.day)
@@ -548,6 +553,7 @@ def _find_daily(
 def _find_weekly(
     minute: int, hour: int, weekday: int, moment: datetime, forward: bool, on_tick: bool
 ) -> datetime:
+    """Dagster's _find_weekly_schedule_time: to the weekday, then a calendar week at a time."""
     candidate = moment
     if not on_tick:
         candidate = _place(moment, hour, minute, moment.day)
@@ -568,6 +574,7 @@ def _find_weekly(
 def _find_monthly(
     minute: int, hour: int, day: int, moment: datetime, forward: bool, on_tick: bool
 ) -> datetime:
+    """Dagster's _find_monthly_schedule_time: a calendar month at a time (days 1-28 only)."""
     candidate = moment if on_tick else _place(moment, hour, minute, day)
     if forward and (on_tick or candidate.timestamp() <= moment.timestamp()):
         candidate = _add_months(candidate, 1)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from floe_runtime.artifact import CompiledArtifact
+from floe_runtime.artifact_schema import CompiledArtifact
 from floe_runtime.cron import next_ticks, parse_cron
 from floe_runtime.models import (
     DynamicPartitions,

@@ -282,7 +282,7 @@ class _ModuleReader:
                 owners=_str_list(kw.get("owners")),
                 module=self.module,
                 file=self.file,
-                line=node.lineno,
+                line=_first_line(node),
                 partitioned_in_code="partitions_def" in kw,
                 automation_in_code="automation_condition" in kw,
                 description=ast.get_docstring(node),
@@ -367,7 +367,7 @@ class _ModuleReader:
                 owners=_str_list(kw.get("owners")),
                 module=self.module,
                 file=self.file,
-                line=node.lineno,
+                line=_first_line(node),
                 partitioned_in_code="partitions_def" in kw,
                 automation_in_code="automation_condition" in kw,
                 description=ast.get_docstring(node),
@@ -398,3 +398,8 @@ def _looks_like_resource(param: ast.arg) -> bool:
     annotation = param.annotation
     name = (_name(annotation) if annotation is not None else None) or ""
     return name.endswith("Resource") or name in ("AssetExecutionContext", "OpExecutionContext")
+
+
+def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Where the asset starts, decorators included (as ``inspect.getsourcelines`` says)."""
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])

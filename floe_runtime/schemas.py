@@ -42,7 +42,7 @@ def floe_schema() -> dict[str, Any]:
 
 
 def artifact_schema() -> dict[str, Any]:
-    from floe_runtime.artifact import CompiledArtifact
+    from floe_runtime.artifact_schema import CompiledArtifact
 
     schema = CompiledArtifact.model_json_schema()
     _close_pattern_maps(schema)
@@ -82,4 +82,3 @@ def drifted(directory: Path) -> list[str]:
         if current != rendered(build):
             out.append(name)
     return out
-

@@ -514,13 +514,18 @@ class SelectionGraph:
             info.key for info in built if not any(t.startswith(KIND_TAG_PREFIX) for t in info.tags)
         )
         self._owners = _index((owner, info.key) for info in infos.values() for owner in info.owners)
+        self._wildcards: dict[str, frozenset[str]] = {}
 
     def keys_matching(self, pattern: str) -> frozenset[str]:
-        """``key:``: any asset, external ones included, whose user string matches the pattern."""
+        """``key:``: any asset, external ones included, whose user string matches the pattern.
+        Wildcard results are memoised: many jobs repeat the same ``not key:tmp_*``."""
         if "*" not in pattern:  # Dagster's regex is then equality, but "$" also allows one "\n"
             return self.keys & {pattern, pattern + "\n"}
-        regex = _wildcard_regex(pattern)
-        return frozenset(key for key in self.keys if regex.match(key))
+        found = self._wildcards.get(pattern)
+        if found is None:
+            regex = _wildcard_regex(pattern)
+            found = self._wildcards[pattern] = frozenset(k for k in self.keys if regex.match(k))
+        return found
 
     def in_group(self, group: str | None) -> frozenset[str]:
         """``group:``; Dagster reads ``group:<null>`` and ``group:""`` as no group at all."""

@@ -106,7 +106,7 @@ def test_compile_writes_one_artifact_per_environment(tmp_path: Path, floe: Floe)
     revenue = next(a for a in prod["asset_graph"]["assets"] if a["key"] == "revenue")
     assert revenue["deps"] == ["orders"]
     assert revenue["tags"] == {"finance": ""}
-    assert revenue["origin"] == "acme/assets.py:18"
+    assert revenue["origin"] == "acme/assets.py:17"
     raw = next(a for a in prod["asset_graph"]["assets"] if a["key"] == "raw_orders")
     assert raw["configured_by"] == [{"pattern": "raw_*", "line": 9}]
     assert raw["tags"] == {"dagster/kind/python": ""}
@@ -231,3 +231,78 @@ def test_compile_check_runs_without_dagster(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "exit 0 []"
+
+
+def _diagnostics(floe: Floe, path: Path) -> list[tuple[str, str, str]]:
+    result = floe("compile", str(path), "--check", "--format", "json")
+    report = json.loads(result.out)
+    return [(f"{d['line']}:{d['col']}", d["severity"], d["message"]) for d in report["diagnostics"]]
+
+
+COMPILE_CASES = {
+    "a job that selects nothing, with the nearest names": (
+        BASE.replace('"group:bronze"]', '"group:bronz"]'),
+        ("11:36", "error", "selection 'group:bronz' selects no assets"),
+    ),
+    "an asset sensor watching an unknown asset": (
+        BASE + "  sensors:\n    s: {type: asset_sensor, job: raw, watched_assets: [revenu]}\n",
+        ("17:56", "error", "sensor 's' watches unknown asset 'revenu'"),
+    ),
+    "a backfill on a job without partitioned assets": (
+        BASE.replace('"raw_*": {partitions: daily}', '"nothing_*": {group_name: x}')
+        + "  backfills:\n    b: {job: raw}\n",
+        ("17:14", "error", "backfill 'b' runs job 'raw', which has no partitioned assets"),
+    ),
+    "a backfill range outside the job's partitions": (
+        BASE + "  backfills:\n    b: {job: raw, partition_range: {start: 2023-06-01, end: "
+        "2024-02-01}}\n",
+        ("17:44", "error", "backfill 'b': start '2023-06-01' lies outside the job's partitions"),
+    ),
+    "a job mixing partition definitions": (
+        BASE.replace('"raw_*": {partitions: daily}',
+                     '"raw_*": {partitions: daily}\n    "orders": {partitions: regions}'),
+        ("13:36", "error", "job 'gold' mixes assets with different partitions "
+         "(daily: raw_customers, raw_orders; regions: orders)"),
+    ),
+    "a pattern that matches no asset": (
+        BASE.replace('"raw_*": {partitions: daily}',
+                     '"raw_*": {partitions: daily}\n    "stg_*": {group_name: silver}'),
+        ("10:5", "warning", "asset pattern 'stg_*' matches no asset"),
+    ),
+    "an automation condition and a schedule on the same assets": (
+        BASE.replace('"raw_*": {partitions: daily}',
+                     '"raw_*": {partitions: daily, automation_condition: eager}'),
+        ("15:20", "warning", "schedule 'nightly' runs job 'raw', whose assets raw_customers, "
+         "raw_orders also have automation conditions: the condition wins and the schedule "
+         "skips them"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPILE_CASES), ids=sorted(COMPILE_CASES))
+def test_compile_diagnostic(case: str, tmp_path: Path, floe: Floe) -> None:
+    text, (where, severity, message) = COMPILE_CASES[case]
+    found = _diagnostics(floe, acme(tmp_path, text))
+    assert any(
+        w == where and s == severity and m.startswith(message) for w, s, m in found
+    ), found
+
+
+def test_zero_asset_job_hint_names_what_exists(tmp_path: Path, floe: Floe) -> None:
+    path = acme(tmp_path, BASE.replace('"group:bronze"]', '"group:bronz"]'))
+    result = floe("compile", str(path), "--check")
+    assert result.code == 1
+    assert "hint: did you mean group:'bronze'?" in result.out
+
+
+def test_graph_too_big_for_dagster_to_load_quickly_warns(tmp_path: Path, floe: Floe) -> None:
+    lines = ["import dagster as dg", ""]
+    for i in range(2500):
+        lines += ["@dg.asset(group_name='g')", f"def a{i}(): ...", ""]
+    jobs = "".join(f'    j{i}: {{type: batch, selection: ["key:a{i}+"]}}\n' for i in range(20))
+    path = acme(tmp_path, 'name: acme\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n'
+                "  jobs:\n" + jobs)
+    (path.parent / "assets.py").write_text("\n".join(lines))
+    found = _diagnostics(floe, path)
+    assert ("6:5", "warning", "2,500 assets and 21 asset jobs: Dagster will need about 14 s to "
+            "load this code location (~1.3 s per job at 5,000 assets)") in found

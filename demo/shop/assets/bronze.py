@@ -4,8 +4,8 @@ The data is generated deterministically from the partition date so the demo runs
 floe.yaml attaches the daily partitions (pattern ``bronze_*``); the code only reads the key.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dagster reads the context annotation at
+# definition time and refuses it as a string.
 import hashlib
 from datetime import date, datetime, timedelta
 
