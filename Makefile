@@ -32,6 +32,7 @@ schemas: setup
 
 bench: setup
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/compile.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

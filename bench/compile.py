@@ -28,10 +28,21 @@ DEMO = REPO / "demo" / "shop"
 
 def parsed_demo_manifest(work: Path) -> dict:
     subprocess.run(
-        [tool("dbt"), "parse", "--project-dir", str(DEMO / "dbt"), "--profiles-dir",
-         str(DEMO / "dbt"), "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        check=True, capture_output=True, env={"DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-                                              "PATH": str(Path(sys.executable).parent)},
+        [
+            tool("dbt"),
+            "parse",
+            "--project-dir",
+            str(DEMO / "dbt"),
+            "--profiles-dir",
+            str(DEMO / "dbt"),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        check=True,
+        capture_output=True,
+        env={"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PATH": str(Path(sys.executable).parent)},
     )
     return json.loads((work / "target" / "manifest.json").read_text())
 
@@ -40,16 +51,25 @@ def large_manifest(template: dict, models: int, seed: int = 7) -> dict:
     """``models`` copies of a real model node in a layered DAG (each reads up to 3 earlier)."""
     rng = random.Random(seed)
     manifest = copy.deepcopy(template)
-    base = next(n for n in template["nodes"].values()
-                if n["resource_type"] == "model" and n["config"]["materialized"] == "table")
+    base = next(
+        n
+        for n in template["nodes"].values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "table"
+    )
     nodes = dict(manifest["nodes"])
     ids: list[str] = []
     for i in range(models):
         name = f"model_{i:05d}"
         node = copy.deepcopy(base)
         uid = f"model.shop.{name}"
-        node.update(unique_id=uid, name=name, alias=name, fqn=["shop", "gold", name],
-                    path=f"gold/{name}.sql", original_file_path=f"models/gold/{name}.sql")
+        node.update(
+            unique_id=uid,
+            name=name,
+            alias=name,
+            fqn=["shop", "gold", name],
+            path=f"gold/{name}.sql",
+            original_file_path=f"models/gold/{name}.sql",
+        )
         node["checksum"] = {"name": "sha256", "checksum": f"{i:064x}"}
         parents = rng.sample(ids[-300:], k=min(len(ids), rng.randint(0, 3))) if ids else []
         node["depends_on"] = {"macros": [], "nodes": parents or list(base["depends_on"]["nodes"])}
@@ -73,7 +93,7 @@ def large_project(folder: Path) -> Path:
     path = folder / "floe.yaml"
     path.write_text(
         'name: large\nversion: "1"\norchestration:\n'
-        "  dbt: {project_dir: dbt, target: \"${DBT_TARGET:dev}\", manifest_path: manifest.json}\n"
+        '  dbt: {project_dir: dbt, target: "${DBT_TARGET:dev}", manifest_path: manifest.json}\n'
         '  assets:\n    "model_0*": {automation_condition: eager}\n'
         f"  jobs:\n{jobs}\n"
     )
@@ -93,7 +113,11 @@ def main() -> None:
         demo = cold_runs(
             {
                 "floe compile --all-envs (demo, 3 envs)": [
-                    floe, "compile", str(DEMO / "floe.yaml"), "--all-envs", "--out",
+                    floe,
+                    "compile",
+                    str(DEMO / "floe.yaml"),
+                    "--all-envs",
+                    "--out",
                     str(work / "demo-out"),
                 ],
                 "python -c pass": [python, "-c", "pass"],
@@ -101,8 +125,12 @@ def main() -> None:
             runs,
             ok=(0,),
         )
-        report(f"demo, {runs} runs each", demo, "floe compile --all-envs (demo, 3 envs)",
-               "python -c pass")
+        report(
+            f"demo, {runs} runs each",
+            demo,
+            "floe compile --all-envs (demo, 3 envs)",
+            "python -c pass",
+        )
 
         manifest = large_manifest(parsed_demo_manifest(work), 5000)
         project = large_project(work / "large")
@@ -112,10 +140,18 @@ def main() -> None:
         large = cold_runs(
             {
                 "floe compile (5,000-model manifest)": [
-                    floe, "compile", str(project), "--env", "prod", "--out", str(work / "out"),
+                    floe,
+                    "compile",
+                    str(project),
+                    "--env",
+                    "prod",
+                    "--out",
+                    str(work / "out"),
                 ],
                 "floor: json.load(manifest)": [
-                    python, "-c", f"import json; json.load(open({str(manifest_file)!r}))",
+                    python,
+                    "-c",
+                    f"import json; json.load(open({str(manifest_file)!r}))",
                 ],
             },
             runs,
@@ -123,11 +159,15 @@ def main() -> None:
         )
         ratio = report(
             f"5,000-model manifest ({size / 1e6:.1f} MB), {runs} runs each",
-            large, "floe compile (5,000-model manifest)", "floor: json.load(manifest)",
+            large,
+            "floe compile (5,000-model manifest)",
+            "floor: json.load(manifest)",
         )
         artifact = json.loads((work / "out" / "prod" / "compiled_artifacts.json").read_text())
-        print(f"  compiled {len(artifact['asset_graph']['assets'])} assets, "
-              f"{len(artifact['jobs'])} jobs")
+        print(
+            f"  compiled {len(artifact['asset_graph']['assets'])} assets, "
+            f"{len(artifact['jobs'])} jobs"
+        )
     demo_time = demo["floe compile --all-envs (demo, 3 envs)"]
     print("\ntargets: demo <= 1.0 s; 5,000 models <= 3x the json.load floor")
     print("result:", "met" if demo_time <= 1.0 and ratio <= 3.0 else "NOT met")

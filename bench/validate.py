@@ -84,8 +84,12 @@ def main() -> None:
         },
         runs,
     )
-    demo_ratio = report(f"demo floe.yaml, {runs} runs each", demo,
-                        "floe validate (demo, 3 environments)", "check-jsonschema (demo)")
+    demo_ratio = report(
+        f"demo floe.yaml, {runs} runs each",
+        demo,
+        "floe validate (demo, 3 environments)",
+        "check-jsonschema (demo)",
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "floe.yaml"
@@ -101,7 +105,9 @@ def main() -> None:
     large_ratio = report(
         f"generated floe.yaml: 2,000 jobs, 2,000 schedules, 500 sensors "
         f"({size:,} bytes), {runs} runs each",
-        large, "floe validate (large)", "check-jsonschema (large)",
+        large,
+        "floe validate (large)",
+        "check-jsonschema (large)",
     )
     print("\ntargets: demo ratio <= 1.0; large ratio <= 1.0 and floe <= 1.0 s")
     ok = demo_ratio <= 1.0 and large_ratio <= 1.0 and large["floe validate (large)"] <= 1.0

@@ -37,9 +37,7 @@ def test_default_path_is_floe_yaml_in_the_working_directory(tmp_path: Path, floe
     assert result.out.startswith("floe.yaml:5:14: error: unknown job 'nope'\n")
 
 
-def test_text_output_shows_the_line_a_caret_the_path_and_a_hint(
-    tmp_path: Path, floe: Floe
-) -> None:
+def test_text_output_shows_the_line_a_caret_the_path_and_a_hint(tmp_path: Path, floe: Floe) -> None:
     jobs = "  jobs:\n    bronze_refresh: {type: batch, selection: ['*']}\n"
     (tmp_path / "floe.yaml").write_text(BROKEN.replace("nope", "bronze_refres") + jobs)
     result = floe("validate", cwd=tmp_path)

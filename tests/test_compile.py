@@ -1,4 +1,4 @@
-"""`floe compile`: per-environment artifacts that are exact, reproducible, atomic and secret-free."""
+"""`floe compile`: per-environment artifacts, exact, reproducible, atomic and secret-free."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ Floe = Callable[..., Result]
 DEMO = REPO / "demo" / "shop"
 ARTIFACT_SCHEMA = json.loads((REPO / "schemas" / "compiled-artifacts.schema.json").read_text())
 
-ASSETS_PY = '''
+ASSETS_PY = """
 import dagster as dg
 
 
@@ -43,7 +43,7 @@ def revenue(orders) -> None: ...
 @dg.multi_asset(specs=[dg.AssetSpec("report_a", deps=["revenue"]), dg.AssetSpec("report_b")],
                 group_name="gold")
 def reports() -> None: ...
-'''
+"""
 
 
 def acme(tmp_path: Path, floe_yaml: str, envs: dict[str, str] | None = None) -> Path:
@@ -121,15 +121,29 @@ def test_same_inputs_give_byte_identical_artifacts(tmp_path: Path) -> None:
     outputs = []
     for clone, cwd in (("first", "."), ("second/nested", "demo/shop")):
         root = tmp_path / clone
-        shutil.copytree(REPO / "demo", root / "demo",
-                        ignore=shutil.ignore_patterns("target", "logs", "*.duckdb", ".user.yml"))
+        shutil.copytree(
+            REPO / "demo",
+            root / "demo",
+            ignore=shutil.ignore_patterns("target", "logs", "*.duckdb", ".user.yml"),
+        )
         subprocess.run(["git", "init", "-q", str(root)], check=True)
         out = tmp_path / f"out-{len(outputs)}"
         floe_yaml = (root / "demo" / "shop" / "floe.yaml").relative_to(root / cwd)
         proc = subprocess.run(
-            [str(Path(sys.executable).parent / "floe"), "compile", str(floe_yaml), "--env", "prod",
-             "--dbt-parse", "--out", str(out)],
-            cwd=root / cwd, capture_output=True, text=True, check=False,
+            [
+                str(Path(sys.executable).parent / "floe"),
+                "compile",
+                str(floe_yaml),
+                "--env",
+                "prod",
+                "--dbt-parse",
+                "--out",
+                str(out),
+            ],
+            cwd=root / cwd,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         outputs.append((out / "prod" / "compiled_artifacts.json").read_bytes())
@@ -142,8 +156,14 @@ def test_same_inputs_give_byte_identical_artifacts(tmp_path: Path) -> None:
     assert keys["stg_orders"]["deps"] == ["bronze_orders"]  # the dbt source maps onto Python
     assert keys["raw/exchange_rates"]["kind"] == "external"
     assert payload["jobs"]["gold_pipeline"]["assets"] == [
-        "bronze_customers", "bronze_orders", "country_codes", "customer_orders",
-        "revenue_daily", "stg_customers", "stg_orders", "tmp_order_totals",
+        "bronze_customers",
+        "bronze_orders",
+        "country_codes",
+        "customer_orders",
+        "revenue_daily",
+        "stg_customers",
+        "stg_orders",
+        "tmp_order_totals",
     ]
 
 
@@ -174,7 +194,7 @@ def test_planted_secrets_fail_compile_without_showing_them(tmp_path: Path, floe:
     password = "correct-horse-battery-staple-42"
     path = acme(
         tmp_path,
-        BASE.replace("{days: \"${DAYS:7}\"}", f'{{days: 7, note: "{token}"}}'),
+        BASE.replace('{days: "${DAYS:7}"}', f'{{days: 7, note: "{token}"}}'),
         {"prod": f"WAREHOUSE_PASSWORD={password}\n"},
     )
     out = tmp_path / "out"
@@ -228,8 +248,9 @@ def test_compile_check_runs_without_dagster(tmp_path: Path) -> None:
         print("exit", code, sorted(m for m in sys.modules if m.startswith(("dagster", "dbt"))))
         """
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=tmp_path, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     assert proc.stdout.strip().splitlines()[-1] == "exit 0 []"
 
 
@@ -259,22 +280,36 @@ COMPILE_CASES = {
         ("17:44", "error", "backfill 'b': start '2023-06-01' lies outside the job's partitions"),
     ),
     "a job mixing partition definitions": (
-        BASE.replace('"raw_*": {partitions: daily}',
-                     '"raw_*": {partitions: daily}\n    "orders": {partitions: regions}'),
-        ("13:36", "error", "job 'gold' mixes assets with different partitions "
-         "(daily: raw_customers, raw_orders; regions: orders)"),
+        BASE.replace(
+            '"raw_*": {partitions: daily}',
+            '"raw_*": {partitions: daily}\n    "orders": {partitions: regions}',
+        ),
+        (
+            "13:36",
+            "error",
+            "job 'gold' mixes assets with different partitions "
+            "(daily: raw_customers, raw_orders; regions: orders)",
+        ),
     ),
     "a pattern that matches no asset": (
-        BASE.replace('"raw_*": {partitions: daily}',
-                     '"raw_*": {partitions: daily}\n    "stg_*": {group_name: silver}'),
+        BASE.replace(
+            '"raw_*": {partitions: daily}',
+            '"raw_*": {partitions: daily}\n    "stg_*": {group_name: silver}',
+        ),
         ("10:5", "warning", "asset pattern 'stg_*' matches no asset"),
     ),
     "an automation condition and a schedule on the same assets": (
-        BASE.replace('"raw_*": {partitions: daily}',
-                     '"raw_*": {partitions: daily, automation_condition: eager}'),
-        ("15:20", "warning", "schedule 'nightly' runs job 'raw', whose assets raw_customers, "
-         "raw_orders also have automation conditions: the condition wins and the schedule "
-         "skips them"),
+        BASE.replace(
+            '"raw_*": {partitions: daily}',
+            '"raw_*": {partitions: daily, automation_condition: eager}',
+        ),
+        (
+            "15:20",
+            "warning",
+            "schedule 'nightly' runs job 'raw', whose assets raw_customers, "
+            "raw_orders also have automation conditions: the condition wins and the schedule "
+            "skips them",
+        ),
     ),
 }
 
@@ -283,9 +318,7 @@ COMPILE_CASES = {
 def test_compile_diagnostic(case: str, tmp_path: Path, floe: Floe) -> None:
     text, (where, severity, message) = COMPILE_CASES[case]
     found = _diagnostics(floe, acme(tmp_path, text))
-    assert any(
-        w == where and s == severity and m.startswith(message) for w, s, m in found
-    ), found
+    assert any(w == where and s == severity and m.startswith(message) for w, s, m in found), found
 
 
 def test_zero_asset_job_hint_names_what_exists(tmp_path: Path, floe: Floe) -> None:
@@ -300,9 +333,15 @@ def test_graph_too_big_for_dagster_to_load_quickly_warns(tmp_path: Path, floe: F
     for i in range(2500):
         lines += ["@dg.asset(group_name='g')", f"def a{i}(): ...", ""]
     jobs = "".join(f'    j{i}: {{type: batch, selection: ["key:a{i}+"]}}\n' for i in range(20))
-    path = acme(tmp_path, 'name: acme\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n'
-                "  jobs:\n" + jobs)
+    path = acme(
+        tmp_path,
+        'name: acme\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n  jobs:\n' + jobs,
+    )
     (path.parent / "assets.py").write_text("\n".join(lines))
     found = _diagnostics(floe, path)
-    assert ("6:5", "warning", "2,500 assets and 21 asset jobs: Dagster will need about 14 s to "
-            "load this code location (~1.3 s per job at 5,000 assets)") in found
+    assert (
+        "6:5",
+        "warning",
+        "2,500 assets and 21 asset jobs: Dagster will need about 14 s to "
+        "load this code location (~1.3 s per job at 5,000 assets)",
+    ) in found

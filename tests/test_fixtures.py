@@ -104,8 +104,14 @@ def _check_jsonschema(files: list[Path]) -> set[str]:
     exe = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     assert exe, "check-jsonschema must be installed (dev extra)"
     proc = subprocess.run(
-        [exe, "-o", "JSON", "--schemafile", str(REPO / "schemas" / "floe.schema.json"),
-         *map(str, files)],
+        [
+            exe,
+            "-o",
+            "JSON",
+            "--schemafile",
+            str(REPO / "schemas" / "floe.schema.json"),
+            *map(str, files),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -25,10 +25,46 @@ SEEDS = [
     for p in [REPO / "demo" / "shop" / "floe.yaml", *sorted((FIXTURES / "valid").glob("*.yaml"))]
 ]
 WORDS = [
-    "type", "batch", "ops", "job", "selection", "cron_schedule", "partitions", "static", "multi",
-    "time_window", "${X}", "${X:1}", "$${", "&a", "*a", "<<", "!!int", "---", "\t", ":", "- ",
-    "[", "]", "{", "}", "'", '"', "null", "true", "2024-01-01", "0 0 * * *", "key:x", "group:",
-    "ghp_" + "a" * 36, "\x00", "\u2028", "é", "\n", "  ", "#",
+    "type",
+    "batch",
+    "ops",
+    "job",
+    "selection",
+    "cron_schedule",
+    "partitions",
+    "static",
+    "multi",
+    "time_window",
+    "${X}",
+    "${X:1}",
+    "$${",
+    "&a",
+    "*a",
+    "<<",
+    "!!int",
+    "---",
+    "\t",
+    ":",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "'",
+    '"',
+    "null",
+    "true",
+    "2024-01-01",
+    "0 0 * * *",
+    "key:x",
+    "group:",
+    "ghp_" + "a" * 36,
+    "\x00",
+    "\u2028",
+    "é",
+    "\n",
+    "  ",
+    "#",
 ]
 SCRATCH = Path(tempfile.mkdtemp(prefix="floe-fuzz-"))
 
@@ -55,12 +91,30 @@ def _assert_clean(code: int, output: str) -> None:
 
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-    st.text(max_size=20), st.sampled_from(WORDS),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(WORDS),
 )
 keys = st.one_of(
-    st.sampled_from(["name", "version", "orchestration", "jobs", "schedules", "sensors",
-                     "partitions", "assets", "backfills", "type", "job", "selection"]),
+    st.sampled_from(
+        [
+            "name",
+            "version",
+            "orchestration",
+            "jobs",
+            "schedules",
+            "sensors",
+            "partitions",
+            "assets",
+            "backfills",
+            "type",
+            "job",
+            "selection",
+        ]
+    ),
     st.text(min_size=1, max_size=10),
 )
 documents = st.recursive(
@@ -72,8 +126,9 @@ documents = st.recursive(
 )
 
 
-@settings(max_examples=800, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=800, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     st.one_of(
         st.dictionaries(keys, documents, max_size=6).map(
@@ -115,8 +170,9 @@ def mutated(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=800, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=800, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated())
 def test_mutated_valid_files_never_crash(text: str) -> None:
     _assert_clean(*_validate(text))
@@ -140,8 +196,9 @@ def mutated_values(draw: st.DrawFn) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
-@settings(max_examples=800, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=800, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated_values())
 def test_files_with_wrong_values_never_crash(text: str) -> None:
     _assert_clean(*_validate(text))

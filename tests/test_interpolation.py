@@ -49,9 +49,7 @@ def test_cli_var_beats_everything(project: Callable[..., Path]) -> None:
 
 
 def test_floe_env_is_the_environment_name(project: Callable[..., Path]) -> None:
-    path = project(
-        'name: shop\nversion: "${FLOE_ENV}-1"\n', envs={"staging": "", "prod": ""}
-    )
+    path = project('name: shop\nversion: "${FLOE_ENV}-1"\n', envs={"staging": "", "prod": ""})
     spec = load_spec(path, "floe.yaml", "staging", {}, {"FLOE_ENV": "wrong"})
     assert spec.project is not None and spec.project.version == "staging-1"
 

@@ -51,8 +51,13 @@ def test_schedules_show_timezone_status_per_environment_and_next_ticks(
 def test_jobs_with_resolved_asset_counts(tmp_path: Path, floe: Floe) -> None:
     path = acme(tmp_path, PROJECT)
     rows = {r["name"]: r for r in _rows(floe, "jobs", str(path))}
-    assert rows["raw"] == {"name": "raw", "type": "batch", "assets": 2, "partitions": "daily",
-                           "target": "group:bronze"}
+    assert rows["raw"] == {
+        "name": "raw",
+        "type": "batch",
+        "assets": 2,
+        "partitions": "daily",
+        "target": "group:bronze",
+    }
     assert rows["gold"]["assets"] == 4
     assert rows["vacuum"]["target"] == "acme.ops.vacuum"
 

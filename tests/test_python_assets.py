@@ -113,8 +113,11 @@ def test_import_discovery_agrees_with_the_static_read_on_the_demo(
             if a["kind"] == "python"
         ]
     assert graphs["import"] == graphs["static"]
-    assert [g[0] for g in graphs["static"]] == ["bronze_customers", "bronze_orders",
-                                                "bronze_payments"]
+    assert [g[0] for g in graphs["static"]] == [
+        "bronze_customers",
+        "bronze_orders",
+        "bronze_payments",
+    ]
 
 
 def test_import_discovery_names_the_failing_file_and_line(tmp_path: Path, floe: Floe) -> None:

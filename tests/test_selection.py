@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -551,57 +550,3 @@ def test_error_messages(expr: str, message: str, column: int) -> None:
         parse_selection(expr)
     assert (raised.value.message, raised.value.column) == (message, column)
     assert str(raised.value) == message
-
-
-# --- performance -----------------------------------------------------------------------------
-
-
-JOB_SELECTIONS = [
-    "+key:{key}",
-    "key:{key}+",
-    "2+key:{key}+1",
-    "group:{group}",
-    "group:{group} and kind:dbt",
-    "+group:{group} and not tag:tier=silver",
-    "key:layer{layer}/*",
-    "key:layer{layer}/* and not kind:python",
-    "tag:tier=gold+",
-    "sinks(group:{group})",
-    "roots(kind:python)+2",
-    "+sinks(group:{group})+",
-    "+key:{key} or +key:{other}",
-    "(group:{group} or tag:tier=gold) and not key:*_1*",
-]
-
-
-def test_fifty_job_selections_on_five_thousand_assets_resolve_quickly() -> None:
-    """A pessimistic graph: deps within a window of 300, so traversals reach almost everything."""
-    rng = random.Random(7)
-    keys = [f"layer{i % 7}/model_{i}" for i in range(5000)]
-    assets = [
-        asset(
-            key,
-            f"group_{i % 13}",
-            deps=[keys[j] for j in rng.sample(range(max(i - 300, 0), i), min(i, 3))],
-            kinds=[KINDS[i % 4]],
-            tags={"tier": TAGS["tier"][i % 3]},
-            materializable=i % 50 != 0,
-        )
-        for i, key in enumerate(keys)
-    ]
-    graph = SelectionGraph(assets)
-    expressions = [
-        rng.choice(JOB_SELECTIONS).format(
-            key=rng.choice(keys),
-            other=rng.choice(keys),
-            group=f"group_{rng.randrange(13)}",
-            layer=rng.randrange(7),
-        )
-        for _ in range(50)
-    ]
-    parse_selection.cache_clear()
-    started = time.perf_counter()
-    for expr in expressions:
-        resolve(expr, graph)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"50 expressions took {elapsed:.3f}s"

@@ -45,14 +45,21 @@ def bronze_customers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     day = _day(context)
     base = (day - date(2024, 1, 1)).days * 10
     rows = [
-        (base + i, f"customer {base + i}", COUNTRIES[_number(day, i) % len(COUNTRIES)],
-         datetime.combine(day, datetime.min.time()) + timedelta(minutes=_number(day, i, "t") % 1440))
+        (
+            base + i,
+            f"customer {base + i}",
+            COUNTRIES[_number(day, i) % len(COUNTRIES)],
+            datetime.combine(day, datetime.min.time())
+            + timedelta(minutes=_number(day, i, "t") % 1440),
+        )
         for i in range(1 + _number(day) % 5)
     ]
     _replace_day(
         "customers",
         "customer_id INTEGER, name VARCHAR, country_code VARCHAR(2), created_at TIMESTAMP",
-        "created_at", day, rows,
+        "created_at",
+        day,
+        rows,
     )
     return dg.MaterializeResult(metadata={"rows": len(rows), "day": day.isoformat()})
 
@@ -63,15 +70,22 @@ def bronze_orders(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     day = _day(context)
     base = (day - date(2024, 1, 1)).days * 100
     rows = [
-        (base + i, _number(day, i, "c") % 50, day, round(5 + (_number(day, i) % 20000) / 100, 2),
-         "cancelled" if _number(day, i, "s") % 10 == 0 else "completed")
+        (
+            base + i,
+            _number(day, i, "c") % 50,
+            day,
+            round(5 + (_number(day, i) % 20000) / 100, 2),
+            "cancelled" if _number(day, i, "s") % 10 == 0 else "completed",
+        )
         for i in range(5 + _number(day, "n") % 20)
     ]
     _replace_day(
         "orders",
         "order_id INTEGER, customer_id INTEGER, order_date DATE, amount DECIMAL(12,2), "
         "status VARCHAR",
-        "order_date", day, rows,
+        "order_date",
+        day,
+        rows,
     )
     return dg.MaterializeResult(metadata={"rows": len(rows), "day": day.isoformat()})
 
@@ -82,15 +96,21 @@ def bronze_payments(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     day = _day(context)
     base = (day - date(2024, 1, 1)).days * 100
     rows = [
-        (base + i, base + i, METHODS[_number(day, i, "m") % len(METHODS)],
-         round(5 + (_number(day, i) % 20000) / 100, 2),
-         datetime.combine(day, datetime.min.time()) + timedelta(hours=12))
+        (
+            base + i,
+            base + i,
+            METHODS[_number(day, i, "m") % len(METHODS)],
+            round(5 + (_number(day, i) % 20000) / 100, 2),
+            datetime.combine(day, datetime.min.time()) + timedelta(hours=12),
+        )
         for i in range(5 + _number(day, "n") % 20)
     ]
     _replace_day(
         "payments",
         "payment_id INTEGER, order_id INTEGER, method VARCHAR, amount DECIMAL(12,2), "
         "paid_at TIMESTAMP",
-        "paid_at", day, rows,
+        "paid_at",
+        day,
+        rows,
     )
     return dg.MaterializeResult(metadata={"rows": len(rows), "day": day.isoformat()})

@@ -13,8 +13,11 @@ def vacuum(retention_days: int = 30) -> dict[str, int]:
     """Drop bronze rows older than the retention window and compact the database."""
     removed = {}
     with connect() as con:
-        for table, column in (("orders", "order_date"), ("customers", "created_at"),
-                              ("payments", "paid_at")):
+        for table, column in (
+            ("orders", "order_date"),
+            ("customers", "created_at"),
+            ("payments", "paid_at"),
+        ):
             exists = con.execute(
                 "SELECT count(*) FROM information_schema.tables "
                 "WHERE table_schema = 'bronze' AND table_name = ?",
