@@ -25,7 +25,7 @@ from floe_runtime.models import (
     StaticPartitions,
     TimeWindowPartitions,
 )
-from floe_runtime.partitions import default_fmt, parse_time
+from floe_runtime.partitions import default_fmt, parse_time, time_dimension
 from floe_runtime.selection import (
     SelectionError,
     SelectionGraph,
@@ -267,17 +267,7 @@ class _Compiler:
         """Ranges validate found no partitions for: check them against the job's."""
         range_path = (*path, "partition_range")
         if isinstance(definition, MultiPartitions):
-            definition = next(
-                (
-                    d if not isinstance(d, str) else self.project.orchestration.partitions[d]
-                    for d in definition.partitions.values()
-                    if isinstance(d, TimeWindowPartitions)
-                    or isinstance(
-                        self.project.orchestration.partitions.get(str(d)), TimeWindowPartitions
-                    )
-                ),
-                None,
-            )
+            definition = time_dimension(definition, self.project.orchestration.partitions)
         if isinstance(definition, StaticPartitions):
             for which, key in (("start", start), ("end", end)):
                 if key not in definition.partition_keys:

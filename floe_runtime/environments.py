@@ -104,13 +104,12 @@ def load_env_file(
     known = discover(project_dir)
     display = f"{display_dir}{ENV_DIR}/{env}.env"
     if env not in known:
-        hint = did_you_mean(env, known) or (
-            f"known environments: {known_list(known)}"
-            if known
-            else f"create {display} to declare it"
-        )
+        listed = f"known environments: {known_list(known)}" if known else "none are declared"
+        hint = did_you_mean(env, known) or f"create {display} to declare it"
         return None, [
-            Diagnostic(f"unknown environment {env!r}", display, hint=hint, code="environment")
+            Diagnostic(
+                f"unknown environment {env!r} ({listed})", display, hint=hint, code="environment"
+            )
         ]
     try:
         text = known[env].read_text(encoding="utf-8")

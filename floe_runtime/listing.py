@@ -19,7 +19,7 @@ from floe_runtime.models import (
     StaticPartitions,
     TimeWindowPartitions,
 )
-from floe_runtime.partitions import default_fmt, parse_time
+from floe_runtime.partitions import default_fmt, dimension, parse_time, time_dimension
 
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 MAX_COUNTED_KEYS = 1_000_000
@@ -70,8 +70,7 @@ def partition_keys(
 def _keys(
     definition: Any, artifact: CompiledArtifact, now: datetime
 ) -> tuple[list[str] | None, bool]:
-    if isinstance(definition, str):
-        definition = artifact.orchestration.partitions[definition]
+    definition = dimension(definition, artifact.orchestration.partitions)
     if isinstance(definition, TimeWindowPartitions):
         return time_window_keys(definition, now)
     if isinstance(definition, StaticPartitions):
@@ -218,29 +217,16 @@ def _backfill_count(
     if backfill.partition_range is None:
         return len(keys)
     if isinstance(definition, MultiPartitions):
-        time_dim = next(
-            (
-                dim
-                for dim in definition.partitions.values()
-                if isinstance(dim, TimeWindowPartitions)
-                or isinstance(artifact.orchestration.partitions.get(str(dim)), TimeWindowPartitions)
-            ),
-            None,
-        )
+        time_dim = time_dimension(definition, artifact.orchestration.partitions)
         if time_dim is None:
             return None
-        per_key = len(keys) // max(1, len(_keys(time_dim, artifact, now)[0] or [1]))
-        time_keys = _keys(time_dim, artifact, now)[0] or []
-        inside = _in_range(time_keys, backfill.partition_range, time_dim, artifact)
-        return inside * per_key
-    return _in_range(keys, backfill.partition_range, definition, artifact)
+        time_keys, _ = time_window_keys(time_dim, now)
+        per_time_key = len(keys) // max(1, len(time_keys))
+        return _in_range(time_keys, backfill.partition_range, time_dim) * per_time_key
+    return _in_range(keys, backfill.partition_range, definition)
 
 
-def _in_range(
-    keys: list[str], partition_range: Any, definition: Any, artifact: CompiledArtifact
-) -> int:
-    if isinstance(definition, str):
-        definition = artifact.orchestration.partitions[definition]
+def _in_range(keys: list[str], partition_range: Any, definition: Any) -> int:
     if isinstance(definition, StaticPartitions):
         if partition_range.start not in keys or partition_range.end not in keys:
             return 0

@@ -7,8 +7,10 @@ resolved settings?) and ``floe list`` (how many keys?).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floe_runtime.cron import Cron
@@ -118,4 +120,20 @@ def static_key_problem(key: str) -> str | None:
         return f"partition key {key!r} contains a control character"
     if key != key.strip():
         return f"partition key {key!r} starts or ends with whitespace"
+    return None
+
+
+def dimension(value: Any, defs: Mapping[str, Any]) -> Any:
+    """A multi partition's dimension: inline, or the partitions entry it names."""
+    return defs.get(value) if isinstance(value, str) else value
+
+
+def time_dimension(multi: Any, defs: Mapping[str, Any]) -> Any:
+    """The time_window dimension of a multi partition (ranges run along it), or None."""
+    from floe_runtime.models import TimeWindowPartitions
+
+    for value in multi.partitions.values():
+        resolved = dimension(value, defs)
+        if isinstance(resolved, TimeWindowPartitions):
+            return resolved
     return None

@@ -28,7 +28,14 @@ from floe_runtime.models import (
     StaticPartitions,
     TimeWindowPartitions,
 )
-from floe_runtime.partitions import default_fmt, fmt_problem, parse_time, static_key_problem, zone
+from floe_runtime.partitions import (
+    default_fmt,
+    fmt_problem,
+    parse_time,
+    static_key_problem,
+    time_dimension,
+    zone,
+)
 from floe_runtime.selection import SelectionError, parse_selection, runtime_only_attributes
 from floe_runtime.yaml_loader import SourceMap
 
@@ -378,7 +385,7 @@ class _Checker:
         defs = self.project.orchestration.partitions
         definition = defs.get(partitions_name) if partitions_name else None
         if isinstance(definition, MultiPartitions):
-            definition = _time_dimension(definition, defs)
+            definition = time_dimension(definition, defs)
             if definition is None:
                 self.error(
                     "a range over multi partitions runs along their time dimension, and these have "
@@ -466,16 +473,6 @@ class _Checker:
         self.sensors()
         self.backfills()
         return self.out
-
-
-def _time_dimension(
-    multi: MultiPartitions, defs: Mapping[str, object]
-) -> TimeWindowPartitions | None:
-    for dim in multi.partitions.values():
-        resolved = defs.get(dim) if isinstance(dim, str) else dim
-        if isinstance(resolved, TimeWindowPartitions):
-            return resolved
-    return None
 
 
 def check(project: FloeProject, source: SourceMap, package: str | None) -> list[Diagnostic]:

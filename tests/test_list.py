@@ -109,3 +109,16 @@ def test_a_tampered_artifact_is_refused(tmp_path: Path, floe: Floe) -> None:
     result = floe("list", "backfills", "--artifact", str(artifact))
     assert result.code == 1
     assert "checksum mismatch" in result.err
+
+
+def test_backfill_over_multi_partitions_runs_along_the_time_dimension(
+    tmp_path: Path, floe: Floe
+) -> None:
+    text = PROJECT.replace(
+        "    regions: {type: static, partition_keys: [us, eu]}",
+        "    regions: {type: static, partition_keys: [us, eu]}\n"
+        "    by_region: {type: multi, partitions: {date: daily, region: regions}}",
+    ).replace('"raw_*": {partitions: daily}', '"raw_*": {partitions: by_region}')
+    path = acme(tmp_path, text)
+    (row,) = _rows(floe, "backfills", str(path))
+    assert (row["partitions"], row["partition_count"], row["runs"]) == ("by_region", 182, 19)
