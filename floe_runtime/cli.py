@@ -35,6 +35,16 @@ def _parse_vars(
     return parsed
 
 
+VARIABLES = click.option(
+    "--var",
+    "cli_vars",
+    multiple=True,
+    callback=_parse_vars,
+    metavar="KEY=VALUE",
+    help="Set a variable (beats the process environment and env files).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="floe")
 def cli() -> None:
@@ -44,14 +54,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--env", "environment", help="Validate with this environment's values.")
-@click.option(
-    "--var",
-    "cli_vars",
-    multiple=True,
-    callback=_parse_vars,
-    metavar="KEY=VALUE",
-    help="Set a variable (beats the environment and env files).",
-)
+@VARIABLES
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 def validate(
     paths: tuple[Path, ...],
@@ -111,14 +114,7 @@ def _progress(message: str) -> None:
     show_default=True,
     help="Bundle folder.",
 )
-@click.option(
-    "--var",
-    "cli_vars",
-    multiple=True,
-    callback=_parse_vars,
-    metavar="KEY=VALUE",
-    help="Set a variable (beats the environment and env files).",
-)
+@VARIABLES
 @click.option(
     "--dbt-parse",
     is_flag=True,
@@ -145,6 +141,7 @@ def compile_command(
 ) -> int:
     """Compile floe.yaml into one artifact per environment (dist/floe/<env>/)."""
     from floe_runtime import bundle, render
+    from floe_runtime.artifact import ARTIFACT_NAME
 
     if environment and all_envs:
         raise click.UsageError("use --env NAME or --all-envs, not both")
@@ -170,7 +167,18 @@ def compile_command(
     )
     lines = [_compile_line(r, out, check) for r in results]
     if output_format == "json":
-        click.echo(render.as_json(diagnostics, [str(path)]))
+        environments = {
+            r.environment: {
+                "ok": r.ok,
+                "artifact": str(out / r.environment / ARTIFACT_NAME)
+                if r.ok and not check
+                else None,
+                "checksum": r.payload["checksum"] if r.payload else None,
+                "assets": r.summary,
+            }
+            for r in results
+        }
+        click.echo(render.as_json(diagnostics, [str(path)], environments=environments))
     elif output_format == "github":
         if diagnostics:
             click.echo(render.github(diagnostics))
@@ -222,7 +230,7 @@ def _plural(count: int, word: str) -> str:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="List from a compiled_artifacts.json instead of floe.yaml.",
 )
-@click.option("--var", "cli_vars", multiple=True, callback=_parse_vars, metavar="KEY=VALUE")
+@VARIABLES
 @click.option("--dbt-parse", is_flag=True, help="Run `dbt parse` to include dbt models.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
 @click.option(
@@ -276,19 +284,22 @@ def list_command(
     return 0
 
 
-@cli.group()
-def schema() -> None:
-    """Export or check the JSON Schemas in schemas/."""
-
-
-@schema.command("export")
-@click.option(
+SCHEMA_DIR = click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("schemas"),
     show_default=True,
 )
+
+
+@cli.group()
+def schema() -> None:
+    """Export or check the JSON Schemas in schemas/."""
+
+
+@schema.command("export")
+@SCHEMA_DIR
 def schema_export(directory: Path) -> int:
     """Write the JSON Schemas generated from the models."""
     from floe_runtime import schemas
@@ -299,13 +310,7 @@ def schema_export(directory: Path) -> int:
 
 
 @schema.command("check")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schemas"),
-    show_default=True,
-)
+@SCHEMA_DIR
 def schema_check(directory: Path) -> int:
     """Fail when the committed JSON Schemas differ from the models."""
     from floe_runtime import schemas

@@ -245,7 +245,7 @@ class _ModuleReader:
                         node.lineno,
                     )
                 )
-        self._factories(tree, {id(node) for node, _ in decorated})
+        self._factories(tree)
 
     def _single_key(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kw: dict[str, Any]) -> str:
         if "key" in kw:
@@ -272,22 +272,7 @@ class _ModuleReader:
             if param.arg in _CONTEXT_PARAMS or _looks_like_resource(param):
                 continue
             deps.add(renamed.get(param.arg, param.arg))
-        self.assets.append(
-            PythonAsset(
-                key=key,
-                group=str(_literal(kw["group_name"])) if "group_name" in kw else None,
-                deps=tuple(sorted(deps)),
-                tags=_str_dict(kw.get("tags")),
-                kinds=_kind_tags(kw),
-                owners=_str_list(kw.get("owners")),
-                module=self.module,
-                file=self.file,
-                line=_first_line(node),
-                partitioned_in_code="partitions_def" in kw,
-                automation_in_code="automation_condition" in kw,
-                description=ast.get_docstring(node),
-            )
-        )
+        self._add(node, key, kw, None, (), deps)
 
     def _asset_in_key(self, input_name: str, node: ast.expr) -> str:
         kw = _kwargs(node)
@@ -374,7 +359,7 @@ class _ModuleReader:
             )
         )
 
-    def _factories(self, tree: ast.Module, decorated: set[int]) -> None:
+    def _factories(self, tree: ast.Module) -> None:
         """Module-level calls that probably build assets (factories, loaders) cannot be read."""
         for node in tree.body:
             value = node.value if isinstance(node, (ast.Assign, ast.Expr)) else None

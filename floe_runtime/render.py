@@ -89,7 +89,7 @@ def summary_line(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> str
     return f"floe: {names}: valid"
 
 
-def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str]) -> str:
+def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str], **extra: object) -> str:
     payload = {
         "valid": not any(d.severity == "error" for d in diagnostics),
         "files": list(files),
@@ -106,6 +106,7 @@ def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str]) -> str:
             }
             for d in diagnostics
         ],
+        **extra,
     }
     return json.dumps(payload, indent=2, sort_keys=True)
 

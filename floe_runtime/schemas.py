@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_URL = "https://raw.githubusercontent.com/floe/compile/v1/schemas/"
@@ -28,30 +31,22 @@ def _close_pattern_maps(node: Any) -> None:
             _close_pattern_maps(value)
 
 
+def _document(model: type[BaseModel], file_name: str, title: str) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    _close_pattern_maps(schema)
+    return {"$schema": DRAFT, "$id": BASE_URL + file_name, **schema, "title": title}
+
+
 def floe_schema() -> dict[str, Any]:
     from floe_runtime.models import FloeProject
 
-    schema = FloeProject.model_json_schema()
-    _close_pattern_maps(schema)
-    return {
-        "$schema": DRAFT,
-        "$id": BASE_URL + "floe.schema.json",
-        **schema,
-        "title": "floe.yaml",
-    }
+    return _document(FloeProject, "floe.schema.json", "floe.yaml")
 
 
 def artifact_schema() -> dict[str, Any]:
     from floe_runtime.artifact_schema import CompiledArtifact
 
-    schema = CompiledArtifact.model_json_schema()
-    _close_pattern_maps(schema)
-    return {
-        "$schema": DRAFT,
-        "$id": BASE_URL + "compiled-artifacts.schema.json",
-        **schema,
-        "title": "compiled_artifacts.json",
-    }
+    return _document(CompiledArtifact, "compiled-artifacts.schema.json", "compiled_artifacts.json")
 
 
 def rendered(build: Callable[[], dict[str, Any]]) -> str:
