@@ -345,3 +345,34 @@ def test_graph_too_big_for_dagster_to_load_quickly_warns(tmp_path: Path, floe: F
         "2,500 assets and 21 asset jobs: Dagster will need about 14 s to "
         "load this code location (~1.3 s per job at 5,000 assets)",
     ) in found
+
+
+def test_every_artifact_validates_against_its_schema(tmp_path: Path, floe: Floe) -> None:
+    """The demo's three environments and a project using every kind of entity."""
+    everything = BASE + (
+        "  sensors:\n"
+        "    f: {type: file_watcher, job: raw, path: ./in, pattern: '*.csv'}\n"
+        "    a: {type: asset_sensor, job: gold, watched_assets: [revenue]}\n"
+        "    r: {type: run_status, job: vacuum, watched_jobs: [gold], status: SUCCESS}\n"
+        "    c: {type: custom, job: raw, target_function: acme.ops.vacuum, args: {x: [1, 2]}}\n"
+        "  backfills:\n"
+        "    b: {job: raw, partition_range: {start: '2024-02-01', end: '2024-02-29'}}\n"
+    ).replace(
+        "    regions: {type: static, partition_keys: [us, eu]}",
+        "    regions: {type: static, partition_keys: [us, eu]}\n"
+        "    tenants: {type: dynamic}\n"
+        "    by_tenant: {type: multi, partitions: {day: daily, tenant: tenants}}",
+    )
+    projects = [
+        (DEMO / "floe.yaml", tmp_path / "demo"),
+        (acme(tmp_path, everything), tmp_path / "a"),
+    ]
+    written = []
+    for path, out in projects:
+        result = floe("compile", str(path), "--all-envs", "--out", str(out))
+        assert result.code == 0, result.text
+        written += sorted(out.glob("*/compiled_artifacts.json"))
+    assert len(written) == 4
+    for path in written:
+        jsonschema.validate(json.loads(path.read_text()), ARTIFACT_SCHEMA)
+        assert artifact.read(path).schema_version == "1.0"
