@@ -27,11 +27,6 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-def is_literal(pattern: str) -> bool:
-    """True when the pattern names exactly one asset."""
-    return not any(ch in pattern for ch in "*?[{")
-
-
 def _translate(pattern: str, i: int, in_braces: bool) -> tuple[str, int]:
     out: list[str] = []
     while i < len(pattern):
