@@ -36,7 +36,8 @@ from floe_runtime.dbt_parse import DbtParseError, parse
 from floe_runtime.diagnostics import Diagnostic
 from floe_runtime.diagnostics import Path as JsonPath
 from floe_runtime.python_assets import Discovery, discover, search_roots
-from floe_runtime.spec import Spec, load_spec
+from floe_runtime.spec import Read, Spec, load_spec
+from floe_runtime.yaml_loader import read_yaml_file
 
 DEFAULT_ENVIRONMENT = "default"
 DBT: JsonPath = ("orchestration", "dbt")
@@ -268,9 +269,11 @@ def compile_environments(
     dbt_parse: bool,
     discover_mode: str,
     progress: Callable[[str], None],
+    read: Read | None = None,
 ) -> list[Compiled]:
-    """Compile each requested environment in memory."""
+    """Compile each requested environment in memory (``read``: floe.yaml, already read)."""
     declared = environments.discover(floe_yaml.parent) if floe_yaml.is_file() else {}
+    read = read or read_yaml_file(floe_yaml, display)
     specs = {
         env: load_spec(
             floe_yaml,
@@ -278,6 +281,7 @@ def compile_environments(
             None if env == DEFAULT_ENVIRONMENT and not declared else env,
             cli_vars,
             process_env,
+            read,
         )
         for env in requested
     }

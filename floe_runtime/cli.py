@@ -67,6 +67,7 @@ def validate(
     Without --env, every environment under environments/ is checked.
     """
     from floe_runtime import render, spec
+    from floe_runtime.yaml_loader import read_yaml_file
 
     targets = list(paths) or [Path("floe.yaml")]
     diagnostics = []
@@ -74,12 +75,12 @@ def validate(
     described: list[str] = []
     for target in targets:
         display = str(target)
-        found, project = spec.validate(target, display, environment, cli_vars, os.environ)
+        read = read_yaml_file(target, display)
+        found, project = spec.validate(target, display, environment, cli_vars, os.environ, read)
         diagnostics += found
         if project is not None:
             described.append(render.describe(project))
-        if target.is_file():
-            sources[display] = target.read_text(encoding="utf-8", errors="replace")
+        sources.update(_source_text(target, read))
     names = [str(t) for t in targets]
     if output_format == "json":
         click.echo(render.as_json(diagnostics, names))
@@ -142,6 +143,7 @@ def compile_command(
     """Compile floe.yaml into one artifact per environment (dist/floe/<env>/)."""
     from floe_runtime import bundle, render
     from floe_runtime.artifact import ARTIFACT_NAME
+    from floe_runtime.yaml_loader import read_yaml_file
 
     if environment and all_envs:
         raise click.UsageError("use --env NAME or --all-envs, not both")
@@ -155,16 +157,15 @@ def compile_command(
     requested = declared if all_envs else [str(environment)]
     if not path.is_file():
         requested = [environment or bundle.DEFAULT_ENVIRONMENT]
+    read = read_yaml_file(path, str(path))
     results = bundle.compile_environments(
-        path, str(path), requested, cli_vars, os.environ, dbt_parse, discover, _progress
+        path, str(path), requested, cli_vars, os.environ, dbt_parse, discover, _progress, read
     )
     diagnostics = _merge([d for r in results for d in r.diagnostics])
     ok = all(r.ok for r in results)
     if ok and not check:
         bundle.write_bundles(results, out)
-    source = (
-        {str(path): path.read_text(encoding="utf-8", errors="replace")} if path.is_file() else {}
-    )
+    source = _source_text(path, read)
     lines = [_compile_line(r, out, check) for r in results]
     if output_format == "json":
         environments = {
@@ -186,6 +187,17 @@ def compile_command(
     else:
         click.echo(render.text(diagnostics, source, "\n".join(lines)))
     return 0 if ok else 1
+
+
+def _source_text(path: Path, read: Any) -> dict[str, str]:
+    """The text of a file read for checking, to quote its lines under errors (read again only
+    when it did not parse, to show where)."""
+    document = read[0]
+    if document is not None:
+        return {document.source.file: document.source.text}
+    if path.is_file() and path.stat().st_size <= 5 * 1024 * 1024:
+        return {str(path): path.read_text(encoding="utf-8", errors="replace")}
+    return {}
 
 
 def _merge(diagnostics: list[Any]) -> list[Any]:

@@ -17,7 +17,7 @@ from floe_runtime.interpolation import Variable, interpolate
 from floe_runtime.models import FloeProject
 from floe_runtime.modules import package_of
 from floe_runtime.shape import build_project
-from floe_runtime.yaml_loader import SourceMap, read_yaml_file
+from floe_runtime.yaml_loader import SourceMap, YamlDocument, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,25 @@ class Spec:
         return self.project is not None and not has_errors(self.diagnostics)
 
 
+Read = tuple[YamlDocument | None, list[Diagnostic]]
+
+
 def load_spec(
     path: Path,
     display: str,
     environment: str | None,
     cli_vars: Mapping[str, str],
     process_env: Mapping[str, str],
+    read: Read | None = None,
 ) -> Spec:
-    """Check one floe.yaml for one environment (None: process environment and defaults)."""
+    """Check one floe.yaml for one environment (None: process environment and defaults).
+
+    ``read`` is the file as ``read_yaml_file`` returned it, so that checking several
+    environments reads and parses it once.
+    """
     spec = Spec(path, display, environment)
-    document, problems = read_yaml_file(path, display)
+    document, read_problems = read if read is not None else read_yaml_file(path, display)
+    problems = list(read_problems)
     if document is None:
         return replace(spec, diagnostics=problems)
     env_file = None
@@ -84,6 +93,7 @@ def validate(
     environment: str | None,
     cli_vars: Mapping[str, str],
     process_env: Mapping[str, str],
+    read: Read | None = None,
 ) -> tuple[list[Diagnostic], FloeProject | None]:
     """Diagnostics for one file, for one environment or for every declared one; and the
     project as the last environment sees it (None when invalid).
@@ -96,8 +106,9 @@ def validate(
         declared = [*sorted(environments.discover(path.parent))] or [None]
     found: dict[Diagnostic, list[str]] = {}
     project = None
+    read = read or read_yaml_file(path, display)
     for env in declared:
-        spec = load_spec(path, display, env, cli_vars, process_env)
+        spec = load_spec(path, display, env, cli_vars, process_env, read)
         project = spec.project if spec.ok else None
         for diagnostic in spec.diagnostics:
             found.setdefault(diagnostic, []).append(env or "")

@@ -232,9 +232,13 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
 
-    def refuse(self, message: str, event: Any, hint: str | None = None, code: str = "yaml") -> None:
+    def refuse(
+        self, message: str, event: Any, hint: str | None = None, code: str = "yaml", path: Path = ()
+    ) -> None:
         raise _Refused(
-            Diagnostic(message, self.source.file, _position(event.start_mark), hint=hint, code=code)
+            Diagnostic(
+                message, self.source.file, _position(event.start_mark), path, hint, code=code
+            )
         )
 
     def document(self) -> Any:
@@ -373,6 +377,7 @@ class _Builder:
                     key_event,
                     "remove one of them; YAML would silently keep only the last",
                     "duplicate-key",
+                    child,
                 )
             keys[child] = key_pos
             out[key], count = self.node(get(), child)
