@@ -7,6 +7,7 @@ Asset keys here are Dagster's user strings (components joined by "/").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -72,24 +73,37 @@ def _condition(value: Any) -> dict[str, str] | None:
     return {k: str(v) for k, v in value.model_dump().items()}
 
 
-def _settings(
-    key: str, patterns: Mapping[str, AssetConfig], source: SourceMap
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class _Rule:
+    """One asset pattern, ready to match: its regex, floe.yaml line and the settings it sets."""
+
+    pattern: str
+    regex: re.Pattern[str]
+    line: int
+    settings: dict[str, Any]
+
+
+def _rules(patterns: Mapping[str, AssetConfig], source: SourceMap) -> list[_Rule]:
+    rules = []
+    for pattern, config in patterns.items():
+        try:
+            regex = compile_glob(pattern)
+        except GlobError:
+            continue  # validation reported it
+        where = source.key_at(("orchestration", "assets", pattern))
+        settings = {n: getattr(config, n) for n in _SETTINGS if getattr(config, n) is not None}
+        rules.append(_Rule(pattern, regex, where.line if where else 0, settings))
+    return rules
+
+
+def _settings(key: str, rules: list[_Rule]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Every pattern matching ``key``, in file order; a later pattern's setting wins."""
     merged: dict[str, Any] = {}
     shaped: list[dict[str, Any]] = []
-    for pattern, config in patterns.items():
-        try:
-            if not compile_glob(pattern).match(key):
-                continue
-        except GlobError:
-            continue
-        where = source.key_at(("orchestration", "assets", pattern))
-        shaped.append({"line": where.line if where else 0, "pattern": pattern})
-        for name in _SETTINGS:
-            value = getattr(config, name)
-            if value is not None:
-                merged[name] = value
+    for rule in rules:
+        if rule.regex.match(key):
+            shaped.append({"line": rule.line, "pattern": rule.pattern})
+            merged.update(rule.settings)
     return merged, shaped
 
 
@@ -154,12 +168,11 @@ def build(
         }
 
     patterns = project.orchestration.assets
+    rules = _rules(patterns, source)
     records: dict[str, Asset] = {}
     for key in sorted(raw):
         facts = raw[key]
-        settings, shaped = (
-            ({}, []) if facts["kind"] == "external" else _settings(key, patterns, source)
-        )
+        settings, shaped = ({}, []) if facts["kind"] == "external" else _settings(key, rules)
         tags = dict(facts["tags"])
         if "compute_kind" in settings:
             tags[f"{KIND_TAG}{settings['compute_kind']}"] = ""

@@ -29,8 +29,8 @@ from floe_runtime.dbt_manifest import (
     DbtGraph,
     ManifestError,
     dbt_graph,
-    load_manifest,
     manifest_digest,
+    read_manifest,
 )
 from floe_runtime.dbt_parse import DbtParseError, parse
 from floe_runtime.diagnostics import Diagnostic
@@ -182,7 +182,7 @@ def _dbt(
             ],
         )
     try:
-        manifest = load_manifest(path)
+        manifest, raw = read_manifest(path)
         graph = dbt_graph(manifest, python_keys)
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
@@ -193,7 +193,7 @@ def _dbt(
         "dbt_version": metadata.get("dbt_version"),
         "adapter_type": metadata.get("adapter_type"),
     }
-    return graph, record, path.read_bytes(), []
+    return graph, record, raw, []
 
 
 def _unresolved(spec: Spec, discovery: Discovery) -> tuple[list[dict[str, str]], list[Diagnostic]]:

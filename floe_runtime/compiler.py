@@ -20,12 +20,9 @@ from floe_runtime.diagnostics import Diagnostic, Path, did_you_mean, format_path
 from floe_runtime.models import (
     BatchJob,
     FloeProject,
-    MultiPartitions,
     OpsJob,
-    StaticPartitions,
-    TimeWindowPartitions,
 )
-from floe_runtime.partitions import default_fmt, parse_time, time_dimension
+from floe_runtime.partitions import default_fmt, range_problems
 from floe_runtime.selection import (
     SelectionError,
     SelectionGraph,
@@ -130,7 +127,7 @@ class _Compiler:
         materializable = self.materializable
         for index, expression in enumerate(job.selection):
             try:
-                keys = set(self.selection_keys(expression)) & materializable
+                keys = resolve(expression, self.selection) & materializable
             except SelectionError as exc:
                 self.report(f"selection {expression!r}: {exc.message}", (*path, "selection", index))
                 continue
@@ -145,9 +142,6 @@ class _Compiler:
         if not chosen and len(job.selection) > 1:
             self.report(f"job {path[-1]!r} selects no assets", (*path, "selection"))
         return sorted(chosen)
-
-    def selection_keys(self, expression: str) -> frozenset[str]:
-        return resolve(expression, self.selection)
 
     def nearest(self, expression: str) -> str:
         """What the user may have meant: close names for each attribute of the expression."""
@@ -234,7 +228,6 @@ class _Compiler:
                     )
 
     def backfills(self, jobs: Mapping[str, JobRecord]) -> None:
-        defs = self.project.orchestration.partitions
         for name, backfill in sorted(self.project.orchestration.backfills.items()):
             path: Path = (ORCH, "backfills", name)
             job = jobs.get(backfill.job)
@@ -259,42 +252,17 @@ class _Compiler:
                     name,
                     backfill.partition_range.start,
                     backfill.partition_range.end,
-                    defs[job.partitions],
+                    job.partitions,
                     path,
                 )
 
-    def backfill_range(self, name: str, start: str, end: str, definition: Any, path: Path) -> None:
-        """Ranges validate found no partitions for: check them against the job's."""
+    def backfill_range(self, name: str, start: str, end: str, partitions: str, path: Path) -> None:
+        """Ranges validate could not place (no ``partitions:``): check them against the job's."""
+        defs = self.project.orchestration.partitions
         range_path = (*path, "partition_range")
-        if isinstance(definition, MultiPartitions):
-            definition = time_dimension(definition, self.project.orchestration.partitions)
-        if isinstance(definition, StaticPartitions):
-            for which, key in (("start", start), ("end", end)):
-                if key not in definition.partition_keys:
-                    self.report(
-                        f"backfill {name!r}: {which} {key!r} is not a partition key of its job",
-                        (*range_path, which),
-                        did_you_mean(key, definition.partition_keys)
-                        or f"keys: {known_list(definition.partition_keys)}",
-                    )
-        elif isinstance(definition, TimeWindowPartitions):
-            fmt = definition.fmt or default_fmt(parse_cron(definition.cron_schedule))
-            first = parse_time(definition.start, fmt, definition.timezone)
-            last = parse_time(definition.end, fmt, definition.timezone) if definition.end else None
-            for which, text in (("start", start), ("end", end)):
-                moment = parse_time(text, fmt, definition.timezone)
-                if moment is None:
-                    self.report(
-                        f"backfill {name!r}: {which} {text!r} is not a date",
-                        (*range_path, which),
-                        f"write YYYY-MM-DD or in {fmt!r}",
-                    )
-                elif (first and moment < first) or (last and moment >= last):
-                    self.report(
-                        f"backfill {name!r}: {which} {text!r} lies outside the job's partitions "
-                        f"({definition.start} to {definition.end or 'now'})",
-                        (*range_path, which),
-                    )
+        for problem in range_problems(start, end, defs[partitions], defs, partitions):
+            where = (*range_path, problem.bound) if problem.bound else range_path
+            self.report(f"backfill {name!r}: {problem.message}", where, problem.hint)
 
     def load_time(self, jobs: Mapping[str, JobRecord]) -> None:
         assets = len(self.materializable)

@@ -117,13 +117,24 @@ class DbtGraph:
     adapter_type: str | None
 
 
-def load_manifest(path: Path) -> dict[str, Any]:
-    """Read ``manifest.json`` once, refusing anything that is not a dbt manifest floe can read."""
+def read_manifest(path: Path) -> tuple[dict[str, Any], bytes]:
+    """The manifest and its bytes (the compiler bundles them), read once."""
     try:
-        with path.open("rb") as stream:
-            manifest = json.load(stream)
+        raw = path.read_bytes()
     except OSError as error:
         raise ManifestError(f"{path}: cannot read the dbt manifest: {error.strerror}") from None
+    return parse_manifest(raw, path), raw
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """Read ``manifest.json``, refusing anything that is not a dbt manifest floe can read."""
+    return read_manifest(path)[0]
+
+
+def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
+    """Parse manifest bytes read from ``path`` (named in errors) and check it is a manifest."""
+    try:
+        manifest = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ManifestError(f"{path}: not a dbt manifest: not valid JSON ({error})") from None
     if not isinstance(manifest, dict):

@@ -101,9 +101,10 @@ def load_env_file(
     project_dir: Path, env: str, display_dir: str
 ) -> tuple[EnvFile | None, list[Diagnostic]]:
     """Read ``environments/<env>.env``; an unknown environment lists the known ones."""
-    known = discover(project_dir)
+    path = project_dir / ENV_DIR / f"{env}.env"
     display = f"{display_dir}{ENV_DIR}/{env}.env"
-    if env not in known:
+    if not (_ENV_NAME.match(env) and path.is_file()):
+        known = discover(project_dir)
         listed = f"known environments: {known_list(known)}" if known else "none are declared"
         hint = did_you_mean(env, known) or f"create {display} to declare it"
         return None, [
@@ -112,7 +113,7 @@ def load_env_file(
             )
         ]
     try:
-        text = known[env].read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Diagnostic(f"cannot read environment file: {exc}", display, code="io")]
     values, problems = parse_env_file(text, display)

@@ -19,7 +19,7 @@ from floe_runtime.models import (
     StaticPartitions,
     TimeWindowPartitions,
 )
-from floe_runtime.partitions import default_fmt, dimension, parse_time, time_dimension
+from floe_runtime.partitions import dimension, key_format, parse_time, time_dimension
 
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 MAX_COUNTED_KEYS = 1_000_000
@@ -38,7 +38,7 @@ def ticks(cron_schedule: str, timezone: str, after: datetime) -> Iterator[dateti
 def time_window_keys(tw: TimeWindowPartitions, now: datetime) -> tuple[list[str], bool]:
     """Partition keys as Dagster lists them (complete windows up to ``end`` or now, plus
     ``end_offset``); the bool says the list was cut at MAX_COUNTED_KEYS."""
-    fmt = tw.fmt or default_fmt(parse_cron(tw.cron_schedule))
+    fmt = key_format(tw)
     start = parse_time(tw.start, fmt, tw.timezone)
     end = parse_time(tw.end, fmt, tw.timezone) if tw.end else now
     if start is None or end is None:
@@ -231,7 +231,7 @@ def _in_range(keys: list[str], partition_range: Any, definition: Any) -> int:
         if partition_range.start not in keys or partition_range.end not in keys:
             return 0
         return keys.index(partition_range.end) - keys.index(partition_range.start) + 1
-    fmt = definition.fmt or default_fmt(parse_cron(definition.cron_schedule))
+    fmt = key_format(definition)
     start = parse_time(partition_range.start, fmt, definition.timezone)
     end = parse_time(partition_range.end, fmt, definition.timezone)
     if start is None or end is None:

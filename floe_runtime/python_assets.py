@@ -169,6 +169,14 @@ def _prefix(node: ast.expr | None) -> list[str]:
     raise _NotLiteral(ast.unparse(node))
 
 
+def _named_key(kw: dict[str, ast.expr], name: str, functions: dict[str, str]) -> str:
+    """``key=`` when given, else ``key_prefix`` + ``name``: how ``@asset``, ``AssetIn`` and
+    ``AssetOut`` name their keys."""
+    if "key" in kw:
+        return _key(kw["key"], functions)
+    return "/".join([*_prefix(kw.get("key_prefix")), name])
+
+
 def _str_list(node: ast.expr | None) -> tuple[str, ...]:
     if node is None:
         return ()
@@ -248,10 +256,8 @@ class _ModuleReader:
         self._factories(tree)
 
     def _single_key(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kw: dict[str, Any]) -> str:
-        if "key" in kw:
-            return _key(kw["key"], {})
         name = str(_literal(kw["name"])) if "name" in kw else node.name
-        return "/".join([*_prefix(kw.get("key_prefix")), name])
+        return _named_key(kw, name, {})
 
     def _single(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
         kw = _kwargs(decorator)
@@ -267,7 +273,7 @@ class _ModuleReader:
                 renamed[str(_literal(name_node))] = self._asset_in_key(
                     str(_literal(name_node)), asset_in
                 )
-        deps = {self._dep(d) for d in self._dep_nodes(kw.get("deps"))}
+        deps = self._deps(kw.get("deps"))
         for param in [*node.args.posonlyargs, *node.args.args]:
             if param.arg in _CONTEXT_PARAMS or _looks_like_resource(param):
                 continue
@@ -275,44 +281,37 @@ class _ModuleReader:
         self._add(node, key, kw, None, (), deps)
 
     def _asset_in_key(self, input_name: str, node: ast.expr) -> str:
-        kw = _kwargs(node)
-        if node is not None and isinstance(node, ast.Call) and node.args:
+        if isinstance(node, ast.Call) and node.args:
             return _key(node.args[0], self.functions)
-        if "key" in kw:
-            return _key(kw["key"], self.functions)
-        return "/".join([*_prefix(kw.get("key_prefix")), input_name])
+        return _named_key(_kwargs(node), input_name, self.functions)
 
-    def _dep_nodes(self, node: ast.expr | None) -> list[ast.expr]:
+    def _items(self, node: ast.expr | None) -> list[ast.expr]:
+        """The elements of a literal list, tuple or set."""
         if node is None:
             return []
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return list(node.elts)
         raise _NotLiteral(ast.unparse(node))
 
-    def _dep(self, node: ast.expr) -> str:
-        return _key(node, self.functions)
+    def _deps(self, node: ast.expr | None) -> set[str]:
+        return {_key(item, self.functions) for item in self._items(node)}
 
     def _multi(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
         kw = _kwargs(decorator)
-        shared_deps = {self._dep(d) for d in self._dep_nodes(kw.get("deps"))}
+        shared_deps = self._deps(kw.get("deps"))
         group = str(_literal(kw["group_name"])) if "group_name" in kw else None
         kinds = _kind_tags(kw)
         specs = kw.get("specs")
         outs = kw.get("outs")
         if specs is not None:
-            for spec in self._dep_nodes(specs):
+            for spec in self._items(specs):
                 self._spec(node, spec, group, kinds, shared_deps)
         elif isinstance(outs, ast.Dict):
             for name_node, out in zip(outs.keys, outs.values, strict=True):
                 if name_node is None:
                     raise _NotLiteral("**outs")
                 out_kw = _kwargs(out)
-                name = str(_literal(name_node))
-                key = (
-                    _key(out_kw["key"], {})
-                    if "key" in out_kw
-                    else "/".join([*_prefix(out_kw.get("key_prefix")), name])
-                )
+                key = _named_key(out_kw, str(_literal(name_node)), {})
                 self._add(node, key, out_kw, group, kinds, shared_deps)
         else:
             raise _NotLiteral("specs/outs that are not written as a list or dict")
@@ -329,7 +328,7 @@ class _ModuleReader:
             raise _NotLiteral(ast.unparse(spec))
         spec_kw = _kwargs(spec)
         key = _key(spec.args[0] if spec.args else spec_kw["key"], {})
-        deps = shared_deps | {self._dep(d) for d in self._dep_nodes(spec_kw.get("deps"))}
+        deps = shared_deps | self._deps(spec_kw.get("deps"))
         self._add(node, key, spec_kw, group, kinds, deps)
 
     def _add(

@@ -19,7 +19,6 @@ from floe_runtime.globs import GlobError, compile_glob
 from floe_runtime.models import (
     Backfill,
     BatchJob,
-    DynamicPartitions,
     FloeProject,
     MultiPartitions,
     OnCronCondition,
@@ -29,11 +28,11 @@ from floe_runtime.models import (
     TimeWindowPartitions,
 )
 from floe_runtime.partitions import (
-    default_fmt,
     fmt_problem,
+    key_format,
     parse_time,
+    range_problems,
     static_key_problem,
-    time_dimension,
     zone,
 )
 from floe_runtime.selection import SelectionError, parse_selection, runtime_only_attributes
@@ -136,7 +135,7 @@ class _Checker:
         tz_ok = self.timezone(tw.timezone, (*path, "timezone"))
         if cron is None:
             return
-        fmt = tw.fmt or default_fmt(cron)
+        fmt = key_format(tw)
         if tw.fmt is not None:
             problem = fmt_problem(tw.fmt, cron)
             if problem is not None:
@@ -378,91 +377,20 @@ class _Checker:
     def backfill_range(
         self, backfill: Backfill, partition_range: PartitionRange, path: Path
     ) -> None:
-        """A backfill range must be written in its partitions' keys, start before end."""
-        partitions_name = backfill.partitions
-        start, end = partition_range.start, partition_range.end
-        range_path = (*path, "partition_range")
+        """A range written in its named partitions' keys, inside them, start before end."""
         defs = self.project.orchestration.partitions
-        definition = defs.get(partitions_name) if partitions_name else None
-        if isinstance(definition, MultiPartitions):
-            definition = time_dimension(definition, defs)
-            if definition is None:
-                self.error(
-                    "a range over multi partitions runs along their time dimension, and these have "
-                    "none",
-                    range_path,
-                    "omit partition_range to backfill every partition",
-                    code="backfill",
-                )
-                return
-        if isinstance(definition, StaticPartitions):
-            keys = list(definition.partition_keys)
-            for which, key in (("start", start), ("end", end)):
-                if key not in keys:
-                    self.error(
-                        f"{which} {key!r} is not a key of partitions {partitions_name!r}",
-                        (*range_path, which),
-                        did_you_mean(key, keys) or f"keys: {known_list(keys)}",
-                        code="backfill",
-                    )
-            if start in keys and end in keys and keys.index(start) > keys.index(end):
-                self.error(
-                    f"start {start!r} comes after end {end!r} in the partition keys",
-                    (*range_path, "end"),
-                    code="backfill",
-                )
-            return
-        if isinstance(definition, DynamicPartitions):
-            return
-        fmt = timezone = None
-        if isinstance(definition, TimeWindowPartitions):
-            timezone = definition.timezone
-            try:
-                fmt = definition.fmt or default_fmt(parse_cron(definition.cron_schedule))
-            except CronError:
-                return
-        self.time_range(start, end, fmt, timezone or "UTC", range_path, definition)
-
-    def time_range(
-        self,
-        start: str,
-        end: str,
-        fmt: str | None,
-        timezone: str,
-        range_path: Path,
-        definition: TimeWindowPartitions | None,
-    ) -> None:
-        parsed = {w: parse_time(v, fmt, timezone) for w, v in (("start", start), ("end", end))}
-        if definition is None and all(v is None for v in parsed.values()):
-            return  # static keys of a job whose partitions the compiler will name
-        for which, value in parsed.items():
-            if value is None:
-                self.error(
-                    f"{which} {(start if which == 'start' else end)!r} is not a date",
-                    (*range_path, which),
-                    f"write YYYY-MM-DD{f' or in the key format {fmt!r}' if fmt else ''}",
-                    code="backfill",
-                )
-        if parsed["start"] and parsed["end"]:
-            if parsed["start"] > parsed["end"]:
-                self.error(
-                    f"start {start!r} is after end {end!r}", (*range_path, "end"), code="backfill"
-                )
-            if definition is not None:
-                first = parse_time(definition.start, fmt, timezone)
-                last = parse_time(definition.end, fmt, timezone) if definition.end else None
-                if first and parsed["start"] < first:
-                    self.error(
-                        f"start {start!r} is before the first partition ({definition.start})",
-                        (*range_path, "start"),
-                        code="backfill",
-                    )
-                if last and parsed["end"] >= last:
-                    self.error(
-                        f"end {end!r} is at or after the partitions' end ({definition.end})",
-                        (*range_path, "end"),
-                        code="backfill",
-                    )
+        name = backfill.partitions
+        definition = defs.get(name) if name else None
+        try:
+            problems = range_problems(
+                partition_range.start, partition_range.end, definition, defs, name
+            )
+        except CronError:
+            return  # the partitions' own cron error is already reported
+        range_path = (*path, "partition_range")
+        for problem in problems:
+            where = (*range_path, problem.bound) if problem.bound else range_path
+            self.error(problem.message, where, problem.hint, code="backfill")
 
     def run(self) -> list[Diagnostic]:
         self.module_names()

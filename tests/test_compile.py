@@ -277,7 +277,11 @@ COMPILE_CASES = {
     "a backfill range outside the job's partitions": (
         BASE + "  backfills:\n    b: {job: raw, partition_range: {start: 2023-06-01, end: "
         "2024-02-01}}\n",
-        ("17:44", "error", "backfill 'b': start '2023-06-01' lies outside the job's partitions"),
+        (
+            "17:44",
+            "error",
+            "backfill 'b': start '2023-06-01' is before the first partition (2024-01-01)",
+        ),
     ),
     "a job mixing partition definitions": (
         BASE.replace(
