@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from floe_runtime.cli import run
+from floe_runtime.cli.main import run
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

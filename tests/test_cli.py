@@ -104,7 +104,7 @@ def test_internal_error_is_one_line_and_exit_3(
     tmp_path: Path, floe: Floe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No real input is known to crash floe, so a bug is injected to prove the guard."""
-    from floe_runtime import spec
+    from floe_runtime.spec import load as spec
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret detail that must not be printed")
@@ -136,7 +136,7 @@ def test_schema_check_fails_on_drift(tmp_path: Path, floe: Floe) -> None:
 def test_validate_does_not_import_dagster() -> None:
     """The hooks run in pre-commit's isolated venv: validate must never need Dagster."""
     code = (
-        "import sys; from floe_runtime.cli import run; "
+        "import sys; from floe_runtime.cli.main import run; "
         f"assert run(['validate', {str(DEMO)!r}]) == 0; "
         "leaked = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('dagster', 'dagster_dbt', 'dbt')); print(leaked)"

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from floe_runtime import artifact
+from floe_runtime.artifact import store as artifact
 from tests.conftest import REPO, Result
 
 Floe = Callable[..., Result]
@@ -243,7 +243,7 @@ def test_compile_check_runs_without_dagster(tmp_path: Path) -> None:
                 if name.split(".")[0] in ("dagster", "dagster_dbt", "dbt"):
                     raise ImportError("blocked: " + name)
         sys.meta_path.insert(0, Block())
-        from floe_runtime.cli import run
+        from floe_runtime.cli.main import run
         code = run(["compile", {str(DEMO / "floe.yaml")!r}, "--all-envs", "--check"])
         print("exit", code, sorted(m for m in sys.modules if m.startswith(("dagster", "dbt"))))
         """

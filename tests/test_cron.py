@@ -1,4 +1,4 @@
-"""floe_runtime.cron against the real Dagster in this environment.
+"""floe_runtime.ports.cron against the real Dagster in this environment.
 
 floe promises that a cron it accepts is one Dagster accepts and that the ticks it predicts are the
 ones Dagster's scheduler produces, so every check here is differential: the same input goes to
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from floe_runtime.cron import CronError, is_valid_cron, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.cron import CronError, is_valid_cron, next_ticks, parse_cron, previous_tick
 
 schedules = pytest.importorskip("dagster._utils.schedules")
 

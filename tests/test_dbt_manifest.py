@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from floe_runtime.dbt_manifest import (
+from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
     dbt_graph,

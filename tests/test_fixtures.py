@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from floe_runtime.models import FloeProject
-from floe_runtime.spec import load_spec, validate
+from floe_runtime.spec.load import load_spec, validate
+from floe_runtime.spec.models import FloeProject
 from tests.conftest import FIXTURES, REPO
 
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))

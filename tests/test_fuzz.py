@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from floe_runtime.cli import run
+from floe_runtime.cli.main import run
 from tests.conftest import FIXTURES, REPO
 
 SEEDS = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.spec import load_spec
+from floe_runtime.spec.load import load_spec
 from tests.conftest import Result
 
 Floe = Callable[..., Result]

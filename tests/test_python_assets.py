@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from floe_runtime.python_assets import discover
+from floe_runtime.compile.python_assets import discover
 from tests.conftest import REPO, Result
 
 Floe = Callable[..., Result]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from floe_runtime.selection import (
+from floe_runtime.ports.selection import (
     RUNTIME_ATTRIBUTES,
     AssetInfo,
     SelectionError,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.spec import validate
+from floe_runtime.spec.load import validate
 
 HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 

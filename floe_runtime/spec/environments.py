@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from floe_runtime.diagnostics import Diagnostic, Position, did_you_mean, known_list
-from floe_runtime.interpolation import Layer
-from floe_runtime.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
+from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
+from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
+from floe_runtime.spec.interpolation import Layer
 
 ENV_DIR = "environments"
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from floe_runtime.dbt_manifest import DbtGraph
-from floe_runtime.diagnostics import Diagnostic, Path, Position
-from floe_runtime.globs import GlobError, compile_glob
-from floe_runtime.models import AssetConfig, FloeProject
-from floe_runtime.python_assets import Discovery
-from floe_runtime.selection import AssetInfo, SelectionGraph
-from floe_runtime.yaml_loader import SourceMap
+from floe_runtime.base.diagnostics import Diagnostic, Path, Position
+from floe_runtime.compile.python_assets import Discovery
+from floe_runtime.ports.dbt_manifest import DbtGraph
+from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.selection import AssetInfo, SelectionGraph
+from floe_runtime.spec.models import AssetConfig, FloeProject
+from floe_runtime.spec.yaml_loader import SourceMap
 
 KIND_TAG = "dagster/kind/"
 DEFAULT_GROUP = "default"

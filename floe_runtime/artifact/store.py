@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from floe_runtime.artifact_schema import CompiledArtifact
+    from floe_runtime.artifact.schema import CompiledArtifact
 
 SCHEMA_VERSION = "1.0"
 ARTIFACT_NAME = "compiled_artifacts.json"
@@ -98,7 +98,7 @@ def read(path: Path) -> CompiledArtifact:
         )
     from pydantic import ValidationError
 
-    from floe_runtime.artifact_schema import CompiledArtifact
+    from floe_runtime.artifact.schema import CompiledArtifact
 
     try:
         return CompiledArtifact.model_validate(payload)

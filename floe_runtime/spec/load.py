@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from floe_runtime import environments, semantics
-from floe_runtime.diagnostics import Diagnostic, has_errors, sort_key
-from floe_runtime.diagnostics import Path as Path_
-from floe_runtime.interpolation import Variable, interpolate
-from floe_runtime.models import FloeProject
-from floe_runtime.modules import package_of
-from floe_runtime.shape import build_project
-from floe_runtime.yaml_loader import SourceMap, YamlDocument, read_yaml_file
+from floe_runtime.base.diagnostics import Diagnostic, has_errors, sort_key
+from floe_runtime.base.diagnostics import Path as Path_
+from floe_runtime.spec import environments, semantics
+from floe_runtime.spec.interpolation import Variable, interpolate
+from floe_runtime.spec.models import FloeProject
+from floe_runtime.spec.modules import package_of
+from floe_runtime.spec.shape import build_project
+from floe_runtime.spec.yaml_loader import SourceMap, YamlDocument, read_yaml_file
 
 
 @dataclass(frozen=True)

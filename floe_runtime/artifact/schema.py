@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from floe_runtime.models import Orchestration
+from floe_runtime.spec.models import Orchestration
 
 
 class _Record(BaseModel):

@@ -10,11 +10,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from floe_runtime.diagnostics import Diagnostic
-from floe_runtime.secrets import literal_secret_kind
+from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.secrets import literal_secret_kind
 
 if TYPE_CHECKING:
-    from floe_runtime.models import FloeProject
+    from floe_runtime.spec.models import FloeProject
 
 
 def _count(diagnostics: Sequence[Diagnostic]) -> str:

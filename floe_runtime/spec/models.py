@@ -23,8 +23,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from floe_runtime.interpolation import Interpolated
-from floe_runtime.yaml_loader import resolve_plain_scalar
+from floe_runtime.spec.interpolation import Interpolated
+from floe_runtime.spec.yaml_loader import resolve_plain_scalar
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 GROUP_NAME = r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$"

@@ -11,15 +11,15 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from floe_runtime.artifact_schema import CompiledArtifact
-from floe_runtime.cron import next_ticks, parse_cron
-from floe_runtime.models import (
+from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.ports.cron import next_ticks, parse_cron
+from floe_runtime.ports.partitions import dimension, key_format, parse_time, time_dimension
+from floe_runtime.spec.models import (
     DynamicPartitions,
     MultiPartitions,
     StaticPartitions,
     TimeWindowPartitions,
 )
-from floe_runtime.partitions import dimension, key_format, parse_time, time_dimension
 
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 MAX_COUNTED_KEYS = 1_000_000

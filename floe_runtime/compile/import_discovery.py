@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from floe_runtime.python_assets import Discovery, PythonAsset, Unresolved
+from floe_runtime.compile.python_assets import Discovery, PythonAsset, Unresolved
 
 
 def _display(file: str | None, root: Path) -> str | None:

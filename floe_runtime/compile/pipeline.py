@@ -17,27 +17,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from floe_runtime import asset_graph, environments, modules
-from floe_runtime.artifact import (
+from floe_runtime.artifact.store import (
     ARTIFACT_NAME,
     MANIFEST_NAME,
     sealed,
     write_atomic,
 )
-from floe_runtime.compiler import Inputs, compile_environment
-from floe_runtime.dbt_manifest import (
+from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.diagnostics import Path as JsonPath
+from floe_runtime.compile import asset_graph
+from floe_runtime.compile.compiler import Inputs, compile_environment
+from floe_runtime.compile.dbt_parse import DbtParseError, parse
+from floe_runtime.compile.python_assets import Discovery, discover, search_roots
+from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
     dbt_graph,
     manifest_digest,
     read_manifest,
 )
-from floe_runtime.dbt_parse import DbtParseError, parse
-from floe_runtime.diagnostics import Diagnostic
-from floe_runtime.diagnostics import Path as JsonPath
-from floe_runtime.python_assets import Discovery, discover, search_roots
-from floe_runtime.spec import Read, Spec, load_spec
-from floe_runtime.yaml_loader import read_yaml_file
+from floe_runtime.spec import environments, modules
+from floe_runtime.spec.load import Read, Spec, load_spec
+from floe_runtime.spec.yaml_loader import read_yaml_file
 
 DEFAULT_ENVIRONMENT = "default"
 DBT: JsonPath = ("orchestration", "dbt")
@@ -111,7 +112,7 @@ def _python(
         shown = repository_root(floe_yaml)
         found = None
         if mode == "import":
-            from floe_runtime.import_discovery import discover_by_import
+            from floe_runtime.compile.import_discovery import discover_by_import
 
             found = discover_by_import(names, roots, shown, process_env)
         cache[names] = (found, "import") if found else (discover(names, roots, shown), "static")

@@ -12,26 +12,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from floe_runtime import __version__, modules
-from floe_runtime.artifact import SCHEMA_VERSION
-from floe_runtime.asset_graph import KIND_TAG, AssetGraph
-from floe_runtime.cron import parse_cron
-from floe_runtime.diagnostics import Diagnostic, Path, did_you_mean, format_path, known_list
-from floe_runtime.models import (
-    BatchJob,
-    FloeProject,
-    OpsJob,
-)
-from floe_runtime.partitions import default_fmt, range_problems
-from floe_runtime.selection import (
+from floe_runtime import __version__
+from floe_runtime.artifact.store import SCHEMA_VERSION
+from floe_runtime.base.diagnostics import Diagnostic, Path, did_you_mean, format_path, known_list
+from floe_runtime.compile.asset_graph import KIND_TAG, AssetGraph
+from floe_runtime.ports.cron import parse_cron
+from floe_runtime.ports.partitions import default_fmt, range_problems
+from floe_runtime.ports.selection import (
     SelectionError,
     SelectionGraph,
     attributes,
     parse_selection,
     resolve,
 )
-from floe_runtime.spec import Spec
-from floe_runtime.yaml_loader import SourceMap
+from floe_runtime.spec import modules
+from floe_runtime.spec.load import Spec
+from floe_runtime.spec.models import (
+    BatchJob,
+    FloeProject,
+    OpsJob,
+)
+from floe_runtime.spec.yaml_loader import SourceMap
 
 ORCH = "orchestration"
 SECONDS_PER_JOB_AT_5000_ASSETS = 1.3  # measured by Dagster users; grows with the graph

@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floe_runtime.cron import Cron, parse_cron
-from floe_runtime.diagnostics import did_you_mean, known_list
+from floe_runtime.base.diagnostics import did_you_mean, known_list
+from floe_runtime.ports.cron import Cron, parse_cron
 
 SUB_DAILY_FMT = "%Y-%m-%d-%H:%M"
 DAILY_FMT = "%Y-%m-%d"

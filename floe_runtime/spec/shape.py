@@ -15,10 +15,10 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from floe_runtime.diagnostics import Diagnostic, Path, did_you_mean, known_list
-from floe_runtime.interpolation import Interpolated
-from floe_runtime.models import FloeProject
-from floe_runtime.yaml_loader import SourceMap
+from floe_runtime.base.diagnostics import Diagnostic, Path, did_you_mean, known_list
+from floe_runtime.spec.interpolation import Interpolated
+from floe_runtime.spec.models import FloeProject
+from floe_runtime.spec.yaml_loader import SourceMap
 
 # What input each "wrong type" error expected; used to pick, among the failed members of a union,
 # the one the user evidently meant (a string for an enum, a mapping for an entity...).

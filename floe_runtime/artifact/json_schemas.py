@@ -38,13 +38,13 @@ def _document(model: type[BaseModel], file_name: str, title: str) -> dict[str, A
 
 
 def floe_schema() -> dict[str, Any]:
-    from floe_runtime.models import FloeProject
+    from floe_runtime.spec.models import FloeProject
 
     return _document(FloeProject, "floe.schema.json", "floe.yaml")
 
 
 def artifact_schema() -> dict[str, Any]:
-    from floe_runtime.artifact_schema import CompiledArtifact
+    from floe_runtime.artifact.schema import CompiledArtifact
 
     return _document(CompiledArtifact, "compiled-artifacts.schema.json", "compiled_artifacts.json")
 

@@ -66,8 +66,9 @@ def validate(
 
     Without --env, every environment under environments/ is checked.
     """
-    from floe_runtime import render, spec
-    from floe_runtime.yaml_loader import read_yaml_file
+    from floe_runtime.report import render
+    from floe_runtime.spec import load as spec
+    from floe_runtime.spec.yaml_loader import read_yaml_file
 
     targets = list(paths) or [Path("floe.yaml")]
     diagnostics = []
@@ -141,9 +142,10 @@ def compile_command(
     output_format: str,
 ) -> int:
     """Compile floe.yaml into one artifact per environment (dist/floe/<env>/)."""
-    from floe_runtime import bundle, render
-    from floe_runtime.artifact import ARTIFACT_NAME
-    from floe_runtime.yaml_loader import read_yaml_file
+    from floe_runtime.artifact.store import ARTIFACT_NAME
+    from floe_runtime.compile import pipeline as bundle
+    from floe_runtime.report import render
+    from floe_runtime.spec.yaml_loader import read_yaml_file
 
     if environment and all_envs:
         raise click.UsageError("use --env NAME or --all-envs, not both")
@@ -263,8 +265,9 @@ def list_command(
     """List assets, jobs, schedules (with next ticks), sensors, partitions or backfills."""
     import json
 
-    from floe_runtime import artifact as artifacts
-    from floe_runtime import bundle, listing, render
+    from floe_runtime.artifact import store as artifacts
+    from floe_runtime.compile import pipeline as bundle
+    from floe_runtime.report import listing, render
 
     moment = now or datetime.now(timezone.utc)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -285,7 +288,7 @@ def list_command(
         if not result.ok:
             click.echo(render.text(result.diagnostics, {}, f"floe: {env}: failed"), err=True)
             return 1
-        from floe_runtime.artifact_schema import CompiledArtifact
+        from floe_runtime.artifact.schema import CompiledArtifact
 
         compiled = CompiledArtifact.model_validate(result.payload)
     found = listing.rows(kind, compiled, moment)
@@ -314,7 +317,7 @@ def schema() -> None:
 @SCHEMA_DIR
 def schema_export(directory: Path) -> int:
     """Write the JSON Schemas generated from the models."""
-    from floe_runtime import schemas
+    from floe_runtime.artifact import json_schemas as schemas
 
     for written in schemas.export(directory):
         click.echo(f"wrote {written}")
@@ -325,7 +328,7 @@ def schema_export(directory: Path) -> int:
 @SCHEMA_DIR
 def schema_check(directory: Path) -> int:
     """Fail when the committed JSON Schemas differ from the models."""
-    from floe_runtime import schemas
+    from floe_runtime.artifact import json_schemas as schemas
 
     drifted = schemas.drifted(directory)
     for name in drifted:

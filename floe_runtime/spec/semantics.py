@@ -12,11 +12,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from floe_runtime import modules
-from floe_runtime.cron import Cron, CronError, parse_cron
-from floe_runtime.diagnostics import Diagnostic, Path, Position, did_you_mean, known_list
-from floe_runtime.globs import GlobError, compile_glob
-from floe_runtime.models import (
+from floe_runtime.base.diagnostics import Diagnostic, Path, Position, did_you_mean, known_list
+from floe_runtime.ports.cron import Cron, CronError, parse_cron
+from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.partitions import (
+    fmt_problem,
+    key_format,
+    parse_time,
+    range_problems,
+    static_key_problem,
+    zone,
+)
+from floe_runtime.ports.selection import SelectionError, parse_selection, runtime_only_attributes
+from floe_runtime.spec import modules
+from floe_runtime.spec.models import (
     Backfill,
     BatchJob,
     FloeProject,
@@ -27,16 +36,7 @@ from floe_runtime.models import (
     StaticPartitions,
     TimeWindowPartitions,
 )
-from floe_runtime.partitions import (
-    fmt_problem,
-    key_format,
-    parse_time,
-    range_problems,
-    static_key_problem,
-    zone,
-)
-from floe_runtime.selection import SelectionError, parse_selection, runtime_only_attributes
-from floe_runtime.yaml_loader import SourceMap
+from floe_runtime.spec.yaml_loader import SourceMap
 
 ORCH = "orchestration"
 

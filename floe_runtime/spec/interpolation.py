@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from floe_runtime.diagnostics import Diagnostic, Path
-from floe_runtime.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
-from floe_runtime.yaml_loader import SourceMap
+from floe_runtime.base.diagnostics import Diagnostic, Path
+from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
+from floe_runtime.spec.yaml_loader import SourceMap
 
 _TOKEN = re.compile(r"\$\$\{|\$\{")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

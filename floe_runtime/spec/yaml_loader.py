@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from floe_runtime.diagnostics import Diagnostic, Path, Position
+from floe_runtime.base.diagnostics import Diagnostic, Path, Position
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ALIAS_NODES = 100_000
