@@ -1,0 +1,21 @@
+"""The one exception family floe raises on purpose.
+
+The CLI maps every ``FloeError`` to exit code 1 with its message, and anything else to exit
+code 3 (a bug). Errors that come from user input derive from it; a Python exception that does
+not is, by definition, a floe bug.
+"""
+
+from __future__ import annotations
+
+
+class FloeError(Exception):
+    """A problem with what floe was given; the message says what to do about it."""
+
+
+class PositionedSyntaxError(FloeError, ValueError):
+    """A syntax error at a character offset of a one-line expression (a selection, a glob)."""
+
+    def __init__(self, message: str, text: str = "", position: int | None = None) -> None:
+        super().__init__(message)
+        self.text = text
+        self.position = position
