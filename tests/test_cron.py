@@ -315,7 +315,7 @@ def _shown(ticks: list[datetime]) -> list[tuple[str, int, str]]:
 
 def _outcome(compute: Callable[[], list[datetime]], failure: type[Exception]) -> object:
     """The ticks, or that computing them failed: Dagster raises CroniterBadDateError or
-    CheckError, floe raises ValueError, in the same cases."""
+    CheckError, floe raises CronError, in the same cases."""
     try:
         return _shown(compute())
     except failure:
@@ -335,14 +335,14 @@ def _dagster_previous(expression: str, at: datetime, zone: str) -> list[datetime
 
 def _assert_same_next(expression: str, after: datetime, zone: str, count: int) -> object:
     dagster = _outcome(lambda: _dagster_next(expression, after, zone, count), Exception)
-    ours = _outcome(lambda: next_ticks(parse_cron(expression), after, zone, count), ValueError)
+    ours = _outcome(lambda: next_ticks(parse_cron(expression), after, zone, count), CronError)
     assert ours == dagster, (expression, zone, after)
     return dagster
 
 
 def _assert_same_previous(expression: str, at: datetime, zone: str) -> None:
     dagster = _outcome(lambda: _dagster_previous(expression, at, zone), Exception)
-    ours = _outcome(lambda: [previous_tick(parse_cron(expression), at, zone)], ValueError)
+    ours = _outcome(lambda: [previous_tick(parse_cron(expression), at, zone)], CronError)
     assert ours == dagster, (expression, zone, at)
 
 
@@ -378,7 +378,7 @@ def test_schedules_that_never_fire_fail_like_dagster() -> None:
     for expression in NEVER_FIRING:
         with pytest.raises(ValueError, match="failed to find"):
             _dagster_next(expression, start, "UTC", 1)
-        with pytest.raises(ValueError, match="matches no date within 50 years"):
+        with pytest.raises(CronError, match="matches no date within 50 years"):
             next_ticks(parse_cron(expression), start, "UTC", 1)
 
 

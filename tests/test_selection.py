@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from floe_runtime.ports.selection import (
-    RUNTIME_ATTRIBUTES,
     AssetInfo,
     SelectionError,
     SelectionGraph,
@@ -23,6 +22,7 @@ from floe_runtime.ports.selection import (
     resolve,
     runtime_only_attributes,
 )
+from floe_runtime.ports.selection.syntax import RUNTIME_ATTRIBUTES
 
 GRAPH_SEEDS = range(40)
 EXPRESSIONS_PER_GRAPH = 10  # 40 graphs x 10 expressions = 400 differential cases

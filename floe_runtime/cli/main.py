@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from floe_runtime import __version__
+from floe_runtime.base.errors import FloeError
 
 FORMATS = click.Choice(["text", "json", "github"])
 BUG_URL = "https://github.com/floe/compile/issues"
@@ -272,11 +273,7 @@ def list_command(
     moment = now or datetime.now(timezone.utc)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if artifact is not None:
-        try:
-            compiled = artifacts.read(artifact)
-        except artifacts.ArtifactError as exc:
-            click.echo(f"floe: {exc}", err=True)
-            return 1
+        compiled = artifacts.read(artifact)
     else:
         declared = bundle.declared_environments(path) if path.is_file() else []
         if environment is None and len(declared) > 1:
@@ -360,6 +357,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except FloeError as exc:
+        click.echo(f"floe: {exc}", err=True)
+        return 1
     except Exception as exc:
         if os.environ.get("FLOE_DEBUG"):
             raise

@@ -12,16 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from floe_runtime.base.diagnostics import Diagnostic, Path, Position
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
 from floe_runtime.compile.python_assets import Discovery
+from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.dbt_manifest import DbtGraph
 from floe_runtime.ports.globs import GlobError, compile_glob
 from floe_runtime.ports.selection import AssetInfo, SelectionGraph
 from floe_runtime.spec.models import AssetConfig, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
 
-KIND_TAG = "dagster/kind/"
-DEFAULT_GROUP = "default"
 _SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_name", "compute_kind")
 
 
@@ -117,7 +116,7 @@ def build(
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
 
-    def error(message: str, path: Path, hint: str | None = None) -> None:
+    def error(message: str, path: JsonPath, hint: str | None = None) -> None:
         problems.append(
             Diagnostic(message, source.file, source.value_at(path), path, hint, code="graph")
         )
@@ -130,7 +129,7 @@ def build(
                 ("orchestration", "asset_modules"),
             )
             continue
-        tags = dict(asset.tags) | {f"{KIND_TAG}{kind}": "" for kind in asset.kinds}
+        tags = dict(asset.tags) | {f"{KIND_TAG_PREFIX}{kind}": "" for kind in asset.kinds}
         raw[asset.key] = {
             "kind": "python",
             "group": asset.group,
@@ -175,7 +174,7 @@ def build(
         settings, shaped = ({}, []) if facts["kind"] == "external" else _settings(key, rules)
         tags = dict(facts["tags"])
         if "compute_kind" in settings:
-            tags[f"{KIND_TAG}{settings['compute_kind']}"] = ""
+            tags[f"{KIND_TAG_PREFIX}{settings['compute_kind']}"] = ""
         policy = settings.get("backfill_policy")
         records[key] = Asset(
             key=key,
@@ -207,7 +206,7 @@ def _unused_patterns(
     for pattern in patterns:
         if pattern in used:
             continue
-        path: Path = ("orchestration", "assets", pattern)
+        path: JsonPath = ("orchestration", "assets", pattern)
         yield Diagnostic(
             f"asset pattern {pattern!r} matches no asset"
             + ("" if complete else " that floe could discover"),
@@ -229,7 +228,7 @@ def _code_partitions(
         if record is None or not asset.partitioned_in_code or record["partitions"] is None:
             continue
         pattern = record["configured_by"][-1]["pattern"] if record["configured_by"] else ""
-        path: Path = ("orchestration", "assets", pattern, "partitions")
+        path: JsonPath = ("orchestration", "assets", pattern, "partitions")
         yield Diagnostic(
             f"asset {asset.key!r} already sets partitions_def in {asset.file}:{asset.line}; "
             f"floe.yaml also gives it partitions {record['partitions']!r}",

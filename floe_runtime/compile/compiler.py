@@ -14,8 +14,15 @@ from typing import Any
 
 from floe_runtime import __version__
 from floe_runtime.artifact.store import SCHEMA_VERSION
-from floe_runtime.base.diagnostics import Diagnostic, Path, did_you_mean, format_path, known_list
-from floe_runtime.compile.asset_graph import KIND_TAG, AssetGraph
+from floe_runtime.base.diagnostics import (
+    Diagnostic,
+    JsonPath,
+    did_you_mean,
+    format_path,
+    known_list,
+)
+from floe_runtime.compile.asset_graph import AssetGraph
+from floe_runtime.ports.constants import KIND_TAG_PREFIX
 from floe_runtime.ports.cron import parse_cron
 from floe_runtime.ports.partitions import default_fmt, range_problems
 from floe_runtime.ports.selection import (
@@ -82,7 +89,7 @@ class _Compiler:
         self.materializable = frozenset(self.graph.materializable())
 
     def report(
-        self, message: str, path: Path, hint: str | None = None, severity: str = "error"
+        self, message: str, path: JsonPath, hint: str | None = None, severity: str = "error"
     ) -> None:
         """Selections the graph cannot confirm (an incomplete graph) only warn."""
         level = "warning" if severity == "warning" or not self.graph.complete else "error"
@@ -105,7 +112,7 @@ class _Compiler:
     def jobs(self) -> dict[str, JobRecord]:
         records: dict[str, JobRecord] = {}
         for name, job in sorted(self.project.orchestration.jobs.items()):
-            path: Path = (ORCH, "jobs", name)
+            path: JsonPath = (ORCH, "jobs", name)
             if isinstance(job, OpsJob):
                 records[name] = JobRecord(
                     type="ops",
@@ -123,7 +130,7 @@ class _Compiler:
             )
         return records
 
-    def job_assets(self, job: BatchJob, path: Path) -> list[str]:
+    def job_assets(self, job: BatchJob, path: JsonPath) -> list[str]:
         chosen: set[str] = set()
         materializable = self.materializable
         for index, expression in enumerate(job.selection):
@@ -150,12 +157,12 @@ class _Compiler:
         known = {
             "group": {a["group"] for a in assets if a["kind"] != "external"},
             "key": {a["key"] for a in assets},
-            "tag": {t for a in assets for t in a["tags"] if not t.startswith(KIND_TAG)},
+            "tag": {t for a in assets for t in a["tags"] if not t.startswith(KIND_TAG_PREFIX)},
             "kind": {
-                t.removeprefix(KIND_TAG)
+                t.removeprefix(KIND_TAG_PREFIX)
                 for a in assets
                 for t in a["tags"]
-                if t.startswith(KIND_TAG)
+                if t.startswith(KIND_TAG_PREFIX)
             },
             "owner": {o for a in assets for o in a["owners"]},
         }
@@ -171,7 +178,7 @@ class _Compiler:
                 hints.append(f"{attribute.name}s: {known_list(names)}")
         return "; ".join(hints) or f"groups: {known_list(known['group'])}"
 
-    def job_partitions(self, name: str, assets: list[str], path: Path) -> str | None:
+    def job_partitions(self, name: str, assets: list[str], path: JsonPath) -> str | None:
         by_partitions: dict[str, list[str]] = {}
         for key in assets:
             partitions = self.graph.assets[key]["partitions"]
@@ -230,7 +237,7 @@ class _Compiler:
 
     def backfills(self, jobs: Mapping[str, JobRecord]) -> None:
         for name, backfill in sorted(self.project.orchestration.backfills.items()):
-            path: Path = (ORCH, "backfills", name)
+            path: JsonPath = (ORCH, "backfills", name)
             job = jobs.get(backfill.job)
             if job is None or job.type != "batch":
                 continue
@@ -257,7 +264,9 @@ class _Compiler:
                     path,
                 )
 
-    def backfill_range(self, name: str, start: str, end: str, partitions: str, path: Path) -> None:
+    def backfill_range(
+        self, name: str, start: str, end: str, partitions: str, path: JsonPath
+    ) -> None:
         """Ranges validate could not place (no ``partitions:``): check them against the job's."""
         defs = self.project.orchestration.partitions
         range_path = (*path, "partition_range")

@@ -12,10 +12,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from floe_runtime.base.errors import FloeError
+
 _ERROR_MARKERS = ("error", "Error", "ERROR", "not found", "Could not", "Compilation")
 
 
-class DbtParseError(RuntimeError):
+class DbtParseError(FloeError):
     """dbt is missing or the parse failed; the message is meant for the user."""
 
 

@@ -23,8 +23,7 @@ from floe_runtime.artifact.store import (
     sealed,
     write_atomic,
 )
-from floe_runtime.base.diagnostics import Diagnostic
-from floe_runtime.base.diagnostics import Path as JsonPath
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath
 from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse

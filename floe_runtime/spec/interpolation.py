@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from floe_runtime.base.diagnostics import Diagnostic, Path
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
 from floe_runtime.spec.yaml_loader import SourceMap
 
@@ -114,7 +114,7 @@ class _Walk:
     diagnostics: list[Diagnostic]
 
     def error(
-        self, message: str, path: Path, hint: str | None, code: str, column: int | None = None
+        self, message: str, path: JsonPath, hint: str | None, code: str, column: int | None = None
     ) -> None:
         """Report a problem at the value, or at ``column`` inside the string value."""
         where = (
@@ -124,7 +124,7 @@ class _Walk:
         )
         self.diagnostics.append(Diagnostic(message, self.source.file, where, path, hint, code=code))
 
-    def value(self, value: Any, path: Path) -> Any:
+    def value(self, value: Any, path: JsonPath) -> Any:
         if isinstance(value, dict):
             return {k: self.entry(k, v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):
@@ -133,7 +133,7 @@ class _Walk:
             return self.string(value, path)
         return value
 
-    def entry(self, key: str, value: Any, path: Path) -> Any:
+    def entry(self, key: str, value: Any, path: JsonPath) -> Any:
         if isinstance(value, str) and value and is_secret_name(key):
             self.error(
                 f"{key!r} looks like a secret; floe.yaml must not carry credentials",
@@ -144,7 +144,7 @@ class _Walk:
             return value
         return self.value(value, path)
 
-    def string(self, text: str, path: Path) -> str:
+    def string(self, text: str, path: JsonPath) -> str:
         kind = literal_secret_kind(text)
         if kind is not None:
             self.error(f"this value looks like {kind}", path, PLATFORM_HINT, "secret")
@@ -181,7 +181,7 @@ class _Walk:
             return text
         return Interpolated(result)
 
-    def resolve(self, ref: _Reference, path: Path) -> str | None:
+    def resolve(self, ref: _Reference, path: JsonPath) -> str | None:
         if is_secret_name(ref.name):
             self.error(
                 f"variable {ref.name} looks like a secret and cannot be used in floe.yaml",

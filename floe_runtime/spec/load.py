@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from floe_runtime.base.diagnostics import Diagnostic, has_errors, sort_key
-from floe_runtime.base.diagnostics import Path as Path_
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, has_errors, sort_key
 from floe_runtime.spec import environments, semantics
 from floe_runtime.spec.interpolation import Variable, interpolate
 from floe_runtime.spec.models import FloeProject
@@ -83,7 +82,7 @@ def load_spec(
     return replace(spec, project=project, package=package, diagnostics=problems)
 
 
-def _outside(diagnostics: list[Diagnostic], paths: list[Path_]) -> list[Diagnostic]:
+def _outside(diagnostics: list[Diagnostic], paths: list[JsonPath]) -> list[Diagnostic]:
     return [d for d in diagnostics if not any(d.path[: len(p)] == p for p in paths)]
 
 
