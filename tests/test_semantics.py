@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.spec.load import validate
+from floe_runtime.spec.load import SpecOptions, validate
 
 HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 
@@ -16,7 +16,7 @@ HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 def problems(write: Callable[..., Path], body: str) -> list[tuple[str, str]]:
     """(``line:col``, message) of every error, for a file HEAD + body."""
     path = write(HEAD + textwrap.indent(textwrap.dedent(body).lstrip("\n"), "  "))
-    diagnostics, _ = validate(path, "floe.yaml", None, {}, {})
+    diagnostics, _ = validate(SpecOptions(path=path, display="floe.yaml"))
     return [
         (f"{d.position.line}:{d.position.col}" if d.position else "-", d.message)
         for d in diagnostics

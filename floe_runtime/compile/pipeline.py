@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from floe_runtime.artifact.store import (
     ARTIFACT_NAME,
@@ -35,11 +35,9 @@ from floe_runtime.ports.dbt_manifest import (
     manifest_digest,
     read_manifest,
 )
-from floe_runtime.spec import environments, modules
-from floe_runtime.spec.load import Read, Spec, load_spec
-from floe_runtime.spec.yaml_loader import read_yaml_file
+from floe_runtime.spec import modules
+from floe_runtime.spec.load import Read, Spec, SpecOptions, load_spec, read
 
-DEFAULT_ENVIRONMENT = "default"
 DBT: JsonPath = ("orchestration", "dbt")
 
 
@@ -57,11 +55,6 @@ class Compiled:
     @property
     def ok(self) -> bool:
         return self.payload is not None
-
-
-def declared_environments(floe_yaml: Path) -> list[str]:
-    """The environments to compile; a project without ``environments/`` has one: default."""
-    return sorted(environments.discover(floe_yaml.parent)) or [DEFAULT_ENVIRONMENT]
 
 
 def repository_root(path: Path) -> Path:
@@ -260,34 +253,31 @@ def _compile(
     )
 
 
-def compile_environments(
-    floe_yaml: Path,
-    display: str,
-    requested: list[str],
-    cli_vars: Mapping[str, str],
-    process_env: Mapping[str, str],
-    dbt_parse: bool,
-    discover_mode: str,
-    progress: Callable[[str], None],
-    read: Read | None = None,
-) -> list[Compiled]:
-    """Compile each requested environment in memory (``read``: floe.yaml, already read)."""
-    declared = environments.discover(floe_yaml.parent) if floe_yaml.is_file() else {}
-    read = read or read_yaml_file(floe_yaml, display)
+@dataclass(frozen=True, kw_only=True)
+class CompileOptions:
+    """How to compile: the spec's inputs, which environments, and how to find the assets."""
+
+    spec: SpecOptions
+    environments: tuple[str, ...]
+    dbt_parse: bool = False
+    discover: Literal["static", "import"] = "static"
+    progress: Callable[[str], None] = field(default=lambda message: None)
+
+
+def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
+    """Compile each requested environment in memory (``source``: floe.yaml, already read)."""
+    floe_yaml, process_env = options.spec.path, options.spec.process_env
+    source = source or read(options.spec)
     specs = {
-        env: load_spec(
-            floe_yaml,
-            display,
-            None if env == DEFAULT_ENVIRONMENT and not declared else env,
-            cli_vars,
-            process_env,
-            read,
-        )
-        for env in requested
+        env: load_spec(options.spec, environment=env, source=source) for env in options.environments
     }
     work = Path(tempfile.mkdtemp(prefix="floe-compile-"))
     try:
-        parsed = _dbt_parse_all(specs, floe_yaml, work, process_env, progress) if dbt_parse else {}
+        parsed = (
+            _dbt_parse_all(specs, floe_yaml, work, process_env, options.progress)
+            if options.dbt_parse
+            else {}
+        )
         cache: dict[tuple[str, ...], tuple[Discovery, str]] = {}
         results = []
         for index, (env, spec) in enumerate(specs.items(), start=1):
@@ -295,8 +285,8 @@ def compile_environments(
                 results.append(Compiled(env, None, spec.diagnostics))
                 continue
             if len(specs) > 1:
-                progress(f"compiling {env} ({index}/{len(specs)})")
-            discovery = _python(spec, floe_yaml, discover_mode, process_env, cache)
+                options.progress(f"compiling {env} ({index}/{len(specs)})")
+            discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
             results.append(_compile(spec, env, floe_yaml, discovery, parsed.get(env)))
         return results
     finally:

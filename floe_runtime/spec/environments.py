@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
+from floe_runtime.base.errors import FloeError
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
 from floe_runtime.spec.interpolation import Layer
 
@@ -27,6 +28,34 @@ class EnvFile:
     name: str
     display: str
     values: Mapping[str, str]
+
+
+DEFAULT_ENVIRONMENT = "default"
+"""The one environment of a project without ``environments/``: process env and defaults."""
+
+
+class EnvironmentChoiceError(FloeError):
+    """The command did not say which of several environments it means."""
+
+    def __init__(self, message: str, declared: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.declared = declared or []
+
+
+def select(floe_yaml: Path, *, name: str | None = None, every: bool = False) -> list[str]:
+    """The environments a command works on: ``name``, or every declared one (``every``, or when
+    the project declares at most one); a project without ``environments/`` has ``default``.
+    The one place that decides, so every command chooses the same way."""
+    if name is not None and every:
+        raise EnvironmentChoiceError("use --env NAME or --all-envs, not both")
+    if name is not None:
+        return [name]
+    declared = sorted(discover(floe_yaml.parent)) if floe_yaml.is_file() else []
+    if not every and len(declared) > 1:
+        raise EnvironmentChoiceError(
+            f"choose an environment with --env ({', '.join(declared)})", declared
+        )
+    return declared or [DEFAULT_ENVIRONMENT]
 
 
 def discover(project_dir: Path) -> dict[str, Path]:
