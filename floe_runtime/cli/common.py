@@ -57,7 +57,3 @@ def source_text(path: Path, read: Read) -> dict[str, str]:
     if path.is_file() and path.stat().st_size <= MAX_QUOTED_SOURCE:
         return {str(path): path.read_text(encoding="utf-8", errors="replace")}
     return {}
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"

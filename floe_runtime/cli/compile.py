@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, plural, progress, source_text
+from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, progress, source_text
 
 if TYPE_CHECKING:
-    from floe_runtime.base.diagnostics import Diagnostic
     from floe_runtime.compile.pipeline import Compiled, CompileOptions
 
 
@@ -108,8 +107,10 @@ def execute(options: CompileOptions, *, out: Path | None, output_format: str) ->
 
 
 def _outcome_line(result: Compiled, out: Path | None) -> str:
+    from floe_runtime.report.render import error_count, plural
+
     if not result.ok:
-        errors = _errors(result.diagnostics)
+        errors = error_count(result.diagnostics)
         return f"floe: {result.environment}: failed ({plural(errors, 'error')})"
     payload = result.payload
     assert payload is not None
@@ -123,7 +124,3 @@ def _outcome_line(result: Compiled, out: Path | None) -> str:
         plural(len(payload["orchestration"]["sensors"]), "sensor"),
     ]
     return f"floe: {result.environment}: {', '.join(counts)} -> {where}"
-
-
-def _errors(diagnostics: list[Diagnostic]) -> int:
-    return sum(d.severity == "error" for d in diagnostics)

@@ -117,9 +117,7 @@ def build(
     raw: dict[str, dict[str, Any]] = {}
 
     def error(message: str, path: JsonPath, hint: str | None = None) -> None:
-        problems.append(
-            Diagnostic(message, source.file, source.value_at(path), path, hint, code="graph")
-        )
+        problems.append(source.diagnostic(message, path, hint=hint, code="graph"))
 
     for asset in python.assets:
         if asset.key in raw:
@@ -229,12 +227,11 @@ def _code_partitions(
             continue
         pattern = record["configured_by"][-1]["pattern"] if record["configured_by"] else ""
         path: JsonPath = ("orchestration", "assets", pattern, "partitions")
-        yield Diagnostic(
+        yield source.diagnostic(
             f"asset {asset.key!r} already sets partitions_def in {asset.file}:{asset.line}; "
             f"floe.yaml also gives it partitions {record['partitions']!r}",
-            source.file,
-            source.value_at(path) or Position(1, 1),
             path,
-            "declare the partitions in one place (floe.yaml is the place floe manages)",
+            hint="declare the partitions in one place (floe.yaml is the place floe manages)",
             code="graph",
+            position=source.value_at(path) or Position(1, 1),
         )

@@ -17,8 +17,10 @@ from floe_runtime.artifact.store import SCHEMA_VERSION
 from floe_runtime.base.diagnostics import (
     Diagnostic,
     JsonPath,
+    Severity,
     did_you_mean,
     format_path,
+    has_errors,
     known_list,
 )
 from floe_runtime.compile.asset_graph import AssetGraph
@@ -89,22 +91,14 @@ class _Compiler:
         self.materializable = frozenset(self.graph.materializable())
 
     def report(
-        self, message: str, path: JsonPath, hint: str | None = None, severity: str = "error"
+        self, message: str, path: JsonPath, hint: str | None = None, severity: Severity = "error"
     ) -> None:
         """Selections the graph cannot confirm (an incomplete graph) only warn."""
-        level = "warning" if severity == "warning" or not self.graph.complete else "error"
+        level: Severity = "warning" if severity == "warning" or not self.graph.complete else "error"
         if level == "warning" and severity == "error":
             hint = (hint + "; " if hint else "") + "some assets could not be discovered"
         self.out.append(
-            Diagnostic(
-                message,
-                self.source.file,
-                self.source.value_at(path),
-                path,
-                hint,
-                "warning" if level == "warning" else "error",
-                "compile",
-            )
+            self.source.diagnostic(message, path, hint=hint, severity=level, code="compile")
         )
 
     # ── jobs ─────────────────────────────────────────────────────────────────────────
@@ -328,7 +322,7 @@ def compile_environment(
     compiler.backfills(jobs)
     compiler.load_time(jobs)
     problems = compiler.out
-    if any(d.severity == "error" for d in problems):
+    if has_errors(problems):
         return None, problems
     dbt = project.orchestration.dbt
     payload: dict[str, Any] = {

@@ -23,7 +23,7 @@ from floe_runtime.artifact.store import (
     sealed,
     write_atomic,
 )
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Severity, has_errors
 from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
@@ -76,15 +76,8 @@ def _problem(
     spec: Spec, message: str, path: JsonPath, hint: str | None = None, error: bool = False
 ) -> Diagnostic:
     assert spec.source is not None
-    return Diagnostic(
-        message,
-        spec.display,
-        spec.source.value_at(path),
-        path,
-        hint,
-        "error" if error else "warning",
-        "compile",
-    )
+    severity: Severity = "error" if error else "warning"
+    return spec.source.diagnostic(message, path, hint=hint, severity=severity, code="compile")
 
 
 def _python(
@@ -225,7 +218,7 @@ def _compile(
         spec, floe_yaml, parsed, {a.key for a in python.assets}
     )
     problems += dbt_problems
-    if any(d.severity == "error" for d in problems):
+    if has_errors(problems):
         return Compiled(environment, None, spec.diagnostics + problems)
     settings = spec.project.orchestration.dbt
     if settings is not None and dbt is None:

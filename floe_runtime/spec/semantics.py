@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, did_you_mean, known_list
+from floe_runtime.base.diagnostics import (
+    Diagnostic,
+    JsonPath,
+    Position,
+    Severity,
+    did_you_mean,
+    known_list,
+)
 from floe_runtime.ports.cron import Cron, CronError, parse_cron
 from floe_runtime.ports.globs import GlobError, compile_glob
 from floe_runtime.ports.partitions import (
@@ -55,17 +62,11 @@ class _Checker:
         hint: str | None = None,
         code: str = "semantic",
         position: Position | None = None,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
         self.out.append(
-            Diagnostic(
-                message,
-                self.source.file,
-                position or self.source.value_at(path),
-                path,
-                hint,
-                "warning" if severity == "warning" else "error",
-                code,
+            self.source.diagnostic(
+                message, path, hint=hint, severity=severity, code=code, position=position
             )
         )
 
