@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +12,7 @@ from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, progress, sou
 
 if TYPE_CHECKING:
     from floe_runtime.compile.pipeline import Compiled, CompileOptions
+    from floe_runtime.compile.python_assets import DiscoveryMode
 
 
 @click.command("compile")
@@ -48,7 +49,7 @@ def compile_command(
     out: Path,
     cli_vars: dict[str, str],
     dbt_parse: bool,
-    discover: Literal["static", "import"],
+    discover: DiscoveryMode,
     output_format: str,
 ) -> int:
     """Compile floe.yaml into one artifact per environment (dist/floe/<env>/)."""
@@ -91,7 +92,7 @@ def execute(options: CompileOptions, *, out: Path | None, output_format: str) ->
             r.environment: {
                 "ok": r.ok,
                 "artifact": str(out / r.environment / ARTIFACT_NAME) if r.ok and out else None,
-                "checksum": r.payload["checksum"] if r.payload else None,
+                "checksum": r.artifact.checksum if r.artifact else None,
                 "assets": r.summary,
             }
             for r in results
@@ -112,15 +113,15 @@ def _outcome_line(result: Compiled, out: Path | None) -> str:
     if not result.ok:
         errors = error_count(result.diagnostics)
         return f"floe: {result.environment}: failed ({plural(errors, 'error')})"
-    payload = result.payload
-    assert payload is not None
+    artifact = result.artifact
+    assert artifact is not None
     s = result.summary
     where = "checked, nothing written" if out is None else f"{out / result.environment}"
     counts = [
         plural(s["python"] + s["dbt"], "asset")
         + f" ({s['python']} python, {s['dbt']} dbt, {s['external']} external)",
-        plural(len(payload["jobs"]), "job"),
-        plural(len(payload["orchestration"]["schedules"]), "schedule"),
-        plural(len(payload["orchestration"]["sensors"]), "sensor"),
+        plural(len(artifact.jobs), "job"),
+        plural(len(artifact.orchestration.schedules), "schedule"),
+        plural(len(artifact.orchestration.sensors), "sensor"),
     ]
     return f"floe: {result.environment}: {', '.join(counts)} -> {where}"

@@ -44,7 +44,6 @@ def list_command(
     import json
 
     from floe_runtime.artifact import store
-    from floe_runtime.artifact.schema import CompiledArtifact
     from floe_runtime.compile.pipeline import CompileOptions, compile_environments
     from floe_runtime.report import listing, render
     from floe_runtime.spec import environments
@@ -71,7 +70,8 @@ def list_command(
         if not result.ok:
             click.echo(render.text(result.diagnostics, {}, f"floe: {env}: failed"), err=True)
             return 1
-        compiled = CompiledArtifact.model_validate(result.payload)
+        assert result.artifact is not None
+        compiled = result.artifact
     found = listing.rows(kind, compiled, moment)
     if as_json:
         click.echo(json.dumps(found, indent=2, sort_keys=True))
