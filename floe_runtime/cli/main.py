@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from floe_runtime import __version__
+from floe_runtime.cli.comment import comment
 
 FORMATS = click.Choice(["text", "json", "github"])
 BUG_URL = "https://github.com/floe/compile/issues"
@@ -376,3 +377,6 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main() -> None:
     sys.exit(run())
+
+
+cli.add_command(comment)
