@@ -175,8 +175,10 @@ def _explain(error: GitHubError) -> str:
         )
     elif error.status == 401:
         text += "; the token is invalid or expired"
-    elif error.status in (403, 404):
-        text += "; can the token see the repository, with `pull-requests: write`?"
+    elif error.status == 404:
+        text += "; are --repo and --pr right, and may the token see that repository?"
+    elif error.status == 403:
+        text += "; does the workflow grant `pull-requests: write`?"
     return text
 
 
@@ -185,8 +187,8 @@ def _read_only(pr: int, body: str) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     where = "the job summary" if summary else "nowhere (GITHUB_STEP_SUMMARY is not set)"
     message = (
-        f"cannot comment on PR #{pr}: the token is read-only (a pull request from a fork?); "
-        f"the review is in {where}"
+        f"cannot comment on PR #{pr}: the token is read-only (a pull request from a fork, or "
+        f"a workflow without `pull-requests: write`); the review is in {where}"
     )
     if summary:
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)

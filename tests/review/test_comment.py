@@ -286,6 +286,14 @@ def test_a_response_slower_than_the_timeout_is_retried(gh):
     assert gh.calls.count(("GET", "/user")) == 2
 
 
+def test_the_fake_resolves_a_pr_from_its_head_sha(gh):
+    """The endpoint the Action's fork-safe publish mode uses to find the PR of a head sha."""
+    client = Client(gh.url, TOKEN)
+
+    assert [p["number"] for p in client.get(f"/repos/{SLUG}/commits/{NEW}/pulls")] == [PR]
+    assert client.get(f"/repos/{SLUG}/commits/{OLD}/pulls") == []
+
+
 def test_pagination_is_followed_to_the_comment_on_page_3(comment, gh):
     for n in range(4):
         gh.add_comment(PR, f"chatter {n}", "alice", repo=SLUG)
