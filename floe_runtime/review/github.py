@@ -31,7 +31,8 @@ API_VERSION = "2022-11-28"
 # GitHub's answer when a token lacks a permission: a fork PR's read-only token writing, or an
 # Actions / App installation token asking ``GET /user``.
 NOT_ACCESSIBLE = "Resource not accessible by integration"
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# A page of 100 comments of 65,536 four-byte characters fits.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 MAX_PAGES = 200
 # GitHub's advice for a rate limit answered without a retry-after or reset header.
 RATE_LIMIT_WAIT = 60.0

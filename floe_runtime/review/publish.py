@@ -194,7 +194,7 @@ def _settle(
     # when this run's is the one the rules prefer.
     head = pr_head(client, repo, pr)
     second = decide([survivor], stamp=stamp, identity=writer, pr_head=head)
-    why = f"a concurrent run created it first; {second.reason}"
+    why = f"another run created it first; {second.reason}"
     if second.action == "update":
         survivor = _patch(client, repo, survivor.id, body)
         return Outcome("updated", why, survivor.html_url, deleted)

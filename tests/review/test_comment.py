@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.review import marker
+from floe_runtime.review import marker, publish
 from floe_runtime.review.github import Client
 from tests.conftest import REPO, Result
 from tests.fake_github import ACTIONS_BOT, FakeGitHub
@@ -284,6 +284,33 @@ def test_a_response_slower_than_the_timeout_is_retried(gh):
 
     assert client.get("/user")["login"] == "floe-bot"
     assert gh.calls.count(("GET", "/user")) == 2
+
+
+def test_a_create_that_timed_out_and_landed_late_is_cleaned_up(gh):
+    """A POST answered after the client's timeout is retried, then lands late: a duplicate.
+
+    The run itself cannot see a copy that lands after its last listing; the next run deletes
+    it (the younger one), so the PR converges on one comment. Called through ``publish()``
+    because only a client timeout shorter than the server's delay makes this happen, and the
+    CLI's timeout is 20 s.
+    """
+    gh.inject("POST", "/comments$", 200, delay=1.5)
+    client = Client(gh.url, TOKEN, timeout=0.5, sleep=lambda _: None)
+
+    def run() -> publish.Outcome:
+        body = review("prod")
+        return publish.publish(client, repo=SLUG, pr=PR, body=body, dry_run=False, log=print)
+
+    first = run()
+    deadline = time.monotonic() + 10
+    while len(gh.comments) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(gh.comments) == 2
+    second = run()
+
+    survivor = only(gh)
+    assert first.action == "created" and first.url == survivor["html_url"]
+    assert (second.action, second.deleted) == ("skipped", (survivor["id"] + 1,))
 
 
 def test_the_fake_resolves_a_pr_from_its_head_sha(gh):
