@@ -1,7 +1,8 @@
 """``floe comment``: put ``review.md`` on the pull request as floe's one sticky comment.
 
 stdout carries only the comment's URL (the Action's ``comment-url`` output); everything else
-goes to stderr. Messages pass through the token scrubber before they are printed.
+goes to stderr. Messages pass through the token scrubber before they are printed. Imports are
+deferred so that registering the command costs ``floe --help`` nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import TYPE_CHECKING
 import click
 
 from floe_runtime.base.errors import FloeError
-from floe_runtime.base.secrets import literal_secret_kind
-from floe_runtime.review import marker as markers
 
 if TYPE_CHECKING:
     from floe_runtime.review.github import GitHubError
@@ -119,6 +118,9 @@ def _comment(
 
 def _stamped(path: Path, config: str | None, head: str | None, token: str) -> str:
     """The body with a fresh marker; refused when too long or when it holds a secret."""
+    from floe_runtime.base.secrets import literal_secret_kind
+    from floe_runtime.review import marker as markers
+
     text = _read_body(path)
     found = markers.parse(text)
     config = config or (found.config if found else None)
@@ -184,6 +186,8 @@ def _explain(error: GitHubError) -> str:
 
 def _read_only(pr: int, body: str) -> None:
     """Fork PRs get a read-only token: the review goes to the job summary, with a warning."""
+    from floe_runtime.review import marker as markers
+
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     where = "the job summary" if summary else "nowhere (GITHUB_STEP_SUMMARY is not set)"
     message = (
