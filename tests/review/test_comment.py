@@ -407,6 +407,16 @@ def test_the_token_never_reaches_the_output(comment, gh, tmp_path):
     assert "plain http" in results[4].err
 
 
+def test_a_redirect_is_not_followed_with_the_token(comment, gh):
+    with FakeGitHub() as elsewhere:
+        gh.inject("GET", "/user$", 301, headers={"Location": f"{elsewhere.url}/user"})
+        result = comment(review("prod"))
+
+        assert elsewhere.calls == []
+    assert result.code == 1
+    assert "GET /user: HTTP 301" in result.err and "does not follow them" in result.err
+
+
 def test_a_body_without_marker_needs_config_and_head(comment, gh):
     refused = comment("hand-made body\n")
     accepted = comment("hand-made body\n", "--config", "a/floe.yaml", "--head", NEW)
