@@ -154,7 +154,8 @@ def _stamped(path: Path, config: str | None, head: str | None, token: str) -> st
 def _read_body(path: Path) -> str:
     limit = MAX_BODY * 4  # UTF-8: at most 4 bytes per character
     try:
-        with path.open("rb") as handle:
+        # O_NONBLOCK: opening a FIFO must not hang before fstat can refuse it.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise FloeError(f"{path}: not a regular file")
             raw = handle.read(limit + 1)

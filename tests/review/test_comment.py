@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -62,20 +63,29 @@ def comment(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Result]:
-    """Run `floe comment --pr 7 --repo octo/demo --body <file>` with ``body`` in the file."""
+    """Run `floe comment --pr 7 --repo octo/demo --body <file>` with ``body`` in the file
+    (or ``--body body`` when it is a Path)."""
     for name in SCRUBBED_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FLOE_GITHUB_API_URL", gh.url)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     count = iter(range(1000))
 
-    def _run(body: str, *extra: str, env: dict[str, str] | None = None) -> Result:
-        path = tmp_path / f"review-{next(count)}.md"
-        path.write_text(body, encoding="utf-8")
+    def _run(body: str | Path, *extra: str, env: dict[str, str] | None = None) -> Result:
+        path = body if isinstance(body, Path) else tmp_path / f"review-{next(count)}.md"
+        if not isinstance(body, Path):
+            path.write_text(body, encoding="utf-8")
         args = ("comment", "--pr", str(PR), "--repo", SLUG, "--body", str(path), *extra)
         return floe(*args, env=env)
 
     return _run
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def writes(gh: FakeGitHub, since: int = 0) -> list[tuple[str, str]]:
@@ -394,7 +404,9 @@ def test_the_token_never_reaches_the_output(comment, gh, tmp_path):
     gh.inject("POST", "/comments", 500, times=4, body={"message": f"boom {TOKEN}"})
     results.append(comment(review("prod")))
     results.append(comment(review(f"leaked {TOKEN} here")))
-    results.append(comment(review("prod"), env={"FLOE_GITHUB_API_URL": "http://127.0.0.1:9"}))
+    results.append(
+        comment(review("prod"), env={"FLOE_GITHUB_API_URL": f"http://127.0.0.1:{closed_port()}"})
+    )
     results.append(comment(review("prod"), env={"FLOE_GITHUB_API_URL": "http://example.com"}))
 
     assert [r.code for r in results] == [1] * 5, [r.err for r in results]
@@ -415,6 +427,14 @@ def test_a_redirect_is_not_followed_with_the_token(comment, gh):
         assert elsewhere.calls == []
     assert result.code == 1
     assert "GET /user: HTTP 301" in result.err and "does not follow them" in result.err
+
+
+def test_a_fifo_body_is_refused_without_hanging(comment, gh, tmp_path):
+    fifo = tmp_path / "review.md"
+    os.mkfifo(fifo)
+    result = comment(fifo)
+
+    assert result.code == 1 and "not a regular file" in result.err
 
 
 def test_a_body_without_marker_needs_config_and_head(comment, gh):
@@ -439,7 +459,7 @@ def test_one_comment_per_config(comment, gh):
 
 
 def test_floe_github_api_url_wins_over_github_api_url(comment, gh):
-    result = comment(review("prod"), env={"GITHUB_API_URL": "http://127.0.0.1:9"})
+    result = comment(review("prod"), env={"GITHUB_API_URL": f"http://127.0.0.1:{closed_port()}"})
 
     assert result.code == 0, result.err
     only(gh)
