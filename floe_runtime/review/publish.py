@@ -190,8 +190,8 @@ def _settle(
     survivor = mine[0] if mine else created
     if survivor.id == created.id:
         return Outcome("created", reason, created.html_url, deleted)
-    # A concurrent run created first: its comment stays; make it carry this run's review
-    # when this run's is the one the rules prefer.
+    # A concurrent run (or an earlier attempt of this POST, retried after a timeout) created
+    # one first: that one stays, and carries this run's review if the rules prefer it.
     head = pr_head(client, repo, pr)
     second = decide([survivor], stamp=stamp, identity=writer, pr_head=head)
     why = f"another run created it first; {second.reason}"
