@@ -16,6 +16,7 @@ import click
 
 from floe_runtime import __version__
 from floe_runtime.base.errors import FloeError
+from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
 from floe_runtime.cli.list import list_command
 from floe_runtime.cli.schema import schema
@@ -77,3 +78,4 @@ cli.add_command(validate)
 cli.add_command(compile_command)
 cli.add_command(list_command)
 cli.add_command(schema)
+cli.add_command(comment)
