@@ -69,7 +69,21 @@ def discover(project_dir: Path) -> dict[str, Path]:
 
 
 def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Parse dotenv lines (``KEY=value``, ``export KEY=value``, quotes, ``#`` comments)."""
+    """Read the subset of dotenv that means the same in every dotenv reader; refuse the rest.
+
+    - blank lines and lines starting with ``#`` are skipped;
+    - ``KEY=value`` or ``export KEY=value``; KEY is letters, digits and ``_``, not starting
+      with a digit; spaces around ``=`` and around the value are ignored;
+    - unquoted values end at `` #`` (a comment);
+    - ``'single quoted'`` values are taken literally;
+    - ``"double quoted"`` values know the escapes ``\\n`` ``\\t`` ``\\"`` and ``\\\\``;
+    - a quoted value closes on its own line, and only a comment may follow it;
+    - values are never expanded: ``${OTHER}`` stays as written.
+
+    Anything else (multi-line values, other escapes, text after a closing quote) is an error
+    naming the line, instead of a value that python-dotenv, docker and a shell would each read
+    differently.
+    """
     values: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -101,7 +115,11 @@ def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagno
                 )
             )
             continue
-        value = _unquote(raw)
+        value, problem = _value(raw)
+        if problem is not None:
+            column = line.index(raw) + 1 if raw else position.col
+            problems.append(Diagnostic(problem, display, Position(number, column), code="env-file"))
+            continue
         kind = literal_secret_kind(value)
         if kind is not None:
             problems.append(
@@ -118,12 +136,35 @@ def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagno
     return values, problems
 
 
-def _unquote(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
-        inner = raw[1:-1]
-        return inner.replace('\\"', '"').replace("\\n", "\n") if raw[0] == '"' else inner
-    comment = re.search(r"\s+#", raw)
-    return raw[: comment.start()] if comment else raw
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _value(raw: str) -> tuple[str, str | None]:
+    """The value written after ``=``, or an error message."""
+    if not raw or raw[0] not in "\"'":
+        comment = re.search(r"\s+#", raw)
+        return (raw[: comment.start()] if comment else raw), None
+    quote, out, index = raw[0], [], 1
+    while index < len(raw) and raw[index] != quote:
+        char = raw[index]
+        if quote == '"' and char == "\\":
+            escaped = raw[index + 1 : index + 2]
+            if escaped not in _ESCAPES:
+                return "", (
+                    f"unknown escape '\\{escaped}' in a double-quoted value "
+                    '(floe reads \\n \\t \\" and \\\\)'
+                )
+            out.append(_ESCAPES[escaped])
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    if index >= len(raw):
+        return "", f"the {quote} quote is not closed on this line (multi-line values are not read)"
+    rest = raw[index + 1 :].strip()
+    if rest and not rest.startswith("#"):
+        return "", f"unexpected text after the closing {quote} quote"
+    return "".join(out), None
 
 
 def load_env_file(
