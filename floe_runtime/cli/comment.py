@@ -48,6 +48,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @click.option("--config", help="The config path the comment is for (default: the body's marker).")
 @click.option("--head", help="The head commit reviewed (default: the body's marker).")
 def comment(
+    *,
     pr: int,
     repo: str,
     body_path: Path,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 )
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
 def compile_command(
+    *,
     path: Path,
     environment: str | None,
     all_envs: bool,

@@ -31,6 +31,7 @@ KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
     help="Pretend it is this time (ISO 8601; UTC without an offset).",
 )
 def list_command(
+    *,
     kind: str,
     path: Path,
     environment: str | None,

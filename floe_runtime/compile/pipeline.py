@@ -130,12 +130,12 @@ def _dbt_parse_all(
         base = floe_yaml.parent
         try:
             return parse(
-                base / settings.project_dir,
-                base / (settings.profiles_dir or settings.project_dir),
-                settings.target,
-                env,
-                work / env,
-                process_env,
+                project_dir=base / settings.project_dir,
+                profiles_dir=base / (settings.profiles_dir or settings.project_dir),
+                target=settings.target,
+                environment=env,
+                work_dir=work / env,
+                process_env=process_env,
             )
         except DbtParseError as exc:
             return exc
