@@ -63,27 +63,6 @@ def comment(
     is unchanged or when the PR has moved on to a newer head than this review's. A read-only
     token (pull requests from forks) gets a warning and the job summary instead, exit 0.
     """
-    return _comment(
-        pr=pr,
-        repo=repo,
-        body_path=body_path,
-        token_env=token_env,
-        dry_run=dry_run,
-        config=config,
-        head=head,
-    )
-
-
-def _comment(
-    *,
-    pr: int,
-    repo: str,
-    body_path: Path,
-    token_env: str,
-    dry_run: bool,
-    config: str | None,
-    head: str | None,
-) -> int:
     from floe_runtime.review import github, publish
 
     if not _REPO.fullmatch(repo):
