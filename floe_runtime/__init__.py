@@ -6,3 +6,14 @@ and they must not pay for Dagster. The Dagster runtime is reached lazily through
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["FloeDefinitions", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    """``FloeDefinitions`` is imported on first use, with Dagster (PEP 562)."""
+    if name == "FloeDefinitions":
+        from floe_runtime.definitions.loader import FloeDefinitions
+
+        return FloeDefinitions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
