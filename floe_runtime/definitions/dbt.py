@@ -139,6 +139,19 @@ def dbt_nodes(manifest: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
             yield props
 
 
+def _release_duckdb(adapter: Any) -> None:
+    """dbt-duckdb keeps its database open for the life of the process once dagster-dbt has
+    queried it (row counts, column metadata), and DuckDB locks the file: close it, or the next
+    dbt process of this run could not write."""
+    manager = type(getattr(adapter, "connections", None))
+    environment = getattr(manager, "_ENV", None)
+    if environment is None or getattr(manager, "TYPE", None) != "duckdb":
+        return
+    with manager._LOCK:
+        environment.close()
+        manager._ENV = None
+
+
 def _selector(props: Mapping[str, Any]) -> str:
     return "fqn:" + ".".join(props["fqn"])
 
@@ -172,10 +185,14 @@ def _op(
         args = ["build"]
         if partitions is not None:
             args += ["--vars", json.dumps(dbt_vars(context, *partitions))]
-        stream = dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        stream = invocation.stream()
         if setup.per_model:
             stream = stream.fetch_row_counts().fetch_column_metadata()
-        yield from stream
+        try:
+            yield from stream
+        finally:
+            _release_duckdb(invocation.adapter)
 
     return _build
 
