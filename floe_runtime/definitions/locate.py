@@ -24,7 +24,8 @@ class LoadError(FloeError):
 
 
 def _as_file(candidate: Path) -> Path:
-    return candidate / ARTIFACT_NAME if candidate.is_dir() else candidate
+    """A bundle folder names its artifact; a file (or a ``.json`` name) is the artifact."""
+    return candidate if candidate.is_file() or candidate.suffix == ".json" else candidate / ARTIFACT_NAME
 
 
 def artifact_path(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path:
