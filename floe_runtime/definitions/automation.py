@@ -15,7 +15,7 @@ import dagster as dg
 SENSOR_NAME = "floe_automation"
 
 
-def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition | None:
+def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] | None:
     """``{"type": "eager"}`` / ``on_missing`` / ``on_cron`` (with its cron) as Dagster's."""
     if record is None:
         return None

@@ -115,7 +115,7 @@ class FloeTranslator(DagsterDbtTranslator):
 
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
-    ) -> dg.AutomationCondition | None:
+    ) -> dg.AutomationCondition[Any] | None:
         found = self.record(dbt_resource_props)
         return condition(found.automation_condition) if found is not None else None
 
@@ -143,7 +143,7 @@ def _release_duckdb(adapter: Any) -> None:
     """dbt-duckdb keeps its database open for the life of the process once dagster-dbt has
     queried it (row counts, column metadata), and DuckDB locks the file: close it, or the next
     dbt process of this run could not write."""
-    manager = type(getattr(adapter, "connections", None))
+    manager: Any = type(getattr(adapter, "connections", None))
     environment = getattr(manager, "_ENV", None)
     if environment is None or getattr(manager, "TYPE", None) != "duckdb":
         return

@@ -64,7 +64,8 @@ def build_jobs(
         jobs[name] = dg.define_asset_job(
             name,
             selection=dg.AssetSelection.assets(*keys),
-            description=spec.get("description") or f"floe batch job: {', '.join(spec['selection'])}",
+            description=spec.get("description")
+            or f"floe batch job: {', '.join(spec['selection'])}",
             tags={"floe/job_type": "batch"},
         )
     return jobs

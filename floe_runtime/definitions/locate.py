@@ -25,7 +25,11 @@ class LoadError(FloeError):
 
 def _as_file(candidate: Path) -> Path:
     """A bundle folder names its artifact; a file (or a ``.json`` name) is the artifact."""
-    return candidate if candidate.is_file() or candidate.suffix == ".json" else candidate / ARTIFACT_NAME
+    return (
+        candidate
+        if candidate.is_file() or candidate.suffix == ".json"
+        else candidate / ARTIFACT_NAME
+    )
 
 
 def artifact_path(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path:

@@ -28,8 +28,11 @@ def _time_window(spec: Mapping[str, Any]) -> dg.TimeWindowPartitionsDefinition:
     def when(text: str | None) -> datetime | None:
         return None if text is None else parse_time(text, fmt, spec["timezone"])
 
+    start = when(spec["start"])
+    if start is None:  # validate refused it; an artifact cannot carry one
+        raise ValueError(f"partitions start {spec['start']!r} is not a date")
     return dg.TimeWindowPartitionsDefinition(
-        start=when(spec["start"]),
+        start=start,
         end=when(spec.get("end")),
         cron_schedule=spec["cron_schedule"],
         timezone=spec["timezone"],
@@ -49,7 +52,9 @@ def _dimension(name: str, spec: Mapping[str, Any]) -> dg.PartitionsDefinition:
     raise ValueError(f"unknown partitions type {kind!r}")
 
 
-def build_partitions(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dg.PartitionsDefinition]:
+def build_partitions(
+    entries: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dg.PartitionsDefinition]:
     """Every entry of ``orchestration.partitions`` (resolved by compile) as a Dagster object."""
     built: dict[str, dg.PartitionsDefinition] = {}
     for name, spec in entries.items():

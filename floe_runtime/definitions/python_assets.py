@@ -34,9 +34,7 @@ def _fault(exc: BaseException, roots: Sequence[Path]) -> str | None:
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
     prefixes = tuple(str(root) for root in roots)
-    frames = [
-        f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(prefixes)
-    ]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(prefixes)]
     return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
 
 
@@ -72,7 +70,9 @@ def load_python_assets(
 ) -> PythonDefinitions:
     """Every asset, source asset and asset check the modules define (``places[i]`` names the
     floe.yaml line of ``modules[i]``)."""
-    imported = [import_module(name, roots, where) for name, where in zip(modules, places, strict=True)]
+    imported = [
+        import_module(name, roots, where) for name, where in zip(modules, places, strict=True)
+    ]
     assets: list[dg.AssetsDefinition] = []
     other: list[Any] = []
     for definition in dg.load_assets_from_modules(imported):
@@ -117,11 +117,8 @@ def shape(
     shaped = []
     for definition in assets:
         mapped = definition.map_asset_specs(lambda spec: _shaped(spec, records, partitions))
-        policies = [
-            records[key].backfill_policy
-            for key in (s.key.to_user_string() for s in definition.specs)
-            if key in records and records[key].backfill_policy
-        ]
+        found = (records.get(s.key.to_user_string()) for s in definition.specs)
+        policies = [r.backfill_policy for r in found if r is not None and r.backfill_policy]
         if policies:
             mapped = mapped.with_attributes(backfill_policy=backfill_policy(policies[0]))
         shaped.append(mapped)

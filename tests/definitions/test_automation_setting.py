@@ -37,7 +37,10 @@ def test_defaults_off_and_compiles_per_environment(
     empty.write_text('name: p\nversion: "1"\n')
     assert floe("compile", str(empty), "--out", str(tmp_path / "dist2")).code == 0
     artifact = json.loads((tmp_path / "dist2" / "default" / "compiled_artifacts.json").read_text())
-    assert artifact["orchestration"]["automation"] == {"enabled": False, "poll_interval_seconds": 30}
+    assert artifact["orchestration"]["automation"] == {
+        "enabled": False,
+        "poll_interval_seconds": 30,
+    }
 
 
 def test_bad_values_are_refused_with_their_line(

@@ -7,7 +7,6 @@ import shutil
 import warnings
 
 import dagster as dg
-
 import pytest
 
 from floe_runtime.definitions.drift import DriftError, DriftWarning

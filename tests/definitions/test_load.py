@@ -51,7 +51,10 @@ def test_dagster_definitions_validate_passes_on_the_demo_module(compiled: Shop) 
 
 
 def test_the_automation_sensor_follows_each_environment(compiled: Shop) -> None:
-    for env, status in (("dev", dg.DefaultSensorStatus.STOPPED), ("prod", dg.DefaultSensorStatus.RUNNING)):
+    for env, status in (
+        ("dev", dg.DefaultSensorStatus.STOPPED),
+        ("prod", dg.DefaultSensorStatus.RUNNING),
+    ):
         sensor = load(compiled, env).resolve_sensor_def("floe_automation")
         assert sensor.default_status == status, env
         assert sensor.minimum_interval_seconds == 60

@@ -58,7 +58,9 @@ def test_sources_resolve_to_the_python_assets_that_write_them(defs: dg.Definitio
     graph = defs.resolve_asset_graph()
 
     def parents(key: str) -> set[str]:
-        return {k.to_user_string() for k in graph.get(dg.AssetKey.from_user_string(key)).parent_keys}
+        return {
+            k.to_user_string() for k in graph.get(dg.AssetKey.from_user_string(key)).parent_keys
+        }
 
     assert parents("stg_orders") == {"bronze_orders"}
     assert parents("stg_customers") == {"bronze_customers", "country_codes"}
@@ -85,9 +87,14 @@ def test_dbt_tests_are_asset_checks_and_run(
                 else [parent["name"]]
             )
             expected.add((key, node["name"]))
-    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    checks = {
+        (k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys
+    }
     assert checks == expected
-    ran = {(e.asset_key.to_user_string(), e.check_name) for e in materialized.get_asset_check_evaluations()}
+    ran = {
+        (e.asset_key.to_user_string(), e.check_name)
+        for e in materialized.get_asset_check_evaluations()
+    }
     assert ran == expected
     assert all(e.passed for e in materialized.get_asset_check_evaluations())
 

@@ -29,13 +29,13 @@ def test_unknown_major_schema_version(shop_copy: Shop) -> None:
 
 def test_bad_checksum(shop_copy: Shop) -> None:
     _edit_artifact(shop_copy, {"environment": "prod"})
-    with pytest.raises(LoadError, match="checksum mismatch.*recompile it with `floe compile`"):
+    with pytest.raises(LoadError, match=r"checksum mismatch.*recompile it with `floe compile`"):
         load(shop_copy)
 
 
 def test_missing_manifest(shop_copy: Shop) -> None:
     (shop_copy.bundle() / "manifest.json").unlink()
-    with pytest.raises(LoadError, match="manifest is missing.*deploy the whole bundle"):
+    with pytest.raises(LoadError, match=r"manifest is missing.*deploy the whole bundle"):
         load(shop_copy)
 
 
@@ -46,7 +46,7 @@ def test_dbt_executable_not_found(
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.setattr(sys, "executable", str(empty / "python"))
-    with pytest.raises(LoadError, match="dbt executable not found.*pip install"):
+    with pytest.raises(LoadError, match=r"dbt executable not found.*pip install"):
         load(shop_copy)
 
 
@@ -64,9 +64,7 @@ def test_target_missing(shop_copy: Shop) -> None:
         load(shop_copy)
 
 
-def test_no_artifact_lists_what_was_tried(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_artifact_lists_what_was_tried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from floe_runtime import FloeDefinitions
 
     monkeypatch.chdir(tmp_path)
@@ -75,10 +73,14 @@ def test_no_artifact_lists_what_was_tried(
     with pytest.raises(LoadError) as caught:
         FloeDefinitions.from_compiled_artifacts()
     message = str(caught.value)
-    assert f"{tmp_path}/dist/floe/prod/compiled_artifacts.json (from dist/floe/$FLOE_ENV)" in message
+    assert (
+        f"{tmp_path}/dist/floe/prod/compiled_artifacts.json (from dist/floe/$FLOE_ENV)" in message
+    )
     assert "floe compile" in message
     monkeypatch.setenv("FLOE_ARTIFACTS", str(tmp_path / "elsewhere"))
-    with pytest.raises(LoadError, match=r"elsewhere/compiled_artifacts\.json \(from FLOE_ARTIFACTS\)"):
+    with pytest.raises(
+        LoadError, match=r"elsewhere/compiled_artifacts\.json \(from FLOE_ARTIFACTS\)"
+    ):
         FloeDefinitions.from_compiled_artifacts()
 
 
@@ -100,7 +102,7 @@ def test_artifact_found_through_the_environment(
 def test_wrong_project_root_says_where_it_looked(compiled: Shop, tmp_path: Path) -> None:
     from floe_runtime import FloeDefinitions
 
-    with pytest.raises(LoadError, match="not under the project root.*FLOE_PROJECT_ROOT"):
+    with pytest.raises(LoadError, match=r"not under the project root.*FLOE_PROJECT_ROOT"):
         FloeDefinitions.from_compiled_artifacts(compiled.bundle(), project_root=tmp_path)
 
 
