@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from tests.definitions.conftest import DAY, Query, Shop, materializations
+from tests.definitions.conftest import DAY, Query, Shop, load, materializations
 
 
 def _artifact(shop: Shop) -> dict:
@@ -115,3 +115,23 @@ def test_assets_carry_the_artifacts_settings(compiled: Shop, defs: dg.Definition
     assert isinstance(bronze.partitions_def, dg.TimeWindowPartitionsDefinition)
     assert bronze.partitions_def.start.strftime("%Y-%m-%d") == "2024-01-01"
     assert graph.get(dg.AssetKey("stg_orders")).automation_condition.get_label() == "eager"
+
+
+def test_job_level_observability_skips_the_extra_queries(shop_copy: Shop) -> None:
+    floe_yaml = shop_copy.shop / "floe.yaml"
+    floe_yaml.write_text(
+        floe_yaml.read_text().replace(
+            "observability_level: per_model", "observability_level: job_level"
+        )
+    )
+    shop_copy.compile("--env", "dev")
+    defs = load(shop_copy)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=[dg.AssetKey("country_codes")]
+        )
+    assert result.success
+    seed = materializations(result)["country_codes"]
+    assert "Execution Duration" in seed.metadata  # dbt's own timing still arrives
+    assert "dagster/row_count" not in seed.metadata
+    assert "dagster/column_schema" not in seed.metadata
