@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import click
 
-from floe_runtime import __version__
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.version import __version__
 from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
 from floe_runtime.cli.list import list_command

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from floe_runtime import __version__
 from floe_runtime.artifact.schema import (
     AssetGraphRecord,
     CompiledArtifact,
@@ -34,6 +33,7 @@ from floe_runtime.base.diagnostics import (
     has_errors,
     known_list,
 )
+from floe_runtime.base.version import __version__
 from floe_runtime.compile.asset_graph import AssetGraph
 from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from floe_runtime import __version__
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.version import __version__
 
 PUBLIC_API = "https://api.github.com"
 API_VERSION = "2022-11-28"

@@ -100,7 +100,7 @@ def test_demo_graph_matches_dagster_dbt(parsed: Parsed) -> None:
     # stg_payments only through the ephemeral int_order_payments; raw/exchange_rates is external
     assert revenue.deps == ("raw/exchange_rates", "stg_orders", "stg_payments")
     assert revenue.tags == {"finance": "", "dagster/kind/dbt": "", "dagster/kind/duckdb": ""}
-    assert (revenue.group, revenue.materialized) == ("gold", "table")
+    assert (revenue.group, revenue.materialized) == ("gold", "incremental")
     assert assets["customer_orders"].owners == ("team:analytics",)
     assert assets["tmp_order_totals"].materialized == "view"
     assert assets["stg_customers"].deps == ("bronze_customers", "country_codes")
