@@ -65,8 +65,9 @@ def test_jobs_with_resolved_asset_counts(tmp_path: Path, floe: Floe) -> None:
 def test_partitions_with_key_counts(tmp_path: Path, floe: Floe) -> None:
     path = acme(tmp_path, PROJECT)
     rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
-    assert rows["daily"]["keys"] == 366  # 2024 is a leap year; the end is exclusive
-    assert (rows["daily"]["first"], rows["daily"]["last"]) == ("2024-01-01", "2024-12-31")
+    # The end (2025-01-01) is still in the future: as in Dagster, keys stop at "now".
+    assert rows["daily"]["keys"] == 89
+    assert (rows["daily"]["first"], rows["daily"]["last"]) == ("2024-01-01", "2024-03-29")
     assert rows["regions"]["keys"] == 2
 
 
@@ -80,8 +81,21 @@ def test_open_ended_partitions_count_up_to_now(tmp_path: Path, floe: Floe) -> No
 def test_backfills_with_partition_and_run_counts(tmp_path: Path, floe: Floe) -> None:
     path = acme(tmp_path, PROJECT)
     (row,) = _rows(floe, "backfills", str(path))
-    assert row["partition_count"] == 91  # January to March 2024, both ends included
-    assert row["runs"] == 10
+    assert row["partition_count"] == 89  # January to March 29: the partitions that exist now
+    assert row["runs"] == 9
+
+
+def test_an_end_in_the_past_caps_the_keys_and_a_negative_offset_drops_windows(
+    tmp_path: Path, floe: Floe
+) -> None:
+    text = PROJECT.replace('end: "2025-01-01"', 'end: "2024-02-01", end_offset: -2')
+    text = text.replace('end: "2024-03-31"}', 'end: "2024-01-31"}')
+    path = acme(tmp_path, text)
+    rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
+    assert (rows["daily"]["keys"], rows["daily"]["last"]) == (31, "2024-01-31")
+    path = acme(tmp_path, PROJECT.replace('end: "2025-01-01"', 'end_offset: -2'))
+    rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
+    assert (rows["daily"]["keys"], rows["daily"]["last"]) == (87, "2024-03-27")
 
 
 def test_listing_from_an_artifact_matches_floe_yaml(tmp_path: Path, floe: Floe) -> None:
@@ -121,4 +135,4 @@ def test_backfill_over_multi_partitions_runs_along_the_time_dimension(
     ).replace('"raw_*": {partitions: daily}', '"raw_*": {partitions: by_region}')
     path = acme(tmp_path, text)
     (row,) = _rows(floe, "backfills", str(path))
-    assert (row["partitions"], row["partition_count"], row["runs"]) == ("by_region", 182, 19)
+    assert (row["partitions"], row["partition_count"], row["runs"]) == ("by_region", 178, 18)
