@@ -93,7 +93,7 @@ def test_an_end_in_the_past_caps_the_keys_and_a_negative_offset_drops_windows(
     path = acme(tmp_path, text)
     rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
     assert (rows["daily"]["keys"], rows["daily"]["last"]) == (31, "2024-01-31")
-    path = acme(tmp_path, PROJECT.replace('end: "2025-01-01"', 'end_offset: -2'))
+    path = acme(tmp_path, PROJECT.replace('end: "2025-01-01"', "end_offset: -2"))
     rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
     assert (rows["daily"]["keys"], rows["daily"]["last"]) == (87, "2024-03-27")
 

@@ -267,7 +267,31 @@ CASES = {
           b: {job: j, partitions: daily, partition_range: {start: yesterday, end: "2024-02-01"}}
         """,
         "9:61",
-        "start 'yesterday' is not a date",
+        "start 'yesterday' is not a partition key",
+    ),
+    "backfill range written outside the hourly key format": (
+        """
+        partitions:
+          hourly: {type: time_window, start: "2024-01-01", cron_schedule: "0 * * * *"}
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        backfills:
+          b: {job: j, partitions: hourly, partition_range: {start: "2024-02-01", end: "2024-02-02"}}
+        """,
+        "9:62",
+        "start '2024-02-01' is not a partition key",
+    ),
+    "backfill range past an open end": (
+        """
+        partitions:
+          daily: {type: time_window, start: "2024-01-01"}
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        backfills:
+          b: {job: j, partitions: daily, partition_range: {start: "2024-06-01", end: "9000-01-01"}}
+        """,
+        "9:80",
+        "end '9000-01-01' is after the last partition that exists now",
     ),
     "selection that does not parse": (
         """

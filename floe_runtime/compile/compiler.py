@@ -24,7 +24,8 @@ from floe_runtime.base.diagnostics import (
 from floe_runtime.compile.asset_graph import AssetGraph
 from floe_runtime.ports.constants import KIND_TAG_PREFIX
 from floe_runtime.ports.cron import parse_cron
-from floe_runtime.ports.partitions import default_fmt, range_problems
+from floe_runtime.ports.partition_keys import now_utc, range_problems
+from floe_runtime.ports.partitions import default_fmt
 from floe_runtime.ports.selection import (
     SelectionError,
     SelectionGraph,
@@ -270,7 +271,7 @@ class _Compiler:
         """Ranges validate could not place (no ``partitions:``): check them against the job's."""
         defs = self.project.orchestration.partitions
         range_path = (*path, "partition_range")
-        for problem in range_problems(start, end, defs[partitions], defs, partitions):
+        for problem in range_problems(start, end, defs[partitions], defs, partitions, now_utc()):
             where = (*range_path, problem.bound) if problem.bound else range_path
             self.report(f"backfill {name!r}: {problem.message}", where, problem.hint)
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from floe_runtime.base.diagnostics import did_you_mean, known_list
 from floe_runtime.base.errors import FloeError
 from floe_runtime.ports.cron import Cron, CronError, next_ticks, parse_cron, previous_tick
-from floe_runtime.ports.partitions import dimension, key_format, parse_time, zone
+from floe_runtime.ports.partitions import dimension, key_format, parse_time, time_dimension, zone
 
 MAX_STEPPED_TICKS = 200_000
 """Ticks walked one by one for crons without arithmetic; past it, a count is a lower bound."""
@@ -288,5 +289,147 @@ def keys_between(tw: Any, now: datetime, start_key: str, end_key: str) -> tuple[
     return count_ticks(found.cron, found.timezone, first, last)
 
 
+@dataclass(frozen=True)
+class RangeProblem:
+    """Why a backfill range does not fit; ``bound`` is "start", "end" or "" (the range)."""
+
+    bound: str
+    message: str
+    hint: str | None = None
+
+
+def range_problems(
+    start: str, end: str, definition: Any, defs: Mapping[str, Any], name: str | None, now: datetime
+) -> list[RangeProblem]:
+    """Check a backfill range against partitions entry ``name`` (``definition``) as Dagster
+    will launch it at ``now``: both bounds are existing partition keys, start before end. With
+    no definition (not known yet), only dates must be dates in order."""
+    if getattr(definition, "type", None) == "multi":
+        definition = time_dimension(definition, defs)
+        if definition is None:
+            return [
+                RangeProblem(
+                    "",
+                    "a range over multi partitions runs along their time dimension, and these "
+                    "have none",
+                    "omit partition_range to backfill every partition",
+                )
+            ]
+    kind = getattr(definition, "type", None)
+    if kind == "dynamic":
+        return []
+    if kind == "static":
+        return _key_range_problems(start, end, list(definition.partition_keys), name)
+    if kind == "time_window":
+        try:
+            return _time_range_problems(start, end, definition, now)
+        except CronError:
+            return []  # the definition's own cron problem is reported where it is written
+    bounds = {"start": parse_time(start, None, "UTC"), "end": parse_time(end, None, "UTC")}
+    if bounds["start"] is None and bounds["end"] is None:
+        return []  # keys of partitions the compiler will name
+    problems = [
+        RangeProblem(bound, f"{bound} {text!r} is not a date", "write YYYY-MM-DD")
+        for bound, text in (("start", start), ("end", end))
+        if bounds[bound] is None
+    ]
+    first, last = bounds["start"], bounds["end"]
+    if first is not None and last is not None and first > last:
+        problems.append(RangeProblem("end", f"start {start!r} is after end {end!r}"))
+    return problems
+
+
+def _as_key(text: str, fmt: str, tz: str) -> datetime | None:
+    """``text`` read strictly in the key format (with Dagster's ``%z`` for DST repeats)."""
+    for candidate in (fmt, fmt if "%z" in fmt else fmt + "%z"):
+        try:
+            parsed = datetime.strptime(text, candidate)
+        except ValueError:
+            continue
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(zone(tz))
+        return parsed.replace(tzinfo=zone(tz))
+    return None
+
+
+def _time_range_problems(start: str, end: str, tw: Any, now: datetime) -> list[RangeProblem]:
+    cron = parse_cron(tw.cron_schedule)
+    fmt, tz = key_format(tw), tw.timezone
+    if zone(tz) is None:
+        return []
+    example = format_key(
+        _at_or_after(cron, datetime(2024, 1, 1, tzinfo=zone(tz)), tz), fmt, cron, tz
+    )
+    problems = []
+    bounds: dict[str, datetime] = {}
+    for bound, text in (("start", start), ("end", end)):
+        moment = _as_key(text, fmt, tz)
+        if moment is None:
+            problems.append(
+                RangeProblem(
+                    bound,
+                    f"{bound} {text!r} is not a partition key",
+                    f"keys are written {fmt!r}, e.g. {example!r}",
+                )
+            )
+            continue
+        tick = _at_or_after(cron, moment, tz)
+        if tick != moment:
+            problems.append(
+                RangeProblem(
+                    bound,
+                    f"{bound} {text!r} is not the start of a partition window "
+                    f"(cron {tw.cron_schedule!r})",
+                    f"the next window starts at {format_key(tick, fmt, cron, tz)!r}",
+                )
+            )
+            continue
+        bounds[bound] = moment
+    if problems:
+        return problems
+    if bounds["start"] > bounds["end"]:
+        return [RangeProblem("end", f"start {start!r} is after end {end!r}")]
+    found = windows(tw, now)
+    if found is None:
+        return [RangeProblem("", f"partitions from {tw.start} have no complete window yet")]
+    if bounds["start"] < found.first:
+        problems.append(
+            RangeProblem("start", f"start {start!r} is before the first partition ({tw.start})")
+        )
+    if bounds["end"] > found.last:
+        last = found.key(found.last)
+        ended = tw.end is not None and bounds["end"] >= _at_or_before(
+            cron, parse_time(tw.end, fmt, tz) or now, tz
+        )
+        message = (
+            f"end {end!r} is at or after the partitions' end ({tw.end})"
+            if ended
+            else f"end {end!r} is after the last partition that exists now ({last!r}); Dagster "
+            "cannot backfill partitions that do not exist yet"
+        )
+        problems.append(RangeProblem("end", message, f"end the range at {last!r} or earlier"))
+    return problems
+
+
+def _key_range_problems(
+    start: str, end: str, keys: list[str], name: str | None
+) -> list[RangeProblem]:
+    problems = [
+        RangeProblem(
+            bound,
+            f"{bound} {key!r} is not a key of partitions {name!r}",
+            did_you_mean(key, keys) or f"keys: {known_list(keys)}",
+        )
+        for bound, key in (("start", start), ("end", end))
+        if key not in keys
+    ]
+    if not problems and keys.index(start) > keys.index(end):
+        problems.append(
+            RangeProblem("end", f"start {start!r} comes after end {end!r} in the partition keys")
+        )
+    return problems
+
+
 def now_utc() -> datetime:
+    """The time partition checks are made at (Dagster lists keys up to the present)."""
     return datetime.now(_UTC)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floe_runtime.base.diagnostics import did_you_mean, known_list
 from floe_runtime.ports.cron import Cron, parse_cron
 
 SUB_DAILY_FMT = "%Y-%m-%d-%H:%M"
@@ -142,89 +140,3 @@ def time_dimension(multi: Any, defs: Mapping[str, Any]) -> Any:
         if getattr(resolved, "type", None) == "time_window":
             return resolved
     return None
-
-
-@dataclass(frozen=True)
-class RangeProblem:
-    """Why a backfill range does not fit; ``bound`` is "start", "end" or "" (the range)."""
-
-    bound: str
-    message: str
-    hint: str | None = None
-
-
-def range_problems(
-    start: str, end: str, definition: Any, defs: Mapping[str, Any], name: str | None
-) -> list[RangeProblem]:
-    """Check a backfill range against partitions entry ``name`` (``definition``). With no
-    definition (not known yet), only dates must be dates in order."""
-    if getattr(definition, "type", None) == "multi":
-        definition = time_dimension(definition, defs)
-        if definition is None:
-            return [
-                RangeProblem(
-                    "",
-                    "a range over multi partitions runs along their time dimension, and these "
-                    "have none",
-                    "omit partition_range to backfill every partition",
-                )
-            ]
-    kind = getattr(definition, "type", None)
-    if kind == "dynamic":
-        return []
-    if kind == "static":
-        return _key_range_problems(start, end, list(definition.partition_keys), name)
-    fmt = key_format(definition) if kind == "time_window" else None
-    timezone = definition.timezone if kind == "time_window" else "UTC"
-    bounds = {"start": parse_time(start, fmt, timezone), "end": parse_time(end, fmt, timezone)}
-    if definition is None and bounds["start"] is None and bounds["end"] is None:
-        return []  # keys of partitions the compiler will name
-    problems = [
-        RangeProblem(
-            bound,
-            f"{bound} {text!r} is not a date",
-            f"write YYYY-MM-DD{f' or in the key format {fmt!r}' if fmt else ''}",
-        )
-        for bound, text in (("start", start), ("end", end))
-        if bounds[bound] is None
-    ]
-    first, last = bounds["start"], bounds["end"]
-    if first is None or last is None:
-        return problems
-    if first > last:
-        problems.append(RangeProblem("end", f"start {start!r} is after end {end!r}"))
-    if kind == "time_window":
-        earliest = parse_time(definition.start, fmt, timezone)
-        latest = parse_time(definition.end, fmt, timezone) if definition.end else None
-        if earliest and first < earliest:
-            problems.append(
-                RangeProblem(
-                    "start", f"start {start!r} is before the first partition ({definition.start})"
-                )
-            )
-        if latest and last >= latest:
-            problems.append(
-                RangeProblem(
-                    "end", f"end {end!r} is at or after the partitions' end ({definition.end})"
-                )
-            )
-    return problems
-
-
-def _key_range_problems(
-    start: str, end: str, keys: list[str], name: str | None
-) -> list[RangeProblem]:
-    problems = [
-        RangeProblem(
-            bound,
-            f"{bound} {key!r} is not a key of partitions {name!r}",
-            did_you_mean(key, keys) or f"keys: {known_list(keys)}",
-        )
-        for bound, key in (("start", start), ("end", end))
-        if key not in keys
-    ]
-    if not problems and keys.index(start) > keys.index(end):
-        problems.append(
-            RangeProblem("end", f"start {start!r} comes after end {end!r} in the partition keys")
-        )
-    return problems

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from floe_runtime.ports.cron import next_ticks, parse_cron
+from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
 from floe_runtime.ports.partition_keys import KeySpan, PartitionKeysError, keys_between, span
 from floe_runtime.ports.partitions import dimension, time_dimension
 from floe_runtime.spec.models import (
@@ -70,7 +70,7 @@ def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
     if kind == "schedules":
         out = []
         for name, s in sorted(o.schedules.items()):
-            upcoming = next_ticks(parse_cron(s.cron_schedule), now, s.timezone, 3)
+            upcoming = _upcoming(name, s.cron_schedule, s.timezone, now)
             job = artifact.jobs.get(s.job)
             out.append(
                 {
@@ -132,6 +132,20 @@ def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
             )
         return out
     raise ValueError(kind)
+
+
+def _upcoming(name: str, cron: str, timezone: str, now: datetime) -> list[datetime]:
+    """The next three ticks; a cron that never fires (or fires after year 9999) is an error
+    naming the schedule, as Dagster's scheduler would fail on it."""
+    try:
+        return next_ticks(parse_cron(cron), now, timezone, 3)
+    except CronError as exc:
+        raise PartitionKeysError(f"schedule {name!r}: {exc}") from None
+    except (OverflowError, ValueError):
+        raise PartitionKeysError(
+            f"schedule {name!r}: cron {cron!r} has no ticks after {now.isoformat()} before "
+            "the year 10000"
+        ) from None
 
 
 def _watches(sensor: Any) -> str:

@@ -15,11 +15,11 @@ from datetime import datetime
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, did_you_mean, known_list
 from floe_runtime.ports.cron import Cron, CronError, parse_cron
 from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.partition_keys import now_utc, range_problems
 from floe_runtime.ports.partitions import (
     fmt_problem,
     key_format,
     parse_time,
-    range_problems,
     static_key_problem,
     zone,
 )
@@ -383,7 +383,7 @@ class _Checker:
         definition = defs.get(name) if name else None
         try:
             problems = range_problems(
-                partition_range.start, partition_range.end, definition, defs, name
+                partition_range.start, partition_range.end, definition, defs, name, now_utc()
             )
         except CronError:
             return  # the partitions' own cron error is already reported
