@@ -28,6 +28,7 @@ from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
 from floe_runtime.compile.python_assets import Discovery, discover, search_roots
+from floe_runtime.ports.constants import DEFAULT_GROUP
 from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
@@ -154,7 +155,10 @@ def _dbt_parse_all(
 
 
 def _dbt(
-    spec: Spec, floe_yaml: Path, parsed: Path | DbtParseError | None, python_keys: set[str]
+    spec: Spec,
+    floe_yaml: Path,
+    parsed: Path | DbtParseError | None,
+    python_keys: Mapping[str, str],
 ) -> tuple[DbtGraph | None, dict[str, Any] | None, bytes | None, list[Diagnostic]]:
     """The dbt part of the graph, from a fresh parse or the declared manifest_path."""
     assert spec.project is not None
@@ -183,7 +187,7 @@ def _dbt(
         )
     try:
         manifest, raw = read_manifest(path)
-        graph = dbt_graph(manifest, python_keys)
+        graph = dbt_graph(manifest, python_keys, python_keys)
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
     metadata = manifest.get("metadata", {})
@@ -229,7 +233,7 @@ def _compile(
     python, mode = discovery
     unresolved, problems = _unresolved(spec, python)
     dbt, record, manifest, dbt_problems = _dbt(
-        spec, floe_yaml, parsed, {a.key for a in python.assets}
+        spec, floe_yaml, parsed, {a.key: a.group or DEFAULT_GROUP for a in python.assets}
     )
     problems += dbt_problems
     if any(d.severity == "error" for d in problems):

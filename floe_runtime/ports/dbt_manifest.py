@@ -14,13 +14,13 @@ import hashlib
 import json
 import re
 import textwrap
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
 from floe_runtime.base.errors import FloeError
-from floe_runtime.ports.constants import KIND_TAG_PREFIX
+from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 
 ASSET_RESOURCE_TYPES: Final = frozenset({"model", "seed", "snapshot"})
 """dbt resource types that dagster-dbt turns into assets; tests become asset checks instead."""
@@ -99,17 +99,23 @@ class DbtAsset:
     description: str | None
     file: str
     materialized: str | None
+    relation: str | None = None
 
 
 @dataclass(frozen=True)
 class DbtSource:
-    """A dbt source table: not a dbt asset, but the key dbt assets depend on."""
+    """A dbt source table: not a dbt asset, but the key dbt assets depend on.
+
+    ``resolved_to`` is the dbt asset Dagster puts in its place when their tables are the same
+    (dagster-dbt's source metadata and Dagster's ``resolve_assets_def_deps``)."""
 
     unique_id: str
     key: str
     source_name: str
     table_name: str
     python_asset: bool
+    relation: str | None = None
+    resolved_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,71 @@ def _group(props: Mapping[str, Any]) -> str | None:
     return dagster_group or props.get("config", {}).get("group") or None
 
 
+def relation_name(props: Mapping[str, Any]) -> str | None:
+    """dagster-dbt's ``dagster/table_name``: database, schema, alias (and a source's name)."""
+    parts = [
+        props.get("database"),
+        props.get("schema"),
+        props.get("alias"),
+        props.get("name") if props.get("resource_type") == "source" else None,
+    ]
+    return ".".join(str(part) for part in parts if part) or None
+
+
+def _by_table_name(
+    assets: list[DbtAsset],
+    sources: Mapping[str, DbtSource],
+    known: Collection[str],
+    python_groups: Mapping[str, str],
+) -> tuple[list[DbtAsset], dict[str, str]]:
+    """Dagster's ``resolve_assets_def_deps`` on the dbt assets: a dep on a key nothing defines
+    is replaced by the one asset of the same group whose key ends in that (one-part) name, else
+    by the one asset whose table name is the source's table. Sources sharing a key carry no
+    table name (dagster-dbt drops their metadata); two assets on one table are an error."""
+    by_table: dict[str, list[str]] = {}
+    for asset in assets:
+        if asset.relation is not None:
+            by_table.setdefault(asset.relation, []).append(asset.key)
+    by_group_name: dict[tuple[str, str], list[str]] = {}
+    groups = {**python_groups, **{a.key: a.group or DEFAULT_GROUP for a in assets}}
+    for key, group in groups.items():
+        by_group_name.setdefault((group, key.rsplit("/", 1)[-1]), []).append(key)
+    dbt_keys = {asset.key for asset in assets}
+    shared = {key for key, count in _counts(s.key for s in sources.values()).items() if count > 1}
+    table_of = {s.key: s.relation for s in sources.values() if s.key not in shared}
+    resolved: list[DbtAsset] = []
+    replaced: dict[str, str] = {}
+    for asset in assets:
+        deps = []
+        for dep in asset.deps:
+            target = None
+            if dep not in known:
+                named = by_group_name.get((asset.group or DEFAULT_GROUP, dep), [])
+                if "/" not in dep and len(named) == 1 and named[0] not in dbt_keys:
+                    target = named[0]
+                else:
+                    same_table = by_table.get(table_of.get(dep) or "", [])
+                    if len(same_table) > 1:
+                        raise ManifestError(
+                            f"dbt resources {', '.join(sorted(same_table))} share the table "
+                            f"{table_of[dep]!r}, so Dagster cannot tell which one {asset.key} "
+                            f"reads through {dep}"
+                        )
+                    target = same_table[0] if same_table else None
+            if target is not None:
+                replaced[dep] = target
+            deps.append(target or dep)
+        resolved.append(replace(asset, deps=tuple(sorted(set(deps)))))
+    return resolved, replaced
+
+
+def _counts(items: Iterable[str]) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for item in items:
+        counted[item] = counted.get(item, 0) + 1
+    return counted
+
+
 class _Resolver:
     """Keys and upstreams of one manifest, memoised: deps share parents, ephemerals share BFS."""
 
@@ -297,8 +368,13 @@ class _Resolver:
         return found
 
 
-def dbt_graph(manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -> DbtGraph:
-    """The dbt assets and source keys of a manifest, as ``@dbt_assets`` will define them.
+def dbt_graph(
+    manifest: Mapping[str, Any],
+    python_asset_keys: Collection[str],
+    python_groups: Mapping[str, str] | None = None,
+) -> DbtGraph:
+    """The dbt assets and source keys of a manifest, as ``@dbt_assets`` next to the Python
+    assets (``python_groups``: key → group) will define them in one ``Definitions``.
 
     Raises :class:`ManifestError` where dagster-dbt would refuse to load the definitions: two
     dbt resources (or sources, after floe's rule) that share one asset key.
@@ -334,25 +410,30 @@ def dbt_graph(manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -
                 description=_description(props),
                 file=props["original_file_path"],
                 materialized=config.get("materialized"),
+                relation=relation_name(props),
             )
         )
     _check_unique_keys(ids_by_key)
 
-    sources = []
+    sources: dict[str, DbtSource] = {}
     for unique_id in sorted(manifest["sources"]):
         props = manifest["sources"][unique_id]
         parts, python_asset = source_asset_key(props, python_asset_keys)
-        sources.append(
-            DbtSource(
-                unique_id=unique_id,
-                key="/".join(parts),
-                source_name=props["source_name"],
-                table_name=props["name"],
-                python_asset=python_asset,
-            )
+        sources[unique_id] = DbtSource(
+            unique_id=unique_id,
+            key="/".join(parts),
+            source_name=props["source_name"],
+            table_name=props["name"],
+            python_asset=python_asset,
+            relation=relation_name(props),
         )
+    known = python_asset_keys | {asset.key for asset in assets}
+    assets, replaced = _by_table_name(assets, sources, known, python_groups or {})
+    final = tuple(
+        replace(source, resolved_to=replaced.get(source.key)) for source in sources.values()
+    )
     assets.sort(key=lambda asset: asset.key)
-    return DbtGraph(assets=tuple(assets), sources=tuple(sources), adapter_type=adapter_type)
+    return DbtGraph(assets=tuple(assets), sources=final, adapter_type=adapter_type)
 
 
 def _check_unique_keys(ids_by_key: Mapping[str, set[str]]) -> None:
