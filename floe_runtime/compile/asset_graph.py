@@ -7,7 +7,6 @@ Asset keys here are Dagster's user strings (components joined by "/").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -16,7 +15,7 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
 from floe_runtime.compile.python_assets import Discovery
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.dbt_manifest import DbtGraph
-from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.globs import Glob, GlobError, compile_glob
 from floe_runtime.ports.selection import AssetInfo, SelectionGraph
 from floe_runtime.spec.models import AssetConfig, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
@@ -77,7 +76,7 @@ class _Rule:
     """One asset pattern, ready to match: its regex, floe.yaml line and the settings it sets."""
 
     pattern: str
-    regex: re.Pattern[str]
+    regex: Glob
     line: int
     settings: dict[str, Any]
 
