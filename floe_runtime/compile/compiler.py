@@ -21,7 +21,7 @@ from floe_runtime.base.diagnostics import (
     format_path,
     known_list,
 )
-from floe_runtime.compile.asset_graph import AssetGraph
+from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
 from floe_runtime.ports.constants import KIND_TAG_PREFIX
 from floe_runtime.ports.cron import parse_cron
 from floe_runtime.ports.partition_keys import now_utc, range_problems
@@ -89,13 +89,21 @@ class _Compiler:
     def __post_init__(self) -> None:
         self.materializable = frozenset(self.graph.materializable())
 
+    skipped: list[tuple[str, JsonPath]] = field(default_factory=list)
+
     def report(
-        self, message: str, path: JsonPath, hint: str | None = None, severity: str = "error"
+        self,
+        message: str,
+        path: JsonPath,
+        hint: str | None = None,
+        severity: str = "error",
+        about_assets: bool = True,
     ) -> None:
-        """Selections the graph cannot confirm (an incomplete graph) only warn."""
-        level = "warning" if severity == "warning" or not self.graph.complete else "error"
-        if level == "warning" and severity == "error":
-            hint = (hint + "; " if hint else "") + "some assets could not be discovered"
+        """A problem found against the asset graph. When the graph is incomplete it may be a
+        consequence of what is missing, so it is kept for one grouped warning instead."""
+        if about_assets and not self.graph.complete:
+            self.skipped.append((message, path))
+            return
         self.out.append(
             Diagnostic(
                 message,
@@ -103,8 +111,33 @@ class _Compiler:
                 self.source.value_at(path),
                 path,
                 hint,
-                "warning" if level == "warning" else "error",
+                "warning" if severity == "warning" else "error",
                 "compile",
+            )
+        )
+
+    def grouped(self, causes: list[dict[str, str]], unchecked: list[Diagnostic]) -> None:
+        """One warning for every check an incomplete graph left open, naming the cause."""
+        skipped = self.skipped + [(d.message, d.path) for d in unchecked]
+        if not skipped:
+            return
+        reasons = [f"{c['what']}: {c['reason']}" for c in causes] or ["some assets are unknown"]
+        cause = "; ".join(reasons[:2]) + (
+            f" and {len(reasons) - 2} more" if len(reasons) > 2 else ""
+        )
+        shown = "; ".join(f"{format_path(path)}: {message}" for message, path in skipped[:5])
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        first = skipped[0][1]
+        self.out.append(
+            Diagnostic(
+                f"{len(skipped)} check{'s' if len(skipped) != 1 else ''} against the asset graph "
+                f"could not be made because the graph is incomplete ({cause})",
+                self.source.file,
+                self.source.value_at(first),
+                first,
+                f"fix the cause first; unchecked: {shown}{more}",
+                "warning",
+                "incomplete",
             )
         )
 
@@ -214,6 +247,7 @@ class _Compiler:
                     (ORCH, "schedules", name, "job"),
                     "remove them from the job, or drop the automation condition",
                     severity="warning",
+                    about_assets=False,
                 )
             if schedule.partition_selector == "all" and job.partitions is None:
                 self.report(
@@ -287,6 +321,7 @@ class _Compiler:
                 (ORCH, "jobs"),
                 "use fewer, broader jobs, or automation conditions instead of scheduled jobs",
                 severity="warning",
+                about_assets=False,
             )
 
 
@@ -322,12 +357,14 @@ def compile_environment(
     compiler = _Compiler(
         project, source, spec.package, inputs.graph, inputs.graph.selection_graph()
     )
-    compiler.out += inputs.graph_problems
+    unchecked = [d for d in inputs.graph_problems if d.code == UNCHECKED]
+    compiler.out += [d for d in inputs.graph_problems if d.code != UNCHECKED]
     jobs = compiler.jobs()
     compiler.schedules(jobs)
     compiler.sensors()
     compiler.backfills(jobs)
     compiler.load_time(jobs)
+    compiler.grouped(inputs.unresolved, unchecked)
     problems = compiler.out
     if any(d.severity == "error" for d in problems):
         return None, problems

@@ -210,13 +210,19 @@ def _unresolved(spec: Spec, discovery: Discovery) -> tuple[list[dict[str, str]],
         records.append({"source": "python", "what": where, "reason": item.reason})
         index = declared.index(item.module) if item.module in declared else None
         path: JsonPath = ("orchestration", "asset_modules", *([index] if index is not None else []))
+        hint = (
+            "fix or remove the module: Dagster cannot load it either"
+            if item.fatal
+            else "these assets are unresolved (the artifact says complete: false); write them "
+            "with literal @asset decorators, or compile with --discover import"
+        )
         problems.append(
             _problem(
                 spec,
                 f"{item.module}: {item.reason}" + (f" ({where})" if item.file else ""),
                 path,
-                "assets floe cannot read are unknown to the compiler; selections are checked "
-                "against the assets it could read",
+                hint,
+                error=item.fatal,
             )
         )
     return records, problems
