@@ -8,8 +8,10 @@ facts.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
@@ -56,15 +58,59 @@ def format_path(path: JsonPath) -> str:
     return out
 
 
+SHORTLIST = 24
+"""Candidates compared in full per hint; bigger name sets are first narrowed by bigrams."""
+_LONGEST_NAME = 200
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """A 'did you mean' hint when ``name`` is close to one of ``known``."""
-    candidates = sorted(set(known))
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    """A 'did you mean' hint when ``name`` is close to one of ``known``.
+
+    Bounded: the index of a name set is built once and cached, a query compares at most
+    ``SHORTLIST`` candidates (those sharing the most bigrams with it), and names longer than
+    200 characters get no hint. 2,000 misspellings among 2,000 names stay well under a second.
+    """
+    if len(name) > _LONGEST_NAME:
+        return None
+    index = _index(frozenset(known))
+    close = difflib.get_close_matches(name, index.shortlist(name), n=1, cutoff=0.6)
     if not close:
-        lowered = {c.lower(): c for c in candidates}
-        if name.lower() in lowered:
-            close = [lowered[name.lower()]]
+        folded = index.lowered.get(name.lower())
+        close = [folded] if folded is not None else []
     return f"did you mean {close[0]!r}?" if close else None
+
+
+class _NameIndex:
+    """Bigram postings of a name set, for a short list of plausible candidates."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = sorted(n for n in names if len(n) <= _LONGEST_NAME)
+        self.lowered = {n.lower(): n for n in reversed(self.names)}
+        self.postings: dict[str, list[int]] = {}
+        if len(self.names) > SHORTLIST:
+            for number, candidate in enumerate(self.names):
+                for gram in _bigrams(candidate):
+                    self.postings.setdefault(gram, []).append(number)
+
+    def shortlist(self, name: str) -> list[str]:
+        if len(self.names) <= SHORTLIST:
+            return self.names
+        shared: dict[int, int] = {}
+        for gram in _bigrams(name):
+            for number in self.postings.get(gram, ()):
+                shared[number] = shared.get(number, 0) + 1
+        best = heapq.nlargest(SHORTLIST, shared, key=lambda n: (shared[n], -n))
+        return [self.names[number] for number in sorted(best)]
+
+
+def _bigrams(text: str) -> set[str]:
+    padded = f" {text} "
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
+
+
+@lru_cache(maxsize=64)
+def _index(names: frozenset[str]) -> _NameIndex:
+    return _NameIndex(names)
 
 
 def known_list(names: Iterable[str], limit: int = 8) -> str:
