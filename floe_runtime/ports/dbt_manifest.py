@@ -166,7 +166,141 @@ def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
     for section in ("nodes", "sources"):
         if not isinstance(manifest.get(section), dict):
             raise ManifestError(f"{path}: not a dbt manifest: no {section!r} mapping")
+    problems = shape_problems(manifest)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ManifestError(f"{path}: malformed dbt manifest: {'; '.join(problems[:3])}{more}")
     return manifest
+
+
+# What each field floe reads must be, when present: a manifest is as hostile as any input.
+_STR, _OPT_STR, _DICT, _STR_LIST = "a string", "a string or null", "an object", "a list of strings"
+_NAMES = "a string, a list of strings or null"
+_RESOURCE_FIELDS: Final = {
+    "resource_type": _STR,
+    "name": _STR,
+    "unique_id": _STR,
+    "original_file_path": _STR,
+    "source_name": _STR,
+    "description": _OPT_STR,
+    "raw_code": _OPT_STR,
+    "raw_sql": _OPT_STR,
+    "group": _OPT_STR,
+    "database": _OPT_STR,
+    "schema": _OPT_STR,
+    "alias": _OPT_STR,
+    "config": _DICT,
+    "meta": _DICT,
+    "depends_on": _DICT,
+    "tags": _STR_LIST,
+}
+_CONFIG_FIELDS: Final = {
+    "meta": _DICT,
+    "materialized": _OPT_STR,
+    "schema": _OPT_STR,
+    "group": _OPT_STR,
+    "alias": _OPT_STR,
+}
+_DAGSTER_META_FIELDS: Final = {"group": _OPT_STR, "owners": _NAMES, "asset_key": _NAMES}
+_SHAPE_SECTIONS: Final = (*_LOOKUP_SECTIONS, "groups")
+_REQUIRED: Final = {
+    "nodes": ("resource_type", "name", "original_file_path", "config"),
+    "sources": ("resource_type", "name", "source_name"),
+}
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _fits(value: Any, expected: str) -> bool:
+    if expected == _STR:
+        return isinstance(value, str)
+    if expected == _OPT_STR:
+        return value is None or isinstance(value, str)
+    if expected == _DICT:
+        return isinstance(value, dict)
+    strings = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if expected == _STR_LIST:
+        return strings
+    return value is None or isinstance(value, str) or strings
+
+
+def _fields(record: Mapping[str, Any], fields: Mapping[str, str], where: str) -> list[str]:
+    return [
+        f"{where}.{name} must be {expected}, not {_kind(record[name])}"
+        for name, expected in fields.items()
+        if name in record and not _fits(record[name], expected)
+    ]
+
+
+def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every field floe reads that has the wrong type, checked once before anything reads it
+    (so a ``config: null`` or a node that is a list is a message, not a crash)."""
+    problems: list[str] = []
+    metadata = manifest.get("metadata")
+    if isinstance(metadata, dict):
+        problems += _fields(
+            metadata, {"adapter_type": _OPT_STR, "project_name": _OPT_STR}, "metadata"
+        )
+    for section in _SHAPE_SECTIONS:
+        resources = manifest.get(section)
+        if resources is None:
+            continue
+        if not isinstance(resources, dict):
+            problems.append(f"{section} must be an object, not {_kind(resources)}")
+            continue
+        for unique_id, props in resources.items():
+            where = f"{section}[{unique_id!r}]"
+            if not isinstance(props, dict):
+                problems.append(f"{where} must be an object, not {_kind(props)}")
+                continue
+            problems += _resource_problems(section, props, where)
+            if len(problems) > 20:
+                return problems
+    return problems
+
+
+def _resource_problems(section: str, props: Mapping[str, Any], where: str) -> list[str]:
+    if section == "groups":
+        problems = _fields(props, {"name": _STR, "owner": _DICT}, where)
+        owner = props.get("owner")
+        if isinstance(owner, dict):
+            problems += _fields(owner, {"email": _NAMES}, f"{where}.owner")
+        return problems
+    problems = [
+        f"{where} has no {name}"
+        for name in _REQUIRED.get(section, ("resource_type",))
+        if name not in props
+    ]
+    problems += _fields(props, _RESOURCE_FIELDS, where)
+    if props.get("version") and not isinstance(props.get("alias"), str):
+        problems.append(f"{where} is versioned but has no alias")
+    config = props.get("config")
+    if isinstance(config, dict):
+        problems += _fields(config, _CONFIG_FIELDS, f"{where}.config")
+    depends_on = props.get("depends_on")
+    if isinstance(depends_on, dict) and "nodes" in depends_on:
+        problems += _fields(depends_on, {"nodes": _STR_LIST}, f"{where}.depends_on")
+    for meta_where, meta in (
+        ("meta", props.get("meta")),
+        ("config.meta", (config or {}).get("meta") if isinstance(config, dict) else None),
+    ):
+        dagster = meta.get("dagster") if isinstance(meta, dict) else None
+        if dagster is None:
+            continue
+        if not isinstance(dagster, dict):
+            problems.append(f"{where}.{meta_where}.dagster must be an object, not {_kind(dagster)}")
+            continue
+        problems += _fields(dagster, _DAGSTER_META_FIELDS, f"{where}.{meta_where}.dagster")
+        if "owners" in dagster and isinstance(dagster["owners"], str):
+            problems.pop()  # reported with dagster-dbt's own wording when the graph is built
+        key = dagster.get("asset_key")
+        if key is not None and not _fits(key, _STR) and not _fits(key, _STR_LIST):
+            problems.append(
+                f"{where}.{meta_where}.dagster.asset_key must be a string or a list of strings"
+            )
+    return problems
 
 
 def _meta_asset_key(props: Mapping[str, Any]) -> list[str] | None:
