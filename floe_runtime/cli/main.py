@@ -274,6 +274,11 @@ def list_command(
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if artifact is not None:
         compiled = artifacts.read(artifact)
+        if environment is not None and environment != compiled.environment:
+            raise FloeError(
+                f"{artifact} was compiled for environment {compiled.environment!r}, not "
+                f"{environment!r}: drop --env, or list that environment's artifact"
+            )
     else:
         declared = bundle.declared_environments(path) if path.is_file() else []
         if environment is None and len(declared) > 1:

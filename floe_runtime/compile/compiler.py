@@ -17,6 +17,7 @@ from floe_runtime.artifact.store import SCHEMA_VERSION
 from floe_runtime.base.diagnostics import (
     Diagnostic,
     JsonPath,
+    closest,
     did_you_mean,
     format_path,
     known_list,
@@ -32,6 +33,7 @@ from floe_runtime.ports.selection import (
     attributes,
     parse_selection,
     resolve,
+    value_literal,
 )
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Spec
@@ -205,9 +207,9 @@ class _Compiler:
             names = known.get(attribute.name)
             if not names or attribute.value is None:
                 continue
-            guess = did_you_mean(attribute.value, names)
-            if guess:
-                hints.append(guess.replace("did you mean '", f"did you mean {attribute.name}:'"))
+            guess = closest(attribute.value, names)
+            if guess is not None:
+                hints.append(f"did you mean {attribute.name}:{value_literal(guess)}?")
             else:
                 hints.append(f"{attribute.name}s: {known_list(names)}")
         return "; ".join(hints) or f"groups: {known_list(known['group'])}"
