@@ -93,10 +93,22 @@ def fmt_problem(fmt: str, cron: Cron) -> str | None:
     )
 
 
+MACHINE_DEPENDENT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+"""Zone files that name no place: what they mean depends on the machine that reads them."""
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones()) - MACHINE_DEPENDENT_ZONES
+
+
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo | None:
-    """The IANA zone, or None when ``name`` is not one."""
-    if not name or name.startswith(("/", ".")) or ".." in name:
+    """The IANA zone, or None when ``name`` is not one (``localtime``, ``Factory``, and the
+    ``posix/``/``right/`` copies are files, not places, so they are not)."""
+    if name != "UTC" and name not in _known_zones():
         return None
     try:
         return ZoneInfo(name)

@@ -8,15 +8,24 @@ functions floe will call live in code the project owns. Rules that need the asse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, did_you_mean, known_list
+from floe_runtime.base.diagnostics import (
+    Diagnostic,
+    JsonPath,
+    Position,
+    did_you_mean,
+    format_path,
+    known_list,
+)
 from floe_runtime.ports.cron import Cron, CronError, parse_cron
 from floe_runtime.ports.globs import GlobError, compile_glob
 from floe_runtime.ports.partition_keys import now_utc, range_problems
 from floe_runtime.ports.partitions import (
+    MACHINE_DEPENDENT_ZONES,
     fmt_problem,
     key_format,
     parse_time,
@@ -95,6 +104,14 @@ class _Checker:
             return True
         from zoneinfo import available_timezones
 
+        if name in MACHINE_DEPENDENT_ZONES or name.startswith(("posix/", "right/")):
+            self.error(
+                f"timezone {name!r} depends on the machine that reads it",
+                path,
+                "use an IANA name like Europe/Berlin, the same on every machine",
+                code="timezone",
+            )
+            return False
         hint = did_you_mean(name, available_timezones()) or "use an IANA name like Europe/Berlin"
         self.error(f"unknown timezone {name!r}", path, hint, code="timezone")
         return False
@@ -266,6 +283,25 @@ class _Checker:
                     self.selection(expression, (*path, "selection", index))
             elif isinstance(job, OpsJob):
                 self.function(job.target_function, (*path, "target_function"))
+                self.arguments(job.args, (*path, "args"))
+
+    def arguments(self, value: object, path: JsonPath) -> None:
+        """Arguments travel as JSON (the artifact) and Dagster run config: neither carries
+        infinities or NaN, which JSON would silently turn into null."""
+        stack: list[tuple[object, JsonPath]] = [(value, path)]
+        while stack:
+            item, where = stack.pop()
+            if isinstance(item, dict):
+                stack += [(v, (*where, str(k))) for k, v in item.items()]
+            elif isinstance(item, list):
+                stack += [(v, (*where, i)) for i, v in enumerate(item)]
+            elif isinstance(item, float) and not math.isfinite(item):
+                self.error(
+                    f"{format_path(where)} is {item}, which JSON and Dagster config cannot carry",
+                    where,
+                    "use a finite number, or a string the function parses",
+                    code="args",
+                )
 
     def selection(self, expression: str, path: JsonPath) -> None:
         try:
@@ -344,6 +380,7 @@ class _Checker:
                     self.reference(watched, jobs, "job", (*path, "watched_jobs", index))
             elif sensor.type == "custom":
                 self.function(sensor.target_function, (*path, "target_function"))
+                self.arguments(sensor.args, (*path, "args"))
             elif sensor.type == "file_watcher":
                 try:
                     compile_glob(sensor.pattern)
