@@ -361,7 +361,7 @@ def test_every_artifact_validates_against_its_schema(tmp_path: Path, floe: Floe)
         "    f: {type: file_watcher, job: raw, path: ./in, pattern: '*.csv'}\n"
         "    a: {type: asset_sensor, job: gold, watched_assets: [revenue]}\n"
         "    r: {type: run_status, job: vacuum, watched_jobs: [gold], status: SUCCESS}\n"
-        "    c: {type: custom, job: raw, target_function: acme.ops.vacuum, args: {x: [1, 2]}}\n"
+        "    c: {type: custom, job: raw, target_function: acme.ops.vacuum, args: {days: [1, 2]}}\n"
         "  backfills:\n"
         "    b: {job: raw, partition_range: {start: '2024-02-01', end: '2024-02-29'}}\n"
     ).replace(

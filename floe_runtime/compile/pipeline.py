@@ -11,7 +11,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath
 from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
+from floe_runtime.compile.functions import check_function
 from floe_runtime.compile.python_assets import Discovery, discover, search_roots
 from floe_runtime.ports.constants import DEFAULT_GROUP
 from floe_runtime.ports.dbt_manifest import (
@@ -38,6 +39,7 @@ from floe_runtime.ports.dbt_manifest import (
 )
 from floe_runtime.spec import environments, modules
 from floe_runtime.spec.load import Read, Spec, load_spec
+from floe_runtime.spec.models import CustomSensor, OpsJob
 from floe_runtime.spec.yaml_loader import read_yaml_file
 
 DEFAULT_ENVIRONMENT = "default"
@@ -228,6 +230,31 @@ def _unresolved(spec: Spec, discovery: Discovery) -> tuple[list[dict[str, str]],
     return records, problems
 
 
+def _functions(spec: Spec, floe_yaml: Path) -> list[Diagnostic]:
+    """Every ``target_function``: defined in its module, and ``args`` fit its parameters."""
+    assert spec.project is not None
+    orchestration = spec.project.orchestration
+    callers: Sequence[tuple[JsonPath, str, Mapping[str, Any]]] = [
+        (("orchestration", "jobs", name), job.target_function, job.args)
+        for name, job in orchestration.jobs.items()
+        if isinstance(job, OpsJob)
+    ] + [
+        (("orchestration", "sensors", name), sensor.target_function, sensor.args)
+        for name, sensor in orchestration.sensors.items()
+        if isinstance(sensor, CustomSensor)
+    ]
+    roots = search_roots(floe_yaml, spec.package)
+    problems = []
+    for path, dotted, args in callers:
+        absolute = modules.resolve(dotted, spec.package)
+        for found in check_function(absolute, args, roots):
+            where: JsonPath = (
+                (*path, "args", found.argument) if found.argument else (*path, "target_function")
+            )
+            problems.append(_problem(spec, found.message, where, found.hint, error=True))
+    return problems
+
+
 def _compile(
     spec: Spec,
     environment: str,
@@ -238,6 +265,7 @@ def _compile(
     assert spec.project is not None and spec.source is not None
     python, mode = discovery
     unresolved, problems = _unresolved(spec, python)
+    problems += _functions(spec, floe_yaml)
     dbt, record, manifest, dbt_problems = _dbt(
         spec, floe_yaml, parsed, {a.key: a.group or DEFAULT_GROUP for a in python.assets}
     )
