@@ -7,6 +7,7 @@ Asset keys here are Dagster's user strings (components joined by "/").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -20,6 +21,8 @@ from floe_runtime.ports.selection import AssetInfo, SelectionGraph
 from floe_runtime.spec.models import AssetConfig, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
 
+# Dagster's VALID_GROUP_NAME_REGEX (dagster/_core/definitions/utils.py), anchored at both ends.
+_VALID_GROUP = re.compile(r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*\Z")
 UNCHECKED = "unchecked"
 """Code of a finding an incomplete graph cannot confirm; the compiler groups them."""
 _SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_name", "compute_kind")
@@ -190,6 +193,15 @@ def build(
             origin=facts["origin"],
             configured_by=shaped,
         )
+    for key, record in records.items():
+        if not _VALID_GROUP.match(record["group"]):
+            error(
+                f"asset {key!r} ({record['origin']}) is in group {record['group']!r}, which "
+                "Dagster refuses",
+                ("orchestration", "dbt" if record["kind"] == "dbt" else "asset_modules"),
+                "a group is letters, digits and '_', in segments separated by '/' (like "
+                "marketing/finance); set group_name in code, dbt meta, or an asset pattern",
+            )
     dbt_known = dbt is not None or project.orchestration.dbt is None
     graph = AssetGraph(records, complete=python.complete and dbt_known)
     problems += _unused_patterns(patterns, records, source, graph.complete)
