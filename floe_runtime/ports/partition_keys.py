@@ -16,6 +16,7 @@ Dagster orders them. ``tests/differential`` checks it against real Dagster.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -344,7 +345,7 @@ def _as_key(text: str, fmt: str, tz: str) -> datetime | None:
     for candidate in (fmt, fmt if "%z" in fmt else fmt + "%z"):
         try:
             parsed = datetime.strptime(text, candidate)
-        except ValueError:
+        except (ValueError, re.error):
             continue
         if parsed.tzinfo is not None:
             return parsed.astimezone(zone(tz))

@@ -66,6 +66,14 @@ def key_format(time_window: Any) -> str:
 
 def fmt_problem(fmt: str, cron: Cron) -> str | None:
     """Why ``fmt`` cannot give every window of ``cron`` its own key, or None."""
+    sample = datetime(2024, 11, 23, 17, 45)
+    try:
+        datetime.strptime(sample.strftime(fmt), fmt)
+    except (ValueError, re.error) as exc:
+        return (
+            f"key format {fmt!r} cannot be read back by strptime, as Dagster reads every key "
+            f"({exc}); write each directive once, as in {default_fmt(cron)!r}"
+        )
     units: set[str] = set()
     directives = _DIRECTIVE.findall(fmt)
     for directive in directives:
@@ -122,7 +130,7 @@ def parse_time(text: str, fmt: str | None, timezone: str) -> datetime | None:
     for candidate in ((fmt,) if fmt else ()) + _ISO_FORMATS:
         try:
             parsed = datetime.strptime(text, candidate)
-        except ValueError:
+        except (ValueError, re.error):
             continue
         return parsed.replace(tzinfo=tz) if tz is not None else parsed
     return None
