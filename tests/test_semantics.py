@@ -269,6 +269,52 @@ CASES = {
         "9:61",
         "start 'yesterday' is not a partition key",
     ),
+    "a key format that repeats a directive": (
+        """
+        partitions:
+          daily: {type: time_window, start: "2024-01-01", fmt: "%Y-%m-%d-%d"}
+        """,
+        "5:58",
+        "key format '%Y-%m-%d-%d' cannot be read back by strptime",
+    ),
+    "a machine-dependent timezone": (
+        """
+        partitions:
+          daily: {type: time_window, start: "2024-01-01", timezone: localtime}
+        """,
+        "5:63",
+        "timezone 'localtime' depends on the machine that reads it",
+    ),
+    "the Factory zone": (
+        """
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        schedules:
+          s: {job: j, cron_schedule: "0 0 * * *", timezone: Factory}
+        """,
+        "7:55",
+        "timezone 'Factory' depends on the machine that reads it",
+    ),
+    "an infinite argument": (
+        """
+        allowed_modules: [x]
+        jobs:
+          j: {type: ops, target_function: x.f, args: {limit: .inf, nested: [1, {a: .nan}]}}
+        """,
+        "6:56",
+        "orchestration.jobs.j.args.limit is inf, which JSON and Dagster config cannot carry",
+    ),
+    "a NaN deep in sensor arguments": (
+        """
+        allowed_modules: [x]
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        sensors:
+          s: {type: custom, job: j, target_function: x.f, args: {nested: [1, {a: .nan}]}}
+        """,
+        "8:76",
+        "orchestration.sensors.s.args.nested[1].a is nan",
+    ),
     "backfill range written outside the hourly key format": (
         """
         partitions:
