@@ -326,6 +326,10 @@ def range_problems(
             return _time_range_problems(start, end, definition, now)
         except CronError:
             return []  # the definition's own cron problem is reported where it is written
+        except PartitionKeysError as exc:
+            return [RangeProblem("", str(exc))]
+        except (OverflowError, ValueError):
+            return [RangeProblem("", "the range reaches outside the years 1-9999")]
     bounds = {"start": parse_time(start, None, "UTC"), "end": parse_time(end, None, "UTC")}
     if bounds["start"] is None and bounds["end"] is None:
         return []  # keys of partitions the compiler will name
