@@ -465,3 +465,14 @@ def test_all_errors_are_reported_at_once(project: Callable[..., Path]) -> None:
         """,
     )
     assert [pos for pos, _ in found] == ["7:14", "8:32", "9:52"]
+
+
+def test_did_you_mean_finds_the_name_among_thousands(project: Callable[..., Path]) -> None:
+    """Hints stay right when there are thousands of names (their cost is in bench/)."""
+    jobs = "".join(
+        f"  load_table_{i:04d}: {{type: batch, selection: ['*']}}\n" for i in range(3000)
+    )
+    body = f"jobs:\n{jobs}schedules:\n  s: {{job: load_tabel_1234, cron_schedule: '0 6 * * *'}}\n"
+    path = project(HEAD + textwrap.indent(body, "  "))
+    diagnostics, _ = validate(path, "floe.yaml", None, {}, {})
+    assert [d.hint for d in diagnostics] == ["did you mean 'load_table_1234'?"]
