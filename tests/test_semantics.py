@@ -269,6 +269,14 @@ CASES = {
         "9:61",
         "start 'yesterday' is not a partition key",
     ),
+    "a selection by table_name": (
+        """
+        jobs:
+          j: {type: batch, selection: ['table_name:"db.main.orders"']}
+        """,
+        "5:34",
+        "selection uses table_name:, which Dagster parses but resolves only in its UI",
+    ),
     "a key format that repeats a directive": (
         """
         partitions:

@@ -316,7 +316,15 @@ class _Checker:
             )
             return
         runtime = runtime_only_attributes(parsed)
-        if runtime:
+        if runtime == ("table_name",):
+            self.error(
+                "selection uses table_name:, which Dagster parses but resolves only in its UI "
+                "(in code it raises NotImplementedError); a job cannot select by it",
+                path,
+                "select the same assets by key:, group:, tag:, kind: or owner:",
+                code="selection",
+            )
+        elif runtime:
             self.error(
                 f"selection uses {', '.join(a + ':' for a in runtime)}, which depends on runtime "
                 "state; floe resolves every job before deploy",

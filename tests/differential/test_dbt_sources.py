@@ -146,6 +146,10 @@ def test_sources_resolve_to_seeds_and_models_like_dagster(
     assert actual["stg_payments"]["deps"] == [payments]
 
     dagster_graph = definitions.resolve_asset_graph()
+    # table_name: parses in Dagster, but only its UI resolves it (floe refuses it in jobs)
+    table = dg.AssetSelection.from_string('table_name:"jaffle.main.customers"')
+    with pytest.raises(NotImplementedError):
+        table.resolve(dagster_graph)
     floe_graph = _selection_graph(actual)
     for expression in SELECTIONS:
         chosen = dg.AssetSelection.from_string(expression).resolve(dagster_graph)
