@@ -113,6 +113,10 @@ def windows(tw: Any, now: datetime) -> Windows | None:
     end = parse_time(tw.end, fmt, tz) if tw.end else None
     if start is None or (tw.end and end is None):
         raise PartitionKeysError(f"start {tw.start!r} or end {tw.end!r} is not a date")
+    if abs(tw.end_offset) > MAX_STEPPED_TICKS:
+        raise PartitionKeysError(
+            f"end_offset {tw.end_offset} steps over more than {MAX_STEPPED_TICKS:,} windows"
+        )
     try:
         return _windows(cron, tz, fmt, start, end, tw.end_offset, now)
     except (OverflowError, ValueError) as exc:

@@ -44,6 +44,7 @@ ZONES = [
     "Australia/Adelaide",
     "Pacific/Chatham",
     "America/St_Johns",
+    "Australia/Lord_Howe",
 ]
 # DST transitions (local): Berlin 2024-03-31 / 2024-10-27, New York 2024-03-10 / 2024-11-03.
 NOWS = [
