@@ -501,3 +501,19 @@ def test_dbt_parse_errors_keep_dbts_reason(tmp_path: Path, floe: Floe) -> None:
         result.out
     )
     assert "at path ['columns']: 5 is not of type 'array'" in result.out
+
+
+def test_a_function_in_a_package_outside_the_repository_only_warns(
+    tmp_path: Path, floe: Floe
+) -> None:
+    """allowed_modules may name an installed package floe cannot read: unchecked, said so."""
+    text = BASE.replace("  partitions:", "  allowed_modules: [company_lib]\n  partitions:").replace(
+        ".ops.vacuum", "company_lib.tasks.vacuum"
+    )
+    found = _diagnostics(floe, acme(tmp_path, text))
+    assert (
+        "14:42",
+        "warning",
+        "module 'company_lib.tasks' of 'company_lib.tasks.vacuum' is not found beside floe.yaml, "
+        "so floe cannot check that it defines the function",
+    ) in found

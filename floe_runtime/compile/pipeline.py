@@ -251,7 +251,7 @@ def _functions(spec: Spec, floe_yaml: Path) -> list[Diagnostic]:
             where: JsonPath = (
                 (*path, "args", found.argument) if found.argument else (*path, "target_function")
             )
-            problems.append(_problem(spec, found.message, where, found.hint, error=True))
+            problems.append(_problem(spec, found.message, where, found.hint, error=found.certain))
     return problems
 
 
