@@ -106,7 +106,8 @@ MACHINE_DEPENDENT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
 @lru_cache(maxsize=1)
-def _known_zones() -> frozenset[str]:
+def known_zones() -> frozenset[str]:
+    """Every IANA zone name this machine knows, less the machine-dependent ones."""
     from zoneinfo import available_timezones
 
     return frozenset(available_timezones()) - MACHINE_DEPENDENT_ZONES
@@ -116,7 +117,7 @@ def _known_zones() -> frozenset[str]:
 def zone(name: str) -> ZoneInfo | None:
     """The IANA zone, or None when ``name`` is not one (``localtime``, ``Factory``, and the
     ``posix/``/``right/`` copies are files, not places, so they are not)."""
-    if name != "UTC" and name not in _known_zones():
+    if name != "UTC" and name not in known_zones():
         return None
     try:
         return ZoneInfo(name)

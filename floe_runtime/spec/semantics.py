@@ -28,6 +28,7 @@ from floe_runtime.ports.partitions import (
     MACHINE_DEPENDENT_ZONES,
     fmt_problem,
     key_format,
+    known_zones,
     parse_time,
     static_key_problem,
     zone,
@@ -102,8 +103,6 @@ class _Checker:
     def timezone(self, name: str, path: JsonPath) -> bool:
         if zone(name) is not None:
             return True
-        from zoneinfo import available_timezones
-
         if name in MACHINE_DEPENDENT_ZONES or name.startswith(("posix/", "right/")):
             self.error(
                 f"timezone {name!r} depends on the machine that reads it",
@@ -112,7 +111,7 @@ class _Checker:
                 code="timezone",
             )
             return False
-        hint = did_you_mean(name, available_timezones()) or "use an IANA name like Europe/Berlin"
+        hint = did_you_mean(name, known_zones()) or "use an IANA name like Europe/Berlin"
         self.error(f"unknown timezone {name!r}", path, hint, code="timezone")
         return False
 
