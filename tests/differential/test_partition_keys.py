@@ -164,6 +164,14 @@ def test_multi_partitions_multiply_in_dimension_name_order() -> None:
         ), case
 
 
+def test_static_partitions_equal_dagsters() -> None:
+    dg = pytest.importorskip("dagster")
+    keys = ["us", "eu", "ap", "b", "a"]
+    found = span(StaticPartitions(type="static", partition_keys=keys), {}, NOWS[0])
+    listed = dg.StaticPartitionsDefinition(keys).get_partition_keys()
+    assert (found.count, found.first, found.last) == (len(listed), listed[0], listed[-1])
+
+
 def test_ten_years_hourly_by_a_thousand_keys_is_counted_not_listed() -> None:
     """87.6 million keys: counted by arithmetic, so the answer is immediate and exact."""
     hourly = TimeWindowPartitions(
