@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup demo test lint typecheck schemas bench clean
+.PHONY: setup demo test lint typecheck imports schemas bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy floe_runtime
 
-test: lint typecheck
-	$(BIN)/pytest
+imports: setup
+	$(BIN)/lint-imports --no-cache
+
+test: lint typecheck imports
+	$(BIN)/pytest -n auto
 
 schemas: setup
 	$(BIN)/floe schema export

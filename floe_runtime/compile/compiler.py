@@ -13,16 +13,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from floe_runtime import __version__
+from floe_runtime.artifact.schema import (
+    AssetGraphRecord,
+    CompiledArtifact,
+    DbtRecord,
+    JobRecord,
+    ManifestRecord,
+    SourceRecord,
+    UnresolvedRecord,
+    VariableRecord,
+    WarningRecord,
+)
 from floe_runtime.artifact.store import SCHEMA_VERSION
 from floe_runtime.base.diagnostics import (
     Diagnostic,
     JsonPath,
+    Severity,
     closest,
     did_you_mean,
     format_path,
+    has_errors,
     known_list,
 )
 from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
+from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX
 from floe_runtime.ports.cron import parse_cron
 from floe_runtime.ports.partition_keys import now_utc, range_problems
@@ -41,6 +55,7 @@ from floe_runtime.spec.models import (
     BatchJob,
     FloeProject,
     OpsJob,
+    Orchestration,
 )
 from floe_runtime.spec.yaml_loader import SourceMap
 
@@ -53,30 +68,12 @@ SLOW_LOAD_SECONDS = 10.0
 class Inputs:
     """What the edge found for one environment besides floe.yaml itself."""
 
-    source: dict[str, str]
+    source: SourceRecord
     graph: AssetGraph
-    discovery: str
-    unresolved: list[dict[str, str]]
-    manifest: dict[str, Any] | None = None
+    discovery: DiscoveryMode
+    unresolved: list[UnresolvedRecord]
+    manifest: ManifestRecord | None = None
     graph_problems: list[Diagnostic] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """A job as the artifact records it (``artifact_schema.JobRecord``)."""
-
-    type: str
-    assets: list[str]
-    partitions: str | None
-    target_function: str | None
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "assets": self.assets,
-            "partitions": self.partitions,
-            "target_function": self.target_function,
-        }
 
 
 @dataclass
@@ -98,7 +95,7 @@ class _Compiler:
         message: str,
         path: JsonPath,
         hint: str | None = None,
-        severity: str = "error",
+        severity: Severity = "error",
         about_assets: bool = True,
     ) -> None:
         """A problem found against the asset graph. When the graph is incomplete it may be a
@@ -107,39 +104,28 @@ class _Compiler:
             self.skipped.append((message, path))
             return
         self.out.append(
-            Diagnostic(
-                message,
-                self.source.file,
-                self.source.value_at(path),
-                path,
-                hint,
-                "warning" if severity == "warning" else "error",
-                "compile",
-            )
+            self.source.diagnostic(message, path, hint=hint, severity=severity, code="compile")
         )
 
-    def grouped(self, causes: list[dict[str, str]], unchecked: list[Diagnostic]) -> None:
+    def grouped(self, causes: list[UnresolvedRecord], unchecked: list[Diagnostic]) -> None:
         """One warning for every check an incomplete graph left open, naming the cause."""
         skipped = self.skipped + [(d.message, d.path) for d in unchecked]
         if not skipped:
             return
-        reasons = [f"{c['what']}: {c['reason']}" for c in causes] or ["some assets are unknown"]
+        reasons = [f"{c.what}: {c.reason}" for c in causes] or ["some assets are unknown"]
         cause = "; ".join(reasons[:2]) + (
             f" and {len(reasons) - 2} more" if len(reasons) > 2 else ""
         )
         shown = "; ".join(f"{format_path(path)}: {message}" for message, path in skipped[:5])
         more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        first = skipped[0][1]
         self.out.append(
-            Diagnostic(
+            self.source.diagnostic(
                 f"{len(skipped)} check{'s' if len(skipped) != 1 else ''} against the asset graph "
                 f"could not be made because the graph is incomplete ({cause})",
-                self.source.file,
-                self.source.value_at(first),
-                first,
-                f"fix the cause first; unchecked: {shown}{more}",
-                "warning",
-                "incomplete",
+                skipped[0][1],
+                hint=f"fix the cause first; unchecked: {shown}{more}",
+                severity="warning",
+                code="incomplete",
             )
         )
 
@@ -190,17 +176,17 @@ class _Compiler:
     def nearest(self, expression: str) -> str:
         """What the user may have meant: close names for each attribute of the expression."""
         assets = self.graph.assets.values()
-        known = {
-            "group": {a["group"] for a in assets if a["kind"] != "external"},
-            "key": {a["key"] for a in assets},
-            "tag": {t for a in assets for t in a["tags"] if not t.startswith(KIND_TAG_PREFIX)},
+        known: dict[str, set[str]] = {
+            "group": {a.group for a in assets if a.kind != "external" and a.group is not None},
+            "key": {a.key for a in assets},
+            "tag": {t for a in assets for t in a.tags if not t.startswith(KIND_TAG_PREFIX)},
             "kind": {
                 t.removeprefix(KIND_TAG_PREFIX)
                 for a in assets
-                for t in a["tags"]
+                for t in a.tags
                 if t.startswith(KIND_TAG_PREFIX)
             },
-            "owner": {o for a in assets for o in a["owners"]},
+            "owner": {o for a in assets for o in a.owners},
         }
         hints = []
         for attribute in attributes(parse_selection(expression)):
@@ -217,7 +203,7 @@ class _Compiler:
     def job_partitions(self, name: str, assets: list[str], path: JsonPath) -> str | None:
         by_partitions: dict[str, list[str]] = {}
         for key in assets:
-            partitions = self.graph.assets[key]["partitions"]
+            partitions = self.graph.assets[key].partitions
             if partitions is not None:
                 by_partitions.setdefault(partitions, []).append(key)
         if len(by_partitions) > 1:
@@ -240,7 +226,7 @@ class _Compiler:
             job = jobs.get(schedule.job)
             if job is None:
                 continue
-            automated = [k for k in job.assets if self.graph.assets[k]["automation_condition"]]
+            automated = [k for k in job.assets if self.graph.assets[k].automation_condition]
             if automated:
                 shown = ", ".join(automated[:5]) + (" …" if len(automated) > 5 else "")
                 self.report(
@@ -352,8 +338,8 @@ def _resolved_orchestration(project: FloeProject, package: str | None) -> dict[s
 
 def compile_environment(
     spec: Spec, environment: str, inputs: Inputs
-) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """The artifact payload for one environment (unsealed), or None when there are errors."""
+) -> tuple[CompiledArtifact | None, list[Diagnostic]]:
+    """The artifact for one environment (not yet sealed: no checksum), or None on errors."""
     assert spec.project is not None and spec.source is not None
     project, source = spec.project, spec.source
     compiler = _Compiler(
@@ -368,43 +354,45 @@ def compile_environment(
     compiler.load_time(jobs)
     compiler.grouped(inputs.unresolved, unchecked)
     problems = compiler.out
-    if any(d.severity == "error" for d in problems):
+    if has_errors(problems):
         return None, problems
     dbt = project.orchestration.dbt
-    payload: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "floe_version": __version__,
-        "project": {"name": project.name, "version": project.version},
-        "environment": environment,
-        "source": inputs.source,
-        "variables": {
-            name: {"value": v.value, "source": v.source} for name, v in spec.variables.items()
+    artifact = CompiledArtifact(
+        schema_version=SCHEMA_VERSION,
+        floe_version=__version__,
+        project={"name": project.name, "version": project.version},
+        environment=environment,
+        source=inputs.source,
+        variables={
+            name: VariableRecord(value=v.value, source=v.source)
+            for name, v in spec.variables.items()
         },
-        "orchestration": _resolved_orchestration(project, spec.package),
-        "dbt": None
+        orchestration=Orchestration.model_validate(_resolved_orchestration(project, spec.package)),
+        dbt=None
         if dbt is None
-        else {
-            "project_dir": dbt.project_dir,
-            "profiles_dir": dbt.profiles_dir or dbt.project_dir,
-            "target": dbt.target,
-            "observability_level": dbt.observability_level,
-            "manifest": inputs.manifest,
-        },
-        "asset_graph": {
-            "complete": inputs.graph.complete,
-            "discovery": inputs.discovery,
-            "assets": list(inputs.graph.assets.values()),
-            "unresolved": inputs.unresolved,
-        },
-        "jobs": {name: job.record() for name, job in jobs.items()},
-        "warnings": [
-            {
-                "message": d.message,
-                "path": format_path(d.path),
-                "line": d.position.line if d.position else None,
-            }
+        else DbtRecord(
+            project_dir=dbt.project_dir,
+            profiles_dir=dbt.profiles_dir or dbt.project_dir,
+            target=dbt.target,
+            observability_level=dbt.observability_level,
+            manifest=inputs.manifest,
+        ),
+        asset_graph=AssetGraphRecord(
+            complete=inputs.graph.complete,
+            discovery=inputs.discovery,
+            assets=list(inputs.graph.assets.values()),
+            unresolved=inputs.unresolved,
+        ),
+        jobs=jobs,
+        warnings=[
+            WarningRecord(
+                message=d.message,
+                path=format_path(d.path),
+                line=d.position.line if d.position else None,
+            )
             for d in problems
             if d.severity == "warning"
         ],
-    }
-    return payload, problems
+        checksum="",
+    )
+    return artifact, problems

@@ -31,6 +31,7 @@ def dbt_executable() -> str | None:
 
 
 def parse(
+    *,
     project_dir: Path,
     profiles_dir: Path,
     target: str | None,
@@ -43,7 +44,7 @@ def parse(
     if dbt is None:
         raise DbtParseError(
             "dbt is not installed here; install floe with the dagster extra "
-            "(pip install 'floe[dagster]') or compile without --dbt-parse"
+            "(pip install 'floe-runtime[dagster]') or compile without --dbt-parse"
         )
     target_path = work_dir / "target"
     command = [

@@ -21,7 +21,6 @@ from floe_runtime.spec.models import (
     TimeWindowPartitions,
 )
 
-KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 Row = dict[str, Any]
 
 

@@ -122,12 +122,10 @@ class _Walk:
         self, message: str, path: JsonPath, hint: str | None, code: str, column: int | None = None
     ) -> None:
         """Report a problem at the value, or at ``column`` inside the string value."""
-        where = (
-            self.source.value_at(path)
-            if column is None
-            else self.source.inside_string(path, column)
+        where = None if column is None else self.source.inside_string(path, column)
+        self.diagnostics.append(
+            self.source.diagnostic(message, path, hint=hint, code=code, position=where)
         )
-        self.diagnostics.append(Diagnostic(message, self.source.file, where, path, hint, code=code))
 
     def value(self, value: Any, path: JsonPath) -> Any:
         if isinstance(value, dict):
@@ -213,12 +211,10 @@ class _Walk:
         first = self.used.setdefault(ref.name, Variable(ref.name, value, source))
         if first.value != value:
             self.diagnostics.append(
-                Diagnostic(
+                self.source.diagnostic(
                     f"variable {ref.name} is unset and its defaults differ between uses",
-                    self.source.file,
-                    self.source.value_at(path),
                     path,
-                    "give every use of the variable the same default",
+                    hint="give every use of the variable the same default",
                     severity="warning",
                     code="interpolation",
                 )

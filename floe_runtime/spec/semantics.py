@@ -17,6 +17,7 @@ from floe_runtime.base.diagnostics import (
     Diagnostic,
     JsonPath,
     Position,
+    Severity,
     did_you_mean,
     format_path,
     known_list,
@@ -65,17 +66,11 @@ class _Checker:
         hint: str | None = None,
         code: str = "semantic",
         position: Position | None = None,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
         self.out.append(
-            Diagnostic(
-                message,
-                self.source.file,
-                position or self.source.value_at(path),
-                path,
-                hint,
-                "warning" if severity == "warning" else "error",
-                code,
+            self.source.diagnostic(
+                message, path, hint=hint, severity=severity, code=code, position=position
             )
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, Severity
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ALIAS_NODES = 100_000
@@ -77,6 +77,20 @@ class SourceMap:
     def value_at(self, path: JsonPath) -> Position | None:
         """Where the value at ``path`` is written, or its nearest written ancestor."""
         return _nearest(self.values, path)
+
+    def diagnostic(
+        self,
+        message: str,
+        path: JsonPath,
+        *,
+        hint: str | None = None,
+        severity: Severity = "error",
+        code: str = "invalid",
+        position: Position | None = None,
+    ) -> Diagnostic:
+        """A problem with the value at ``path`` of this file, placed where it is written."""
+        where = position or self.value_at(path)
+        return Diagnostic(message, self.file, where, path, hint, severity, code)
 
     def key_at(self, path: JsonPath) -> Position | None:
         """Where the key that names ``path`` is written (falls back to the value)."""

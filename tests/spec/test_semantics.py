@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.spec.load import validate
+from floe_runtime.spec.load import SpecOptions, validate
 
 HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 
@@ -16,7 +16,7 @@ HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 def problems(write: Callable[..., Path], body: str) -> list[tuple[str, str]]:
     """(``line:col``, message) of every error, for a file HEAD + body."""
     path = write(HEAD + textwrap.indent(textwrap.dedent(body).lstrip("\n"), "  "))
-    diagnostics, _ = validate(path, "floe.yaml", None, {}, {})
+    diagnostics, _ = validate(SpecOptions(path=path, display="floe.yaml"))
     return [
         (f"{d.position.line}:{d.position.col}" if d.position else "-", d.message)
         for d in diagnostics
@@ -309,8 +309,10 @@ CASES = {
         jobs:
           j: {type: ops, target_function: x.f, args: {limit: .inf, nested: [1, {a: .nan}]}}
         """,
-        "6:56",
-        "orchestration.jobs.j.args.limit is inf, which JSON and Dagster config cannot carry",
+        [
+            ("6:56", "orchestration.jobs.j.args.limit is inf, which JSON and Dagster config"),
+            ("6:78", "orchestration.jobs.j.args.nested[1].a is nan"),
+        ],
     ),
     "a NaN deep in sensor arguments": (
         """
@@ -332,8 +334,10 @@ CASES = {
         backfills:
           b: {job: j, partitions: hourly, partition_range: {start: "2024-02-01", end: "2024-02-02"}}
         """,
-        "9:62",
-        "start '2024-02-01' is not a partition key",
+        [
+            ("9:62", "start '2024-02-01' is not a partition key"),
+            ("9:81", "end '2024-02-02' is not a partition key"),
+        ],
     ),
     "backfill range past an open end": (
         """
@@ -388,8 +392,10 @@ CASES = {
         jobs:
           j: {type: ops, target_function: os.system}
         """,
-        "7:37",
-        "floe will not call 'os.system'",
+        [
+            ("5:21", "'os' is part of the standard library's process, file or import machinery"),
+            ("7:37", "floe will not call 'os.system'"),
+        ],
     ),
     "target_function that is not a dotted path": (
         """
@@ -439,9 +445,15 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
 def test_semantic_rule(case: str, project: Callable[..., Path]) -> None:
-    body, where, message = CASES[case]
+    body, *rest = CASES[case]
+    expected = rest[0] if isinstance(rest[0], list) else [tuple(rest)]
     found = problems(project, body)
-    assert any(pos == where and text.startswith(message) for pos, text in found), found
+    # The complete list: exactly these problems, nothing else reported.
+    assert [
+        (pos, text[: len(message)])
+        for (pos, text), (_, message) in zip(found, expected, strict=False)
+    ] == expected, found
+    assert len(found) == len(expected), found
 
 
 def test_batch_size_and_poll_interval_must_be_positive(project: Callable[..., Path]) -> None:
@@ -482,5 +494,5 @@ def test_did_you_mean_finds_the_name_among_thousands(project: Callable[..., Path
     )
     body = f"jobs:\n{jobs}schedules:\n  s: {{job: load_tabel_1234, cron_schedule: '0 6 * * *'}}\n"
     path = project(HEAD + textwrap.indent(body, "  "))
-    diagnostics, _ = validate(path, "floe.yaml", None, {}, {})
+    diagnostics, _ = validate(SpecOptions(path=path, display="floe.yaml"))
     assert [d.hint for d in diagnostics] == ["did you mean 'load_table_1234'?"]
