@@ -176,6 +176,8 @@ def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
 # What each field floe reads must be, when present: a manifest is as hostile as any input.
 _STR, _OPT_STR, _DICT, _STR_LIST = "a string", "a string or null", "an object", "a list of strings"
 _NAMES = "a string, a list of strings or null"
+_PLAIN: Final = {_STR: str, _OPT_STR: str, _DICT: dict}
+_ABSENT: Final = object()
 _RESOURCE_FIELDS: Final = {
     "resource_type": _STR,
     "name": _STR,
@@ -227,11 +229,14 @@ def _fits(value: Any, expected: str) -> bool:
 
 
 def _fields(record: Mapping[str, Any], fields: Mapping[str, str], where: str) -> list[str]:
-    return [
-        f"{where}.{name} must be {expected}, not {_kind(record[name])}"
-        for name, expected in fields.items()
-        if name in record and not _fits(record[name], expected)
-    ]
+    problems = []
+    for name, expected in fields.items():
+        value = record.get(name, _ABSENT)
+        if value is _ABSENT or type(value) is _PLAIN.get(expected):  # the common, valid case
+            continue
+        if not _fits(value, expected):
+            problems.append(f"{where}.{name} must be {expected}, not {_kind(value)}")
+    return problems
 
 
 def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
@@ -387,7 +392,7 @@ def relation_name(props: Mapping[str, Any]) -> str | None:
         props.get("alias"),
         props.get("name") if props.get("resource_type") == "source" else None,
     ]
-    return ".".join(str(part) for part in parts if part) or None
+    return ".".join([str(part) for part in parts if part]) or None
 
 
 def _by_table_name(
@@ -400,6 +405,9 @@ def _by_table_name(
     is replaced by the one asset of the same group whose key ends in that (one-part) name, else
     by the one asset whose table name is the source's table. Sources sharing a key carry no
     table name (dagster-dbt drops their metadata); two assets on one table are an error."""
+    known_deps = all(dep in known for asset in assets for dep in asset.deps)
+    if known_deps:
+        return assets, {}
     by_table: dict[str, list[str]] = {}
     for asset in assets:
         if asset.relation is not None:
@@ -433,7 +441,8 @@ def _by_table_name(
             if target is not None:
                 replaced[dep] = target
             deps.append(target or dep)
-        resolved.append(replace(asset, deps=tuple(sorted(set(deps)))))
+        changed = tuple(sorted(set(deps)))
+        resolved.append(asset if changed == asset.deps else replace(asset, deps=changed))
     return resolved, replaced
 
 

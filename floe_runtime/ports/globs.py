@@ -38,8 +38,11 @@ class Glob:
     pattern: str
     states: tuple[_State, ...]
     start: int
+    segments: tuple[str, ...] | None = None
 
     def match(self, text: str) -> bool:
+        if self.segments is not None and "\n" not in text:
+            return _match_segments(self.segments, text)
         current = self._closure({self.start})
         for index, char in enumerate(text):
             if index == len(text) - 1 and char == "\n" and self._accepts(current):
@@ -76,6 +79,23 @@ class Glob:
         return reached
 
 
+def _match_segments(segments: tuple[str, ...], text: str) -> bool:
+    """Literal segments around ``*``: the first anchored at the start, the last at the end, the
+    others found leftmost in between (leftmost is optimal when ``*`` may match anything)."""
+    if len(segments) == 1:
+        return text == segments[0]
+    first, *middle, last = segments
+    if len(text) < len(first) + len(last) or not text.startswith(first):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for segment in middle:
+        found = text.find(segment, position, end)
+        if found < 0:
+            return False
+        position = found + len(segment)
+    return text.endswith(last)
+
+
 class _Builder:
     """Pattern text → states, built back to front so each state knows its successor."""
 
@@ -95,7 +115,14 @@ class _Builder:
         if end != len(self.pattern):  # pragma: no cover - the top level consumes everything
             raise GlobError("unexpected '}'", end + 1)
         start = self.chain(items, 0)
-        return Glob(self.pattern, tuple(self.states), start)
+        return Glob(self.pattern, tuple(self.states), start, self.segments())
+
+    def segments(self) -> tuple[str, ...] | None:
+        """The literal parts between ``*``s, when the pattern has nothing else special."""
+        special = "*" if self.wildcard_only else "*?[]{},"
+        if any(ch in special for ch in self.pattern.replace("*", "")):
+            return None
+        return tuple(self.pattern.split("*"))
 
     def chain(self, items: list[object], following: int) -> int:
         for item in reversed(items):
