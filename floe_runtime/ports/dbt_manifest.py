@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import textwrap
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -256,55 +255,49 @@ def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
             problems.append(f"{section} must be an object, not {_kind(resources)}")
             continue
         for unique_id, props in resources.items():
-            where = f"{section}[{unique_id!r}]"
-            if not isinstance(props, dict):
-                problems.append(f"{where} must be an object, not {_kind(props)}")
-                continue
-            problems += _resource_problems(section, props, where)
-            if len(problems) > 20:
-                return problems
+            found = _resource_problems(section, props)
+            if found:
+                where = f"{section}[{unique_id!r}]"
+                problems += [f"{where}{problem}" for problem in found]
+                if len(problems) > 20:
+                    return problems
     return problems
 
 
-def _resource_problems(section: str, props: Mapping[str, Any], where: str) -> list[str]:
+def _resource_problems(section: str, props: Any) -> list[str]:
+    """What is wrong with one resource, each message starting where in it (``.config …``)."""
+    if not isinstance(props, dict):
+        return [f" must be an object, not {_kind(props)}"]
     if section == "groups":
-        problems = _fields(props, {"name": _STR, "owner": _DICT}, where)
+        problems = _fields(props, {"name": _STR, "owner": _DICT}, "")
         owner = props.get("owner")
         if isinstance(owner, dict):
-            problems += _fields(owner, {"email": _NAMES}, f"{where}.owner")
+            problems += _fields(owner, {"email": _NAMES}, ".owner")
         return problems
     problems = [
-        f"{where} has no {name}"
+        f" has no {name}"
         for name in _REQUIRED.get(section, ("resource_type",))
         if name not in props
     ]
-    problems += _fields(props, _RESOURCE_FIELDS, where)
+    problems += _fields(props, _RESOURCE_FIELDS, "")
     if props.get("version") and not isinstance(props.get("alias"), str):
-        problems.append(f"{where} is versioned but has no alias")
+        problems.append(" is versioned but has no alias")
     config = props.get("config")
+    config_meta = None
     if isinstance(config, dict):
-        problems += _fields(config, _CONFIG_FIELDS, f"{where}.config")
+        problems += _fields(config, _CONFIG_FIELDS, ".config")
+        config_meta = config.get("meta")
     depends_on = props.get("depends_on")
     if isinstance(depends_on, dict) and "nodes" in depends_on:
-        problems += _fields(depends_on, {"nodes": _STR_LIST}, f"{where}.depends_on")
-    for meta_where, meta in (
-        ("meta", props.get("meta")),
-        ("config.meta", (config or {}).get("meta") if isinstance(config, dict) else None),
-    ):
+        problems += _fields(depends_on, {"nodes": _STR_LIST}, ".depends_on")
+    for meta_where, meta in (("meta", props.get("meta")), ("config.meta", config_meta)):
         dagster = meta.get("dagster") if isinstance(meta, dict) else None
         if dagster is None:
             continue
         if not isinstance(dagster, dict):
-            problems.append(f"{where}.{meta_where}.dagster must be an object, not {_kind(dagster)}")
+            problems.append(f".{meta_where}.dagster must be an object, not {_kind(dagster)}")
             continue
-        problems += _fields(dagster, _DAGSTER_META_FIELDS, f"{where}.{meta_where}.dagster")
-        if "owners" in dagster and isinstance(dagster["owners"], str):
-            problems.pop()  # reported with dagster-dbt's own wording when the graph is built
-        key = dagster.get("asset_key")
-        if key is not None and not _fits(key, _STR) and not _fits(key, _STR_LIST):
-            problems.append(
-                f"{where}.{meta_where}.dagster.asset_key must be a string or a list of strings"
-            )
+        problems += _fields(dagster, _DAGSTER_META_FIELDS, f".{meta_where}.dagster")
     return problems
 
 
@@ -357,7 +350,9 @@ def _is_non_asset(props: Mapping[str, Any]) -> bool:
 
 def _description(props: Mapping[str, Any]) -> str:
     """dagster-dbt's ``default_description_fn``: the dbt description plus the raw SQL."""
-    code = textwrap.indent(props.get("raw_sql") or props.get("raw_code", ""), "    ")
+    raw = props.get("raw_sql") or props.get("raw_code", "")
+    # textwrap.indent's rule (prefix every line that is not blank), without its generator
+    code = "".join(["    " + line if line.strip() else line for line in raw.splitlines(True)])
     summary = props.get("description") or f"dbt {props['resource_type']} {props['name']}"
     return "\n\n".join(filter(None, [summary, f"#### Raw SQL:\n```sql\n{code}\n```"]))
 

@@ -154,3 +154,16 @@ def test_malformed_manifests_are_refused_with_the_field(
         load_manifest(path)
     assert f"{path}: malformed dbt manifest: " in str(raised.value)
     assert message in str(raised.value)
+
+
+def test_owners_written_as_one_string_get_dagster_dbts_wording(tmp_path: Path) -> None:
+    from floe_runtime.ports.dbt_manifest import dbt_graph
+
+    model = json.loads(json.dumps(_MODEL))
+    model["meta"] = {"dagster": {"owners": "team:a"}}
+    manifest = {"metadata": {"dbt_schema_version": _V12}, "nodes": {"model.x.a": model}}
+    manifest["sources"] = {}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="model.x.a: meta.dagster.owners must be a list"):
+        dbt_graph(load_manifest(path), set())
