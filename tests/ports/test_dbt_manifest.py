@@ -165,5 +165,5 @@ def test_owners_written_as_one_string_get_dagster_dbts_wording(tmp_path: Path) -
     manifest["sources"] = {}
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
-    with pytest.raises(ManifestError, match="model.x.a: meta.dagster.owners must be a list"):
+    with pytest.raises(ManifestError, match=r"model\.x\.a: meta\.dagster\.owners must be a list"):
         dbt_graph(load_manifest(path), set())
