@@ -10,7 +10,9 @@ complete windows, a positive one adds windows in progress or in the future), and
 between them are counted by arithmetic where the cron allows it (Dagster's fixed-minute
 intervals, one tick per day, week or month), else by stepping through at most
 ``MAX_STEPPED_TICKS`` ticks. Multi partitions multiply their dimensions, ordered by name as
-Dagster orders them. ``tests/differential`` checks it against real Dagster.
+Dagster orders them. Backfill ranges are checked here too, against the keys that exist at
+``now``: both bounds written in the key format, on a window start, and not past the last key.
+``tests/differential/test_partition_keys.py`` checks it all against real Dagster.
 """
 
 from __future__ import annotations

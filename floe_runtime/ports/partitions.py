@@ -1,7 +1,7 @@
 """Partition definitions as Dagster will read them: key formats, times and keys.
 
-Pure functions shared by validation (is this definition sensible?), the compiler (what are the
-resolved settings?) and ``floe list`` (how many keys?).
+Pure functions shared by validation (is this definition sensible?) and the compiler (what are
+the resolved settings?); ``partition_keys`` builds on them to count keys and check ranges.
 """
 
 from __future__ import annotations
