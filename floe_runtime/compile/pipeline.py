@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from floe_runtime.ports.dbt_manifest import (
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Read, Spec, SpecOptions, load_spec, read
 from floe_runtime.spec.models import CustomSensor, OpsJob
+from floe_runtime.spec.provenance import with_provenance
 
 DBT: JsonPath = ("orchestration", "dbt")
 
@@ -330,10 +331,22 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
             if len(specs) > 1:
                 options.progress(f"compiling {env} ({index}/{len(specs)})")
             discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
-            results.append(_compile(spec, env, floe_yaml, discovery, parsed.get(env)))
+            result = _compile(spec, env, floe_yaml, discovery, parsed.get(env))
+            results.append(_with_provenance(result, spec, source))
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _with_provenance(result: Compiled, spec: Spec, source: Read) -> Compiled:
+    """Compile's own findings on values from variables name the variable (as validation's do)."""
+    document = source[0]
+    if document is None:
+        return result
+    own = result.diagnostics[len(spec.diagnostics) :]
+    prefix = spec.display[: len(spec.display) - len(spec.path.name)]
+    named = with_provenance(own, document.data, spec.variables, spec.path.parent, prefix)
+    return replace(result, diagnostics=spec.diagnostics + named)
 
 
 def write_bundles(results: list[Compiled], out: Path) -> list[Path]:

@@ -517,3 +517,19 @@ def test_a_function_in_a_package_outside_the_repository_only_warns(
         "module 'company_lib.tasks' of 'company_lib.tasks.vacuum' is not found beside floe.yaml, "
         "so floe cannot check that it defines the function",
     ) in found
+
+
+def test_compile_errors_on_values_from_variables_name_the_variable(
+    tmp_path: Path, floe: Floe
+) -> None:
+    path = acme(
+        tmp_path,
+        BASE.replace('"group:bronze"]', '"${RAW_SELECTION:group:bronze}"]'),
+        {"prod": "# production\nRAW_SELECTION=group:bronz\n"},
+    )
+    result = floe("compile", str(path), "--env", "prod", "--check")
+    assert result.code == 1
+    assert (
+        "selection 'group:bronz' selects no assets (`RAW_SELECTION` = 'group:bronz' from "
+    ) in result.out
+    assert "environments/prod.env:2)" in result.out
