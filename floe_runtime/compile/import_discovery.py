@@ -75,10 +75,22 @@ def discover_by_import(
         )
     )
     unresolved = tuple(
-        Unresolved(e["module"], e["reason"], _display(e["file"], root), e["line"], fatal=True)
+        Unresolved(
+            e["module"],
+            e["reason"],
+            _display(e["file"], root),
+            e["line"],
+            fatal=not _missing_dependency(e["module"], e.get("missing")),
+        )
         for e in found["errors"]
     )
     return Discovery(assets, unresolved)
+
+
+def _missing_dependency(module: str, missing: str | None) -> bool:
+    """An import that failed for want of a package other than the module's own (a dependency
+    not installed here, which Dagster's environment may have): unresolved, not broken."""
+    return bool(missing) and str(missing).split(".")[0] != module.split(".")[0]
 
 
 def _document(stdout: str) -> dict[str, Any] | None:

@@ -208,12 +208,15 @@ def _unresolved(
         records.append(UnresolvedRecord(source="python", what=where, reason=item.reason))
         index = declared.index(item.module) if item.module in declared else None
         path: JsonPath = ("orchestration", "asset_modules", *([index] if index is not None else []))
-        hint = (
-            "fix or remove the module: Dagster cannot load it either"
-            if item.fatal
-            else "these assets are unresolved (the artifact says complete: false); write them "
-            "with literal @asset decorators, or compile with --discover import"
-        )
+        if item.fatal:
+            hint = "fix or remove the module: Dagster cannot load it either"
+        elif item.reason.startswith(("ModuleNotFoundError", "ImportError")):
+            hint = "install the project's dependencies here, or compile with --discover static"
+        else:
+            hint = (
+                "these assets are unresolved (the artifact says complete: false); write them "
+                "with literal @asset decorators, or compile with --discover import"
+            )
         problems.append(
             _problem(
                 spec,

@@ -274,8 +274,8 @@ class _ModuleReader:
             if _name(decorator) in ASSET_DECORATORS:
                 try:
                     self.functions[node.name] = self._single_key(node, _kwargs(decorator))
-                except _NotLiteral:
-                    continue
+                except (_NotLiteral, RecursionError):
+                    continue  # reported with its reason below
         for node, decorator in decorated:
             try:
                 if _name(decorator) in ASSET_DECORATORS:

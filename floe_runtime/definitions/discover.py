@@ -51,6 +51,7 @@ def describe(modules: list[str], roots: list[str]) -> dict[str, Any]:
                     "reason": f"{type(exc).__name__}: {exc}",
                     "file": file,
                     "line": line,
+                    "missing": exc.name if isinstance(exc, ImportError) else None,
                 }
             )
             continue

@@ -215,3 +215,25 @@ def test_import_discovery_ignores_what_modules_print_at_import_and_exit(
     payload = json.loads((out / "default" / "compiled_artifacts.json").read_text())
     assert [a["key"] for a in payload["asset_graph"]["assets"]] == ["a"]
     assert payload["asset_graph"]["complete"] is True
+
+
+def test_import_discovery_tells_a_missing_dependency_from_a_broken_module(
+    tmp_path: Path, floe: Floe
+) -> None:
+    """A third-party package missing here may exist where Dagster runs: unresolved, a warning.
+    A module of the project itself that is missing is an error."""
+    package = tmp_path / "deps"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "assets.py").write_text("import not_installed_anywhere_xyz\n")
+    (package / "other.py").write_text("import deps.nowhere\n")
+    floe_yaml = package / "floe.yaml"
+    floe_yaml.write_text('name: deps\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n')
+    result = floe("compile", str(floe_yaml), "--check", "--discover", "import")
+    assert result.code == 0, result.text
+    assert "warning: deps.assets: ModuleNotFoundError: No module named" in result.out
+    assert "install the project's dependencies here" in result.out
+    floe_yaml.write_text(floe_yaml.read_text().replace("[.assets]", "[.other]"))
+    result = floe("compile", str(floe_yaml), "--check", "--discover", "import")
+    assert result.code == 1
+    assert "error: deps.other: ModuleNotFoundError: No module named 'deps.nowhere'" in result.out
