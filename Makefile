@@ -36,6 +36,7 @@ schemas: setup
 bench: setup
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/compile.py
+	$(BIN)/python bench/many_errors.py
 	$(BIN)/python bench/runtime_load.py
 
 clean:
