@@ -376,3 +376,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main() -> None:
     sys.exit(run())
+
+
+from floe_runtime.cli.diff import diff_command  # noqa: E402
+from floe_runtime.cli.review import review_command  # noqa: E402
+
+cli.add_command(diff_command)
+cli.add_command(review_command)

@@ -1,0 +1,398 @@
+"""artifact x artifact → what changes in each environment when a pull request merges (pure).
+
+Works on the artifact's JSON payload (``compiled_artifacts.json`` as read and verified by
+``artifact.store``), keyed by entity: jobs, schedules, sensors, partitions, backfills, asset
+settings, project settings and the assets of the graph, each with field-level ``old → new``.
+Provenance (source lines, checksums, floe version, source sha, variables' origins) is not a
+change. Values whose field name looks secret, or that hold a literal secret, are hidden here,
+so no renderer can print them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Literal
+
+from floe_runtime.base.secrets import is_secret_name, literal_secret_kind
+from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
+
+Payload = Mapping[str, Any]
+Action = Literal["added", "removed", "changed"]
+State = Literal["added", "removed", "changed", "unchanged"]
+
+# Entity maps under ``orchestration``, in the order a reviewer reads them.
+ENTITIES = (
+    ("job", "jobs"),
+    ("schedule", "schedules"),
+    ("sensor", "sensors"),
+    ("partition", "partitions"),
+    ("backfill", "backfills"),
+    ("asset_setting", "assets"),
+)
+KINDS = (*(kind for kind, _ in ENTITIES), "setting", "asset")
+# Project-wide settings compared as one entity each.
+SETTINGS = ("asset_modules", "allowed_modules", "dbt")
+# What an asset of the graph is, for review: not where it is defined (origin, configured_by
+# lines are provenance).
+ASSET_FIELDS = (
+    "kind",
+    "group",
+    "deps",
+    "partitions",
+    "automation_condition",
+    "backfill_policy",
+    "tags",
+    "owners",
+)
+RUNNING, STOPPED, ABSENT = "RUNNING", "STOPPED", "absent"
+TICKS = 3
+TICK_FORMAT = "%Y-%m-%d %H:%M %Z"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an entity: ``old → new`` (JSON values; None when the field is absent)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    name: str
+    action: Action
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobAssets:
+    """A job's resolved asset list, before and after."""
+
+    job: str
+    old: int
+    new: int
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """The next ticks of an added or changed schedule, in its own timezone."""
+
+    schedule: str
+    cron: str
+    timezone: str
+    status: str
+    ticks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A schedule or sensor that starts or stops running (or arrives or leaves running)."""
+
+    kind: str
+    name: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The assets a change touches, their deps among themselves, and the jobs that run them."""
+
+    assets: tuple[tuple[str, str], ...] = ()  # (key, added | removed | changed | job)
+    deps: tuple[tuple[str, str], ...] = ()  # (upstream, downstream)
+    jobs: tuple[tuple[str, str], ...] = ()  # (job, asset)
+
+
+@dataclass(frozen=True)
+class EnvironmentDiff:
+    environment: str
+    state: State
+    changes: tuple[Change, ...] = ()
+    job_assets: tuple[JobAssets, ...] = ()
+    ticks: tuple[Ticks, ...] = ()
+    statuses: tuple[StatusChange, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    graph: Graph = Graph()
+
+    @property
+    def changed(self) -> bool:
+        return self.state != "unchanged"
+
+    def tally(self) -> dict[tuple[str, str], int]:
+        """How many entities of each kind were added / removed / changed."""
+        out: dict[tuple[str, str], int] = {}
+        for change in self.changes:
+            out[change.kind, change.action] = out.get((change.kind, change.action), 0) + 1
+        return out
+
+
+@dataclass(frozen=True)
+class Diff:
+    environments: tuple[EnvironmentDiff, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(env.changed for env in self.environments)
+
+    @property
+    def changed_environments(self) -> list[str]:
+        return [env.environment for env in self.environments if env.changed]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "changed": self.changed,
+            "changed_envs": self.changed_environments,
+            "environments": {env.environment: environment_json(env) for env in self.environments},
+        }
+
+
+def environment_json(env: EnvironmentDiff) -> dict[str, Any]:
+    return {
+        "state": env.state,
+        "counts": dict(env.counts),
+        "changes": [
+            {
+                "kind": c.kind,
+                "name": c.name,
+                "action": c.action,
+                "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in c.fields],
+            }
+            for c in env.changes
+        ],
+        "job_assets": [
+            {
+                "job": j.job,
+                "old": j.old,
+                "new": j.new,
+                "added": list(j.added),
+                "removed": list(j.removed),
+            }
+            for j in env.job_assets
+        ],
+        "ticks": [
+            {
+                "schedule": t.schedule,
+                "cron": t.cron,
+                "timezone": t.timezone,
+                "status": t.status,
+                "ticks": list(t.ticks),
+            }
+            for t in env.ticks
+        ],
+        "statuses": [
+            {"kind": s.kind, "name": s.name, "old": s.old, "new": s.new} for s in env.statuses
+        ],
+    }
+
+
+def diff(base: Mapping[str, Payload], head: Mapping[str, Payload], now: datetime) -> Diff:
+    """Every environment of either side (``{}`` for a side without floe.yaml), by name."""
+    names = sorted(set(base) | set(head))
+    return Diff(
+        tuple(diff_environment(name, base.get(name), head.get(name), now) for name in names)
+    )
+
+
+def diff_environment(
+    name: str, base: Payload | None, head: Payload | None, now: datetime
+) -> EnvironmentDiff:
+    """One environment; ``None`` for the side where it does not exist."""
+    old, new = _Side(base), _Side(head)
+    changes: list[Change] = []
+    for kind, key in ENTITIES:
+        changes += _entities(kind, old.orchestration(key), new.orchestration(key))
+    changes += _entities("setting", old.settings(), new.settings())
+    changes += _entities("asset", old.assets, new.assets)
+    job_assets = _job_assets(old.job_assets, new.job_assets)
+    statuses = _statuses(changes, old, new)
+    ticks = _ticks(changes, new, now)
+    state: State = "unchanged"
+    if base is None and head is not None:
+        state = "added"
+    elif head is None and base is not None:
+        state = "removed"
+    elif changes or job_assets:
+        state = "changed"
+    return EnvironmentDiff(
+        name,
+        state,
+        tuple(changes),
+        job_assets,
+        ticks,
+        statuses,
+        (new if head else old).counts(),
+        _graph(changes, job_assets, old, new),
+    )
+
+
+class _Side:
+    """Accessors over one side's payload, with values made safe to print (each read once)."""
+
+    def __init__(self, payload: Payload | None) -> None:
+        self.payload: Payload = payload or {}
+        self._orchestration: Mapping[str, Any] = self.payload.get("orchestration") or {}
+        self._maps: dict[str, dict[str, Any]] = {}
+
+    def orchestration(self, key: str) -> dict[str, Any]:
+        if key not in self._maps:
+            entries = self._orchestration.get(key) or {}
+            self._maps[key] = {_text(name): _safe(value) for name, value in entries.items()}
+        return self._maps[key]
+
+    def settings(self) -> dict[str, Any]:
+        if not self.payload:
+            return {}
+        return {key: _safe(self._orchestration.get(key)) for key in SETTINGS}
+
+    @cached_property
+    def assets(self) -> dict[str, Any]:
+        graph = self.payload.get("asset_graph") or {}
+        return {
+            _text(a["key"]): _safe({f: a.get(f) for f in ASSET_FIELDS})
+            for a in graph.get("assets", ())
+        }
+
+    @cached_property
+    def job_assets(self) -> dict[str, list[str] | None]:
+        """Batch jobs' resolved asset lists (None for ops jobs: they run a function)."""
+        jobs = self.payload.get("jobs") or {}
+        return {
+            _text(name): [_text(a) for a in job["assets"]] if job.get("type") == "batch" else None
+            for name, job in jobs.items()
+        }
+
+    def counts(self) -> dict[str, int]:
+        graph = self.payload.get("asset_graph") or {}
+        counts = {kind: len(self._orchestration.get(key) or {}) for kind, key in ENTITIES}
+        return {**counts, "asset": len(graph.get("assets", ()))}
+
+
+def _entities(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    out: list[Change] = []
+    for name in sorted(set(old) | set(new)):
+        shown = _text(name)
+        if name not in new:
+            out.append(Change(kind, shown, "removed", _fields(old[name], None)))
+        elif name not in old:
+            out.append(Change(kind, shown, "added", _fields(None, new[name])))
+        elif old[name] != new[name]:
+            out.append(Change(kind, shown, "changed", _fields(old[name], new[name])))
+    return out
+
+
+def _fields(old: Any, new: Any, prefix: str = "") -> tuple[FieldChange, ...]:
+    """Field-level differences: mappings are walked, lists and scalars compared whole. An added
+    or removed entity lists its fields against None."""
+    walk = (old is None or isinstance(old, Mapping)) and (new is None or isinstance(new, Mapping))
+    if walk and (old is not None or new is not None):
+        left, right = old or {}, new or {}
+        out: list[FieldChange] = []
+        for key in sorted(set(left) | set(right), key=str):
+            a, b = left.get(key), right.get(key)
+            if (key in left and key in right and a == b) or (a is None and b is None):
+                continue
+            out += _fields(a, b, f"{prefix}.{key}" if prefix else str(key))
+        return tuple(out)
+    return (FieldChange(prefix or "value", old, new),)
+
+
+def _job_assets(
+    old: Mapping[str, list[str] | None], new: Mapping[str, list[str] | None]
+) -> tuple[JobAssets, ...]:
+    out = []
+    for job in sorted(set(old) | set(new)):
+        before, after = old.get(job), new.get(job)
+        if before is None and after is None:
+            continue
+        a, b = set(before or ()), set(after or ())
+        if a != b or (before is None) != (after is None):
+            out.append(JobAssets(job, len(a), len(b), tuple(sorted(b - a)), tuple(sorted(a - b))))
+    return tuple(out)
+
+
+def _graph(changes: list[Change], jobs: tuple[JobAssets, ...], old: _Side, new: _Side) -> Graph:
+    touched: dict[str, str] = {c.name: c.action for c in changes if c.kind == "asset"}
+    for entry in jobs:
+        for key in (*entry.added, *entry.removed):
+            touched.setdefault(key, "job")
+    if not touched:
+        return Graph()
+    deps: set[tuple[str, str]] = set()
+    runs: set[tuple[str, str]] = set()
+    for side in (old, new):
+        for key, asset in side.assets.items():
+            if key in touched:
+                deps.update((d, key) for d in asset.get("deps") or () if d in touched)
+        for job, assets in side.job_assets.items():
+            runs.update((job, key) for key in assets or () if key in touched)
+    return Graph(tuple(sorted(touched.items())), tuple(sorted(deps)), tuple(sorted(runs)))
+
+
+def _status(entity: Any) -> str:
+    if not isinstance(entity, Mapping):
+        return ABSENT
+    return RUNNING if entity.get("enabled") is True else STOPPED
+
+
+def _statuses(changes: Iterable[Change], old: _Side, new: _Side) -> tuple[StatusChange, ...]:
+    """Schedules and sensors whose running state changes; an added one counts only when it
+    will run, a removed one only when it ran."""
+    out = []
+    for change in changes:
+        if change.kind not in ("schedule", "sensor"):
+            continue
+        key = change.kind + "s"
+        before = _status(old.orchestration(key).get(change.name))
+        after = _status(new.orchestration(key).get(change.name))
+        if before != after and RUNNING in (before, after):
+            out.append(StatusChange(change.kind, change.name, before, after))
+    return tuple(out)
+
+
+def _ticks(changes: Iterable[Change], new: _Side, now: datetime) -> tuple[Ticks, ...]:
+    schedules = new.orchestration("schedules")
+    out = []
+    for change in changes:
+        if change.kind != "schedule" or change.action == "removed":
+            continue
+        schedule = schedules[change.name]
+        cron, zone = str(schedule.get("cron_schedule")), str(schedule.get("timezone"))
+        try:
+            upcoming = next_ticks(parse_cron(cron), now, zone, TICKS)
+        except (CronError, ValueError, KeyError):  # a zone or cron this floe cannot read
+            upcoming = []
+        shown = tuple(t.strftime(TICK_FORMAT) for t in upcoming)
+        out.append(Ticks(change.name, cron, zone, _status(schedule), shown))
+    return tuple(out)
+
+
+HIDDEN = "(hidden)"
+
+
+def _text(value: Any) -> str:
+    """A name or string as it may be printed: a literal secret is replaced by what it is."""
+    text = str(value)
+    kind = literal_secret_kind(text)
+    return text if kind is None else f"(hidden: {kind})"
+
+
+def _safe(value: Any) -> Any:
+    """``value`` with every entry under a secret-looking key, and every literal secret,
+    hidden."""
+    if isinstance(value, Mapping):
+        return {
+            _text(k): HIDDEN if is_secret_name(str(k)) and v not in (None, {}, []) else _safe(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_safe(v) for v in value]
+    if isinstance(value, str):
+        return _text(value)
+    return value

@@ -1,0 +1,192 @@
+"""``floe review``'s pipeline: compile the working tree and the merge base, diff, render.
+
+Both sides are compiled in memory with the same compile pipeline as ``floe compile`` (with
+``dbt parse`` where a dbt project exists, so the review sees the real asset graph), for every
+environment either side declares. The outputs are the PR comment body (budgeted, marker
+first), the full markdown for the job summary, and a JSON report for the Action's outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.compile.dbt_parse import dbt_executable
+from floe_runtime.compile.pipeline import Compiled, compile_environments, declared_environments
+from floe_runtime.report.render import location
+from floe_runtime.review import budget, git
+from floe_runtime.review.diff import Payload, diff, environment_json
+from floe_runtime.review.markdown import Section
+
+WHERE = "the job summary of this workflow run (locally: `full.md` beside `review.md`)"
+MAX_ERRORS = 50  # per environment; the rest are counted
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    cwd: Path
+    configs: tuple[Path, ...]
+    base: str | None
+    now: datetime
+    dbt_parse: bool
+    progress: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Review:
+    sections: list[Section]
+    comment: budget.Fitted
+    full: budget.Fitted
+    report: dict[str, Any]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.report["valid"])
+
+    def write(self, out: Path) -> list[Path]:
+        from floe_runtime.artifact.store import write_atomic
+
+        files = {
+            "review.md": self.comment.body,
+            "full.md": self.full.body,
+            "review.json": json.dumps(self.report, indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n",
+        }
+        for name, text in files.items():
+            write_atomic(out / name, text.encode("utf-8"))
+        return [out / name for name in files]
+
+
+def review(*, options: ReviewOptions) -> Review:
+    root = git.toplevel(options.cwd)
+    head = git.head_commit(root)
+    ref = options.base or git.default_base(root)
+    base = git.merge_base(root, ref)
+    configs = [_relative(root, options.cwd / c) for c in options.configs]
+    parse = options.dbt_parse and dbt_executable() is not None
+    notes = [] if parse or not options.dbt_parse else ["dbt is not installed: dbt models unknown"]
+    with git.worktree(root, base) as tree:
+        sections = [_section(config, root, tree, parse, options, notes) for config in configs]
+    label = ";".join(configs)
+    comment = budget.comment(sections, config=label, head=head, where=WHERE)
+    full = budget.full(sections, where="`review.json`")
+    report = {
+        "valid": all(s.valid for s in sections),
+        "changed": any(s.changed_environments for s in sections),
+        "changed_envs": sorted({e for s in sections for e in s.changed_environments}),
+        "truncated": comment.truncated,
+        "level": budget.LEVEL_NAMES[comment.level],
+        "config": label,
+        "head": head,
+        "base": base,
+        "base_ref": ref,
+        "environments": _environments(sections),
+    }
+    return Review(sections, comment, full, report)
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError as exc:
+        raise git.GitError(f"{path}: not inside the repository at {root}") from exc
+
+
+def _section(
+    config: str,
+    root: Path,
+    tree: Path,
+    parse: bool,
+    options: ReviewOptions,
+    notes: list[str],
+) -> Section:
+    head_yaml, base_yaml = root / config, tree / config
+    if not head_yaml.is_file() and not base_yaml.is_file():
+        raise git.GitError(f"{config}: no such file at the head nor at the base")
+    side_notes = list(notes)
+    base, base_failed = _compile("base", base_yaml, config, parse, options, (root, tree))
+    head, errors = _compile("head", head_yaml, config, parse, options, (root, tree))
+    if not base_yaml.is_file():
+        side_notes.append("No floe.yaml at the base: everything is new.")
+    if not head_yaml.is_file():
+        side_notes.append("floe.yaml is deleted: everything is removed.")
+    for env, lines in sorted(base_failed.items()):
+        side_notes.append(
+            f"The base does not compile in {env} ({len(lines)} errors): compared with nothing."
+        )
+    return Section(config, diff(base, head, options.now), errors, tuple(side_notes))
+
+
+def _compile(
+    side: str,
+    floe_yaml: Path,
+    config: str,
+    parse: bool,
+    options: ReviewOptions,
+    roots: tuple[Path, ...],
+) -> tuple[dict[str, Payload], dict[str, tuple[str, ...]]]:
+    """Each environment's payload, and each failed environment's errors (file:line)."""
+    if not floe_yaml.is_file():
+        return {}, {}
+    results: list[Compiled] = compile_environments(
+        floe_yaml,
+        config,
+        declared_environments(floe_yaml),
+        {},
+        os.environ,
+        parse,
+        "static",
+        lambda message: options.progress(f"{side}: {message}"),
+    )
+    payloads: dict[str, Payload] = {
+        r.environment: r.payload for r in results if r.payload is not None
+    }
+    errors = {r.environment: _errors(r.diagnostics, roots) for r in results if r.payload is None}
+    return payloads, errors
+
+
+def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str, ...]:
+    found = [d for d in diagnostics if d.severity == "error"]
+    lines = [_clean(f"{location(d)}: {d.message}" + _hint(d), roots) for d in found]
+    if len(lines) > MAX_ERRORS:
+        lines = [*lines[:MAX_ERRORS], f"… and {len(lines) - MAX_ERRORS} more errors"]
+    return tuple(lines)
+
+
+def _hint(d: Diagnostic) -> str:
+    return f" (hint: {d.hint})" if d.hint else ""
+
+
+_TEMP = re.compile(r"/[^\s'\"]*?/floe-(?:compile|review-base)-[A-Za-z0-9_]+/(?:base/)?")
+
+
+def _clean(text: str, roots: tuple[Path, ...]) -> str:
+    """No machine paths in a comment: checkout and temporary folders are cut off."""
+    for root in roots:
+        text = text.replace(f"{root}/", "").replace(f"{root.resolve()}/", "")
+    return _TEMP.sub("", text)
+
+
+def _environments(sections: list[Section]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for section in sections:
+        for name in section.environments():
+            key = name if len(sections) == 1 else f"{section.config}:{name}"
+            env = section.environment(name)
+            errors = section.errors.get(name)
+            entry: Mapping[str, Any] = environment_json(env) if env is not None else {}
+            out[key] = {
+                **entry,
+                "config": section.config,
+                "valid": errors is None,
+                "state": "invalid" if errors is not None else entry.get("state"),
+                "errors": list(errors or ()),
+            }
+    return out
