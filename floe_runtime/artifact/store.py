@@ -96,8 +96,8 @@ def read_payload(path: Path) -> dict[str, Any]:
     """An artifact's JSON, its version and checksum verified but not its shape: for readers
     of large artifacts (the PR diff) that must not pay for building the models."""
     try:
-        text = path.read_text(encoding="utf-8")
-        payload = json.loads(text)
+        raw = path.read_bytes()
+        payload = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: cannot read the artifact ({exc})") from exc
     if not isinstance(payload, dict):
@@ -109,7 +109,7 @@ def read_payload(path: Path) -> dict[str, Any]:
             f"floe (reads {SCHEMA_VERSION.split('.')[0]}.x); recompile it with this floe "
             "version, or install the floe version that compiled it"
         )
-    if not _sealed_as_written(text, payload) and sealed(payload)[0] != payload.get("checksum"):
+    if not _sealed_as_written(raw, payload) and sealed(payload)[0] != payload.get("checksum"):
         raise ArtifactError(
             f"{path}: checksum mismatch — the artifact was modified after compilation; "
             "recompile it with `floe compile` instead of editing it"
@@ -118,14 +118,15 @@ def read_payload(path: Path) -> dict[str, Any]:
 
 
 # The checksum line of a file as ``sealed`` lays it out (top-level keys are indented by two).
-_CHECKSUM_LINE = re.compile(r'\n  "checksum": "(sha256:[0-9a-f]{64})",\n')
+_CHECKSUM_LINE = re.compile(rb'\n  "checksum": "(sha256:[0-9a-f]{64})",\n')
 
 
-def _sealed_as_written(text: str, payload: dict[str, Any]) -> bool:
-    """The fast check for a file in ``sealed``'s own layout: the text without its checksum
-    line is exactly what was hashed. Any other layout is checked by re-sealing the payload."""
-    match = _CHECKSUM_LINE.search(text)
-    if match is None or match.group(1) != payload.get("checksum"):
+def _sealed_as_written(raw: bytes, payload: dict[str, Any]) -> bool:
+    """The fast check for a file in ``sealed``'s own layout: the bytes without the checksum
+    line are exactly what was hashed. Any other layout is checked by re-sealing the payload."""
+    match = _CHECKSUM_LINE.search(raw)
+    if match is None or match.group(1).decode() != payload.get("checksum"):
         return False
-    body = text[: match.start() + 1] + text[match.end() :]
-    return f"sha256:{hashlib.sha256(body.encode('utf-8')).hexdigest()}" == match.group(1)
+    digest = hashlib.sha256(memoryview(raw)[: match.start() + 1])
+    digest.update(memoryview(raw)[match.end() :])
+    return f"sha256:{digest.hexdigest()}" == match.group(1).decode()

@@ -10,7 +10,7 @@ so no renderer can print them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -205,85 +205,94 @@ def diff_environment(
 ) -> EnvironmentDiff:
     """One environment; ``None`` for the side where it does not exist."""
     old, new = _Side(base), _Side(head)
-    changes: list[Change] = []
+    found: list[tuple[str, Change]] = []
     for kind, key in ENTITIES:
-        changes += _entities(kind, old.orchestration(key), new.orchestration(key))
-    changes += _entities("setting", old.settings(), new.settings())
-    changes += _entities("asset", old.assets, new.assets)
-    job_assets = _job_assets(old.job_assets, new.job_assets)
-    statuses = _statuses(changes, old, new)
-    ticks = _ticks(changes, new, now)
+        found += _entities(kind, old.orchestration(key), new.orchestration(key))
+    found += _entities("setting", old.settings(), new.settings())
+    found += _entities("asset", old.assets, new.assets, _asset_fields)
+    moved = _moved_assets(old.job_assets, new.job_assets)
+    changes = [change for _, change in found]
     state: State = "unchanged"
     if base is None and head is not None:
         state = "added"
     elif head is None and base is not None:
         state = "removed"
-    elif changes or job_assets:
+    elif changes or moved:
         state = "changed"
     return EnvironmentDiff(
         name,
         state,
         tuple(changes),
-        job_assets,
-        ticks,
-        statuses,
+        tuple(
+            JobAssets(_text(job), before, after, _texts(added), _texts(removed))
+            for job, (before, after, added, removed) in moved.items()
+        ),
+        _ticks(found, new, now),
+        _statuses(found, old, new),
         (new if head else old).counts(),
-        _graph(changes, job_assets, old, new),
+        _graph(found, moved, old, new),
     )
 
 
 class _Side:
-    """Accessors over one side's payload, with values made safe to print (each read once)."""
+    """Raw accessors over one side's payload: values are made safe only once they differ."""
 
     def __init__(self, payload: Payload | None) -> None:
         self.payload: Payload = payload or {}
         self._orchestration: Mapping[str, Any] = self.payload.get("orchestration") or {}
-        self._maps: dict[str, dict[str, Any]] = {}
 
-    def orchestration(self, key: str) -> dict[str, Any]:
-        if key not in self._maps:
-            entries = self._orchestration.get(key) or {}
-            self._maps[key] = {_text(name): _safe(value) for name, value in entries.items()}
-        return self._maps[key]
+    def orchestration(self, key: str) -> Mapping[str, Any]:
+        return self._orchestration.get(key) or {}
 
     def settings(self) -> dict[str, Any]:
         if not self.payload:
             return {}
-        return {key: _safe(self._orchestration.get(key)) for key in SETTINGS}
+        return {key: self._orchestration.get(key) for key in SETTINGS}
 
     @cached_property
     def assets(self) -> dict[str, Any]:
         graph = self.payload.get("asset_graph") or {}
-        return {
-            _text(a["key"]): _safe({f: a.get(f) for f in ASSET_FIELDS})
-            for a in graph.get("assets", ())
-        }
+        return {a["key"]: a for a in graph.get("assets", ())}
 
     @cached_property
     def job_assets(self) -> dict[str, list[str] | None]:
         """Batch jobs' resolved asset lists (None for ops jobs: they run a function)."""
         jobs = self.payload.get("jobs") or {}
         return {
-            _text(name): [_text(a) for a in job["assets"]] if job.get("type") == "batch" else None
+            name: job["assets"] if job.get("type") == "batch" else None
             for name, job in jobs.items()
         }
 
     def counts(self) -> dict[str, int]:
-        graph = self.payload.get("asset_graph") or {}
-        counts = {kind: len(self._orchestration.get(key) or {}) for kind, key in ENTITIES}
-        return {**counts, "asset": len(graph.get("assets", ()))}
+        counts = {kind: len(self.orchestration(key)) for kind, key in ENTITIES}
+        return {**counts, "asset": len(self.assets)}
 
 
-def _entities(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
-    out: list[Change] = []
-    for name in sorted(set(old) | set(new)):
-        shown = _text(name)
+def _asset_fields(record: Any) -> Any:
+    """What an asset is, for review (not where it is defined: origin and pattern lines)."""
+    return None if record is None else {f: record.get(f) for f in ASSET_FIELDS}
+
+
+def _entities(
+    kind: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    project: Callable[[Any], Any] = lambda value: value,
+) -> list[tuple[str, Change]]:
+    """(raw name, change) for every entity added, removed or changed."""
+    out: list[tuple[str, Change]] = []
+    differing = [name for name in old.keys() & new.keys() if old[name] != new[name]]
+    for name in sorted([*differing, *(old.keys() ^ new.keys())]):
+        before, after = project(old.get(name)), project(new.get(name))
         if name not in new:
-            out.append(Change(kind, shown, "removed", _fields(old[name], None)))
+            action: Action = "removed"
         elif name not in old:
-            out.append(Change(kind, shown, "added", _fields(None, new[name])))
-        elif old[name] != new[name]:
-            out.append(Change(kind, shown, "changed", _fields(old[name], new[name])))
+            action = "added"
+        elif before != after:
+            action = "changed"
+        else:
+            continue
+        out.append((name, Change(kind, _text(name), action, _fields(_safe(before), _safe(after)))))
     return out
 
 
@@ -303,36 +312,46 @@ def _fields(old: Any, new: Any, prefix: str = "") -> tuple[FieldChange, ...]:
     return (FieldChange(prefix or "value", old, new),)
 
 
-def _job_assets(
+Moved = dict[str, tuple[int, int, list[str], list[str]]]
+
+
+def _moved_assets(
     old: Mapping[str, list[str] | None], new: Mapping[str, list[str] | None]
-) -> tuple[JobAssets, ...]:
-    out = []
+) -> Moved:
+    """Per batch job whose resolved assets differ: counts before and after, added, removed."""
+    out: Moved = {}
     for job in sorted(set(old) | set(new)):
         before, after = old.get(job), new.get(job)
-        if before is None and after is None:
+        if before == after or (before is None and after is None):
             continue
         a, b = set(before or ()), set(after or ())
         if a != b or (before is None) != (after is None):
-            out.append(JobAssets(job, len(a), len(b), tuple(sorted(b - a)), tuple(sorted(a - b))))
-    return tuple(out)
+            out[job] = (len(a), len(b), sorted(b - a), sorted(a - b))
+    return out
 
 
-def _graph(changes: list[Change], jobs: tuple[JobAssets, ...], old: _Side, new: _Side) -> Graph:
-    touched: dict[str, str] = {c.name: c.action for c in changes if c.kind == "asset"}
-    for entry in jobs:
-        for key in (*entry.added, *entry.removed):
+def _texts(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(_text(n) for n in names)
+
+
+def _graph(found: list[tuple[str, Change]], moved: Moved, old: _Side, new: _Side) -> Graph:
+    touched: dict[str, str] = {raw: c.action for raw, c in found if c.kind == "asset"}
+    for _, _, added, removed in moved.values():
+        for key in (*added, *removed):
             touched.setdefault(key, "job")
     if not touched:
         return Graph()
     deps: set[tuple[str, str]] = set()
     runs: set[tuple[str, str]] = set()
     for side in (old, new):
-        for key, asset in side.assets.items():
-            if key in touched:
-                deps.update((d, key) for d in asset.get("deps") or () if d in touched)
+        for key in touched:
+            asset = side.assets.get(key)
+            if asset is not None:
+                deps.update((_text(d), _text(key)) for d in asset.get("deps") or () if d in touched)
         for job, assets in side.job_assets.items():
-            runs.update((job, key) for key in assets or () if key in touched)
-    return Graph(tuple(sorted(touched.items())), tuple(sorted(deps)), tuple(sorted(runs)))
+            runs.update((_text(job), _text(key)) for key in assets or () if key in touched)
+    shown = sorted((_text(key), action) for key, action in touched.items())
+    return Graph(tuple(shown), tuple(sorted(deps)), tuple(sorted(runs)))
 
 
 def _status(entity: Any) -> str:
@@ -341,35 +360,35 @@ def _status(entity: Any) -> str:
     return RUNNING if entity.get("enabled") is True else STOPPED
 
 
-def _statuses(changes: Iterable[Change], old: _Side, new: _Side) -> tuple[StatusChange, ...]:
+def _statuses(found: list[tuple[str, Change]], old: _Side, new: _Side) -> tuple[StatusChange, ...]:
     """Schedules and sensors whose running state changes; an added one counts only when it
     will run, a removed one only when it ran."""
     out = []
-    for change in changes:
+    for raw, change in found:
         if change.kind not in ("schedule", "sensor"):
             continue
         key = change.kind + "s"
-        before = _status(old.orchestration(key).get(change.name))
-        after = _status(new.orchestration(key).get(change.name))
+        before = _status(old.orchestration(key).get(raw))
+        after = _status(new.orchestration(key).get(raw))
         if before != after and RUNNING in (before, after):
             out.append(StatusChange(change.kind, change.name, before, after))
     return tuple(out)
 
 
-def _ticks(changes: Iterable[Change], new: _Side, now: datetime) -> tuple[Ticks, ...]:
+def _ticks(found: list[tuple[str, Change]], new: _Side, now: datetime) -> tuple[Ticks, ...]:
     schedules = new.orchestration("schedules")
     out = []
-    for change in changes:
+    for raw, change in found:
         if change.kind != "schedule" or change.action == "removed":
             continue
-        schedule = schedules[change.name]
+        schedule = schedules[raw]
         cron, zone = str(schedule.get("cron_schedule")), str(schedule.get("timezone"))
         try:
             upcoming = next_ticks(parse_cron(cron), now, zone, TICKS)
         except (CronError, ValueError, KeyError):  # a zone or cron this floe cannot read
             upcoming = []
         shown = tuple(t.strftime(TICK_FORMAT) for t in upcoming)
-        out.append(Ticks(change.name, cron, zone, _status(schedule), shown))
+        out.append(Ticks(change.name, _text(cron), _text(zone), _status(schedule), shown))
     return tuple(out)
 
 

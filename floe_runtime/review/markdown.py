@@ -19,7 +19,7 @@ MAX_NAME = 120  # characters of one name shown; a longer one is cut with an elli
 MAX_LISTED = 25  # names in one table cell before "and N more"
 MAX_GRAPH_NODES = 40  # past this, affected assets are listed, not drawn
 MINUS = "\u2212"
-_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,-./=+%$^'()?!;")
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,-./=+%$^'()?!;…")
 
 
 class Level(IntEnum):
@@ -66,8 +66,15 @@ def escape(text: str, limit: int = MAX_NAME) -> str:
     text = " ".join(text.split())
     out = []
     for i, c in enumerate(text):
-        if c in _SAFE or (
-            c == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+        if (
+            c in _SAFE
+            or (c > "\x7f" and c.isalnum())
+            or (
+                c == "_"
+                and 0 < i < len(text) - 1
+                and text[i - 1].isalnum()
+                and text[i + 1].isalnum()
+            )
         ):
             out.append(c)
         elif c == ":" and not text.startswith("//", i + 1):
@@ -213,7 +220,11 @@ def _errors(errors: tuple[str, ...]) -> list[str]:
 
 def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
     if env is None or not env.changed:
-        return ["Nothing changes here.", ""]
+        counts = env.counts if env is not None else {}
+        listed = ", ".join(
+            _noun(counts.get(k, 0), k) for k in ("job", "schedule", "sensor", "asset")
+        )
+        return [f"Nothing changes here ({listed}).", ""]
     if level >= Level.NAMES:
         return _names(env)
     out: list[str] = []

@@ -12,12 +12,15 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.errors import FloeError
+from floe_runtime.base.secrets import literal_secret_kind
 from floe_runtime.compile.dbt_parse import dbt_executable
 from floe_runtime.compile.pipeline import Compiled, compile_environments, declared_environments
 from floe_runtime.report.render import location
@@ -77,6 +80,10 @@ def review(*, options: ReviewOptions) -> Review:
     label = ";".join(configs)
     comment = budget.comment(sections, config=label, head=head, where=WHERE)
     full = budget.full(sections, where="`review.json`")
+    for text in (comment.body, full.body):
+        kind = literal_secret_kind(text)
+        if kind is not None:  # the diff hides values; this is the last line of defence
+            raise FloeError(f"the review would contain {kind}; refusing to write it")
     report = {
         "valid": all(s.valid for s in sections),
         "changed": any(s.changed_environments for s in sections),
@@ -111,8 +118,11 @@ def _section(
     if not head_yaml.is_file() and not base_yaml.is_file():
         raise git.GitError(f"{config}: no such file at the head nor at the base")
     side_notes = list(notes)
-    base, base_failed = _compile("base", base_yaml, config, parse, options, (root, tree))
-    head, errors = _compile("head", head_yaml, config, parse, options, (root, tree))
+    # The two sides are independent and mostly wait on `dbt parse` subprocesses.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        base_job = pool.submit(_compile, "base", base_yaml, config, parse, options, (root, tree))
+        head_job = pool.submit(_compile, "head", head_yaml, config, parse, options, (root, tree))
+        (base, base_failed), (head, errors) = base_job.result(), head_job.result()
     if not base_yaml.is_file():
         side_notes.append("No floe.yaml at the base: everything is new.")
     if not head_yaml.is_file():
@@ -155,6 +165,10 @@ def _compile(
 def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str, ...]:
     found = [d for d in diagnostics if d.severity == "error"]
     lines = [_clean(f"{location(d)}: {d.message}" + _hint(d), roots) for d in found]
+    lines = [
+        line if literal_secret_kind(line) is None else f"{line.split(': ', 1)[0]}: (hidden)"
+        for line in lines
+    ]
     if len(lines) > MAX_ERRORS:
         lines = [*lines[:MAX_ERRORS], f"… and {len(lines) - MAX_ERRORS} more errors"]
     return tuple(lines)
