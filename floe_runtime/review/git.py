@@ -79,34 +79,40 @@ def _shallow(root: Path) -> bool:
     return git(root, "rev-parse", "--is-shallow-repository", check=False) == "true"
 
 
-def _fetch_ref(root: Path, ref: str, shallow: bool) -> None:
-    """Fetch ``remote/branch`` (or ``branch`` from origin) into its remote-tracking ref."""
+def _remote_branch(root: Path, ref: str) -> tuple[str, str] | None:
+    """``origin/main`` → (origin, main); a bare ``main`` is looked for on origin."""
     remotes = git(root, "remote", check=False).split()
     remote, _, branch = ref.partition("/")
-    if remote not in remotes:
-        remote, branch = ("origin", ref) if "origin" in remotes else ("", "")
-    if not remote:
-        return
-    depth = [f"--depth={DEEPEN_STEPS[0]}"] if shallow else []
+    if remote in remotes and branch:
+        return remote, branch
+    return ("origin", ref) if "origin" in remotes else None
+
+
+def _fetch(root: Path, remote: str, branch: str, *options: str) -> None:
     refspec = f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"
-    git(root, "fetch", "--no-tags", *depth, remote, refspec, check=False)
+    git(root, "fetch", "--no-tags", "--quiet", *options, remote, refspec, check=False)
 
 
 def merge_base(root: Path, ref: str) -> str:
-    """The commit HEAD branched from ``ref``, fetching what a shallow clone lacks."""
+    """The commit HEAD branched from ``ref``, fetching what a shallow clone lacks: the base
+    branch when it is missing, then deeper history of both sides in bounded steps."""
     shallow = _shallow(root)
+    remote = _remote_branch(root, ref)
     base = _commit(root, ref)
-    if base is None:
-        _fetch_ref(root, ref, shallow)
-        base = _commit(root, ref) or _commit(root, f"origin/{ref}")
+    if base is None and remote is not None:
+        _fetch(root, *remote, *([f"--depth={DEEPEN_STEPS[0]}"] if shallow else []))
+        base = _commit(root, ref) or _commit(root, "/".join(remote))
     if base is None:
         raise GitError(f"base {ref!r} is not a commit here, nor on the remote; pass --base REF")
     found = git(root, "merge-base", "HEAD", base, check=False)
     steps = [f"--deepen={n}" for n in DEEPEN_STEPS] + ["--unshallow"]
-    remote = ref.split("/", 1)[0] if "/" in ref else "origin"
-    while not found and shallow and steps:
-        git(root, "fetch", "--no-tags", steps.pop(0), remote, check=False)
-        git(root, "fetch", "--no-tags", "--deepen=50", remote, ref.split("/", 1)[-1], check=False)
+    head = head_commit(root)
+    while not found and shallow and steps and remote is not None:
+        step = steps.pop(0)
+        # HEAD's own history (by commit: a CI checkout's HEAD may be on no branch), then the
+        # base branch's.
+        git(root, "fetch", "--no-tags", "--quiet", step, remote[0], head, check=False)
+        _fetch(root, *remote, step)
         shallow = _shallow(root)
         found = git(root, "merge-base", "HEAD", base, check=False)
     if not found:

@@ -75,3 +75,10 @@ def test_comment_budget_says_where_the_full_diff_is() -> None:
     assert marker.parse(fitted.body) is not None
     full = budget.full([section_with(names)], where="review.json")
     assert not full.truncated and "model_02999" in full.body
+
+
+def test_job_summary_degrades_past_one_mebibyte() -> None:
+    names = [f"model_{i:05d}_" + "x" * 100 for i in range(12_000)]
+    full = budget.full([section_with(names)], where="review.json")
+    assert full.truncated and budget.summary_length(full.body) <= budget.SUMMARY_LIMIT
+    assert "the full diff is in review.json" in full.body

@@ -282,3 +282,104 @@ def test_shallow_clone(floe: Callable[..., Result], demo_repo: Path, tmp_path: P
     assert report["changed_envs"] == ["prod"]
     assert report["base"] == git(demo_repo, "merge-base", "main", "feature")
     check_golden(clone, "cron_prod_only")
+
+
+def small_project(folder: Path, cron: str) -> None:
+    """A floe.yaml without dbt (fast): one Python asset, one job, one schedule."""
+    package = folder / folder.name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "assets.py").write_text(
+        "from dagster import asset\n\n\n@asset(group_name='bronze')\ndef orders() -> None:\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    (folder / "floe.yaml").write_text(
+        f"name: {folder.name}\nversion: '1'\norchestration:\n"
+        f"  asset_modules: [{folder.name}.assets]\n"
+        "  jobs:\n    load: {type: batch, selection: ['group:bronze']}\n"
+        f"  schedules:\n    nightly: {{job: load, cron_schedule: '{cron}', enabled: true}}\n",
+        encoding="utf-8",
+    )
+
+
+def test_monorepo_one_section_per_config(floe: Callable[..., Result], tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    small_project(repo / "team_a", "0 1 * * *")
+    small_project(repo / "team_b", "0 2 * * *")
+    commit(repo, "base")
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    small_project_cron = repo / "team_b" / "floe.yaml"
+    edit(small_project_cron, "0 2 * * *", "0 3 * * *")
+    # Not committed: the review compiles the working tree.
+    result = floe(
+        "review",
+        "--base",
+        "main",
+        "--config",
+        "team_a/floe.yaml",
+        "--config",
+        "team_b/floe.yaml",
+        "--now",
+        NOW,
+        cwd=repo,
+    )
+    assert result.code == 0, result.text
+    out = repo / "dist" / "floe-review"
+    report = json.loads((out / "review.json").read_text(encoding="utf-8"))
+    assert report["config"] == "team_a/floe.yaml;team_b/floe.yaml"
+    assert report["changed_envs"] == ["default"]
+    assert report["environments"]["team_a/floe.yaml:default"]["state"] == "unchanged"
+    assert report["environments"]["team_b/floe.yaml:default"]["state"] == "changed"
+    text = (out / "review.md").read_text(encoding="utf-8")
+    assert text.index("### <code>team_a/floe.yaml</code>") < text.index(
+        "### <code>team_b/floe.yaml</code>"
+    )
+    assert "2026-12-02 03:00 UTC" in text
+
+
+def test_readme_shows_a_golden() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert (GOLDEN / "enable_schedule.md").read_text(encoding="utf-8") in readme
+
+
+def test_outside_git_is_a_clear_error(floe: Callable[..., Result], tmp_path: Path) -> None:
+    result = floe("review", cwd=tmp_path)
+    assert result.code == 1 and "not inside a git repository" in result.err
+
+
+def test_ci_checkout_of_a_merge_commit(floe: Callable[..., Result], tmp_path: Path) -> None:
+    """Like actions/checkout on a pull_request: only the PR's merge commit, depth 1, detached.
+    The base branch and enough history are fetched; the merge base is the base branch's tip."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git(upstream, "init", "--quiet", "--initial-branch=main")
+    small_project(upstream / "team_a", "0 1 * * *")
+    commit(upstream, "base")
+    git(upstream, "checkout", "--quiet", "-b", "feature")
+    edit(upstream / "team_a" / "floe.yaml", "0 1 * * *", "0 4 * * *")
+    for message in ("cron", "more", "and more"):
+        commit(upstream, message)
+    git(upstream, "checkout", "--quiet", "main")
+    for message in ("main 1", "main 2"):
+        commit(upstream, message)
+    tip = git(upstream, "rev-parse", "HEAD")
+    git(upstream, "merge", "--quiet", "--no-ff", "feature", "-m", "merge")
+    git(upstream, "update-ref", "refs/pull/1/merge", "HEAD")
+    git(upstream, "reset", "--quiet", "--hard", tip)
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    git(clone, "init", "--quiet")
+    git(clone, "remote", "add", "origin", f"file://{upstream}")
+    git(clone, "fetch", "--quiet", "--depth=1", "origin", "+refs/pull/1/merge:refs/remotes/pull/1")
+    git(clone, "checkout", "--quiet", "--detach", "refs/remotes/pull/1")
+    result = floe(
+        "review", "--base", "main", "--config", "team_a/floe.yaml", "--now", NOW, cwd=clone
+    )
+    assert result.code == 0, result.text
+    report = json.loads((clone / "dist/floe-review/review.json").read_text(encoding="utf-8"))
+    assert report["base"] == tip and report["changed_envs"] == ["default"]
+    (change,) = report["environments"]["default"]["changes"]
+    assert change["fields"] == [{"field": "cron_schedule", "old": "0 1 * * *", "new": "0 4 * * *"}]
