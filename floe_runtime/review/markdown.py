@@ -148,7 +148,9 @@ def summary(section: Section, name: str) -> str:
     if env.statuses:
         first = env.statuses[0]
         more = f" (+{len(env.statuses) - 1} more)" if len(env.statuses) > 1 else ""
-        parts.append(f"⚠️ {first.kind} {code(first.name, 60)} {first.old} → **{first.new}**{more}")
+        parts.append(
+            f"⚠️ {first.kind} {code(first.name, 60)} {first.old} → <b>{first.new}</b>{more}"
+        )
     return " · ".join(parts)
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from floe_runtime.artifact.store import write_atomic
 from floe_runtime.base.diagnostics import Diagnostic
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.secrets import literal_secret_kind
@@ -44,7 +45,6 @@ class ReviewOptions:
 
 @dataclass(frozen=True)
 class Review:
-    sections: list[Section]
     comment: budget.Fitted
     full: budget.Fitted
     report: dict[str, Any]
@@ -54,8 +54,6 @@ class Review:
         return bool(self.report["valid"])
 
     def write(self, out: Path) -> list[Path]:
-        from floe_runtime.artifact.store import write_atomic
-
         files = {
             "review.md": self.comment.body,
             "full.md": self.full.body,
@@ -96,7 +94,7 @@ def review(*, options: ReviewOptions) -> Review:
         "base_ref": ref,
         "environments": _environments(sections),
     }
-    return Review(sections, comment, full, report)
+    return Review(comment, full, report)
 
 
 def _relative(root: Path, path: Path) -> str:

@@ -184,7 +184,7 @@ def test_enable_schedule_in_staging(floe: Callable[..., Result], demo_repo: Path
         {"kind": "schedule", "name": "daily_bronze", "old": "STOPPED", "new": "RUNNING"}
     ]
     text = check_golden(demo_repo, "enable_schedule")
-    assert "STOPPED → **RUNNING**" in text
+    assert "STOPPED → <b>RUNNING</b>" in text and "| STOPPED | **RUNNING** |" in text
 
 
 def test_dbt_model_upstream_of_a_job(floe: Callable[..., Result], demo_repo: Path) -> None:
