@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from floe_runtime.base.secrets import is_secret_name, literal_secret_kind
@@ -395,8 +395,10 @@ def _ticks(found: list[tuple[str, Change]], new: _Side, now: datetime) -> tuple[
 HIDDEN = "(hidden)"
 
 
+@lru_cache(maxsize=1 << 16)
 def _text(value: Any) -> str:
-    """A name or string as it may be printed: a literal secret is replaced by what it is."""
+    """A name or string as it may be printed: a literal secret is replaced by what it is.
+    (Cached: the same asset and job names come up again and again.)"""
     text = str(value)
     kind = literal_secret_kind(text)
     return text if kind is None else f"(hidden: {kind})"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from floe_runtime.review import budget, marker
 from floe_runtime.review.diff import (
+    KINDS,
     Change,
     Diff,
     EnvironmentDiff,
@@ -25,7 +26,6 @@ from floe_runtime.review.diff import (
 from floe_runtime.review.markdown import Section, escape
 
 ALPHABET = "abcxyz_-|`<>@*#[]()!\n é中🦆\u202e"
-KINDS = ("job", "schedule", "sensor", "partition", "backfill", "asset_setting", "asset")
 
 
 def name(rng: random.Random, stem: str, length: int) -> str:
