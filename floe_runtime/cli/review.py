@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -67,7 +66,11 @@ def review_command(
     except FloeError as exc:
         click.echo(f"floe: {exc}", err=True)
         return 1
-    written = result.write(out)
+    try:
+        written = result.write(out)
+    except OSError as exc:
+        click.echo(f"floe: cannot write the review to {out}: {exc.strerror or exc}", err=True)
+        return 1
     report = result.report
     state = "invalid" if not result.valid else "changed" if report["changed"] else "no changes"
     envs = ", ".join(report["changed_envs"]) or "none"
@@ -76,5 +79,4 @@ def review_command(
         click.echo(f"floe: the comment was shortened ({report['level']})", err=True)
     for path in written:
         click.echo(f"floe: wrote {path}")
-    sys.stdout.flush()
     return 0 if result.valid else 1

@@ -24,7 +24,6 @@ from floe_runtime.base.errors import FloeError
 from floe_runtime.base.secrets import literal_secret_kind
 from floe_runtime.compile.dbt_parse import dbt_executable
 from floe_runtime.compile.pipeline import Compiled, compile_environments, declared_environments
-from floe_runtime.report.render import location
 from floe_runtime.review import budget, git
 from floe_runtime.review.diff import Payload, diff, environment_json
 from floe_runtime.review.markdown import Section
@@ -162,7 +161,7 @@ def _compile(
 
 def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str, ...]:
     found = [d for d in diagnostics if d.severity == "error"]
-    lines = [_clean(f"{location(d)}: {d.message}" + _hint(d), roots) for d in found]
+    lines = [_clean(f"{_location(d)}: {d.message}" + _hint(d), roots) for d in found]
     lines = [
         line if literal_secret_kind(line) is None else f"{line.split(': ', 1)[0]}: (hidden)"
         for line in lines
@@ -170,6 +169,10 @@ def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str
     if len(lines) > MAX_ERRORS:
         lines = [*lines[:MAX_ERRORS], f"… and {len(lines) - MAX_ERRORS} more errors"]
     return tuple(lines)
+
+
+def _location(d: Diagnostic) -> str:
+    return d.file if d.position is None else f"{d.file}:{d.position.line}:{d.position.col}"
 
 
 def _hint(d: Diagnostic) -> str:

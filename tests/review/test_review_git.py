@@ -383,3 +383,16 @@ def test_ci_checkout_of_a_merge_commit(floe: Callable[..., Result], tmp_path: Pa
     assert report["base"] == tip and report["changed_envs"] == ["default"]
     (change,) = report["environments"]["default"]["changes"]
     assert change["fields"] == [{"field": "cron_schedule", "old": "0 1 * * *", "new": "0 4 * * *"}]
+
+
+def test_unwritable_out_is_a_clear_error(floe: Callable[..., Result], tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    small_project(repo / "team_a", "0 1 * * *")
+    commit(repo, "base")
+    (repo / "blocked").write_text("a file, not a folder\n", encoding="utf-8")
+    result = floe(
+        "review", "--base", "main", "--config", "team_a/floe.yaml", "--out", "blocked/x", cwd=repo
+    )
+    assert result.code == 1 and "cannot write the review to blocked/x" in result.err
