@@ -200,12 +200,10 @@ def _groups(section: Section, names: list[str]) -> list[list[str]]:
     groups: list[tuple[Any, list[str]]] = []
     for name in names:
         env = section.environment(name)
-        what = (
-            section.errors.get(name),
-            None
-            if env is None
-            else (env.state, env.changes, env.job_assets, env.ticks, env.statuses, env.graph),
-        )
+        errors = section.errors.get(name)
+        what: Any = errors
+        if errors is None and env is not None:
+            what = (env.state, env.changes, env.job_assets, env.ticks, env.statuses, env.graph)
         same = next((g for key, g in groups if key == what), None)
         if same is None:
             groups.append((what, [name]))
