@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/compile.py
 	$(BIN)/python bench/many_errors.py
 	$(BIN)/python bench/runtime_load.py
+	$(BIN)/python bench/diff.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
