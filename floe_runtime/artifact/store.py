@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from floe_runtime.base import files
 from floe_runtime.base.errors import FloeError
 
 if TYPE_CHECKING:
@@ -59,30 +58,13 @@ def _mapping(rendered: dict[str, str], depth: int) -> str:
     return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write through a temp file in the same folder and rename it into place, so a reader or
-    a crash never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would hide the bundle from other users
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read(path: Path) -> CompiledArtifact:
     """Load and verify an artifact: readable, a supported major version, checksum intact."""
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(files.read_bytes(path, files.ARTIFACT_LIMIT, "the artifact"))
+    except files.FileRefused as exc:
+        raise ArtifactError(str(exc)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: cannot read the artifact ({exc})") from exc
     if not isinstance(payload, dict):
         raise ArtifactError(f"{path}: not a floe artifact")

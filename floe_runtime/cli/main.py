@@ -198,9 +198,13 @@ def _source_text(path: Path, read: Any) -> dict[str, str]:
     document = read[0]
     if document is not None:
         return {document.source.file: document.source.text}
-    if path.is_file() and path.stat().st_size <= 5 * 1024 * 1024:
-        return {str(path): path.read_text(encoding="utf-8", errors="replace")}
-    return {}
+    from floe_runtime.base import files
+
+    try:
+        raw = files.read_bytes(path, files.FLOE_YAML_LIMIT, "floe.yaml")
+    except files.FileRefused:
+        return {}
+    return {str(path): raw.decode("utf-8", errors="replace")}
 
 
 def _merge(diagnostics: list[Any]) -> list[Any]:

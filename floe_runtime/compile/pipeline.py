@@ -17,12 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from floe_runtime.artifact.store import (
-    ARTIFACT_NAME,
-    MANIFEST_NAME,
-    sealed,
-    write_atomic,
-)
+from floe_runtime.artifact.store import ARTIFACT_NAME, MANIFEST_NAME, sealed
+from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath
 from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
@@ -240,7 +236,9 @@ def _compile(
     graph, graph_problems = asset_graph.build(spec.project, spec.source, python, dbt)
     source = {
         "path": repository_path(floe_yaml),
-        "sha256": hashlib.sha256(floe_yaml.read_bytes()).hexdigest(),
+        "sha256": hashlib.sha256(
+            files.read_bytes(floe_yaml, files.FLOE_YAML_LIMIT, "floe.yaml")
+        ).hexdigest(),
     }
     payload, compile_problems = compile_environment(
         spec, environment, Inputs(source, graph, mode, unresolved, record, graph_problems)
@@ -306,14 +304,15 @@ def compile_environments(
 def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
     """Write every environment's bundle (only call when all compiled)."""
     written = []
+    files.check_folder(out)
     for result in results:
         assert result.payload is not None
         folder = out / result.environment
         if result.manifest is not None:
-            write_atomic(folder / MANIFEST_NAME, result.manifest)
+            files.write_atomic(folder / MANIFEST_NAME, result.manifest)
         else:
-            (folder / MANIFEST_NAME).unlink(missing_ok=True)
+            files.remove(folder / MANIFEST_NAME)
         target = folder / ARTIFACT_NAME
-        write_atomic(target, result.text.encode("utf-8"))
+        files.write_atomic(target, result.text.encode("utf-8"))
         written.append(target)
     return written

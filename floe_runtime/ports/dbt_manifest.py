@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from floe_runtime.base import files
 from floe_runtime.base.errors import FloeError
 from floe_runtime.ports.constants import KIND_TAG_PREFIX
 
@@ -122,9 +123,9 @@ class DbtGraph:
 def read_manifest(path: Path) -> tuple[dict[str, Any], bytes]:
     """The manifest and its bytes (the compiler bundles them), read once."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ManifestError(f"{path}: cannot read the dbt manifest: {error.strerror}") from None
+        raw = files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
+    except files.FileRefused as error:
+        raise ManifestError(str(error)) from None
     return parse_manifest(raw, path), raw
 
 
