@@ -18,7 +18,9 @@ from typing import Any
 import click
 
 from floe_runtime import __version__
+from floe_runtime.base import children
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.output import printable
 
 FORMATS = click.Choice(["text", "json", "github"])
 BUG_URL = "https://github.com/floe/compile/issues"
@@ -97,7 +99,7 @@ def validate(
 
 
 def _progress(message: str) -> None:
-    click.echo(f"floe: {message}", err=True)
+    click.echo(f"floe: {printable(message)}", err=True)
 
 
 @cli.command("compile")
@@ -112,7 +114,7 @@ def _progress(message: str) -> None:
 @click.option("--check", is_flag=True, help="Compile in memory and report; write nothing.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file or symlink here is refused by files.check_folder
     default=Path("dist/floe"),
     show_default=True,
     help="Bundle folder.",
@@ -215,7 +217,9 @@ def _merge(diagnostics: list[Any]) -> list[Any]:
 def _compile_line(result: Any, out: Path, check: bool) -> str:
     if not result.ok:
         errors = sum(d.severity == "error" for d in result.diagnostics)
-        return f"floe: {result.environment}: failed ({errors} error{'s' if errors != 1 else ''})"
+        return printable(
+            f"floe: {result.environment}: failed ({errors} error{'' if errors == 1 else 's'})"
+        )
     payload = result.payload
     s = result.summary
     where = "checked, nothing written" if check else f"{out / result.environment}"
@@ -226,7 +230,7 @@ def _compile_line(result: Any, out: Path, check: bool) -> str:
         _plural(len(payload["orchestration"]["schedules"]), "schedule"),
         _plural(len(payload["orchestration"]["sensors"]), "sensor"),
     ]
-    return f"floe: {result.environment}: {', '.join(counts)} -> {where}"
+    return printable(f"floe: {result.environment}: {', '.join(counts)} -> {where}")
 
 
 def _plural(count: int, word: str) -> str:
@@ -348,12 +352,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     """
     gc.disable()
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="floe", standalone_mode=False
-        )
+        with children.killed_on_signals():
+            result = cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="floe",
+                standalone_mode=False,
+            )
+    except children.Terminated as exc:
+        return 128 + exc.signum
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
+        exc.message = printable(exc.message)  # type: ignore[misc]  # click quotes values as given
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:
@@ -362,7 +372,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except FloeError as exc:
-        click.echo(f"floe: {exc}", err=True)
+        click.echo(f"floe: {printable(str(exc))}", err=True)
         return 1
     except Exception as exc:
         if os.environ.get("FLOE_DEBUG"):

@@ -20,7 +20,7 @@ from typing import Any
 from floe_runtime.artifact.store import ARTIFACT_NAME, MANIFEST_NAME, sealed
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath
-from floe_runtime.compile import asset_graph
+from floe_runtime.compile import asset_graph, leaks
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
 from floe_runtime.compile.python_assets import Discovery, discover, search_roots
@@ -179,6 +179,8 @@ def _dbt(
         )
     try:
         manifest, raw = read_manifest(path)
+        if leaked := leaks.in_manifest(manifest):
+            return None, None, None, [_problem(spec, m, DBT, error=True) for m in leaked]
         graph = dbt_graph(manifest, python_keys)
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
@@ -244,6 +246,9 @@ def _compile(
         spec, environment, Inputs(source, graph, mode, unresolved, record, graph_problems)
     )
     text = ""
+    if payload is not None and (leaked := leaks.in_artifact(payload)):
+        compile_problems += [_problem(spec, m, (), error=True) for m in leaked]
+        payload = None
     if payload is not None:
         payload["checksum"], text = sealed(payload)
     kinds: list[str] = [a["kind"] for a in graph.assets.values()]
