@@ -200,7 +200,7 @@ def write_atomic(path: Path, content: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=folder_fd)
-        raise FileRefused(path, f"cannot write: {exc.strerror}") from None
+        raise FileRefused(path, f"cannot write: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=folder_fd)
