@@ -14,7 +14,10 @@ DBT_LIMIT = 90.0  # one real `dbt parse` on a shared 2-core machine
 LEAK_MODEL = """
 {{ config(
     tags=[env_var('%(var)s', 'absent')],
-    meta={'dagster': {'owners': ['team:' ~ env_var('%(var)s', 'absent')]}, 'who': env_var('%(var)s', 'absent')},
+    meta={
+        'dagster': {'owners': ['team:' ~ env_var('%(var)s', 'absent')]},
+        'who': env_var('%(var)s', 'absent'),
+    },
 ) }}
 select 1 as x
 """
@@ -173,7 +176,8 @@ def test_secret_named_keys_are_refused_whatever_the_value(
         tmp_path,
         {
             "floe.yaml": MINIMAL.replace("schedules: {}", "")
-            + f"  jobs:\n    v: {{type: ops, target_function: pkg.ops.v, args: {{{key}: {value}}}}}\n"
+            + "  jobs:\n"
+            + f"    v: {{type: ops, target_function: pkg.ops.v, args: {{{key}: {value}}}}}\n"
         },
     )
     ran = floe("validate", cwd=tmp_path, codes=(1,))
