@@ -13,8 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from floe_runtime.base import files
 from floe_runtime.artifact import store as artifact
+from floe_runtime.base import files
 from tests.conftest import REPO, Result
 
 Floe = Callable[..., Result]
