@@ -46,7 +46,8 @@ def _string(body: str) -> str:
 
 
 def _nested(i: int) -> str:
-    return f"        a{i}: " + "[" * 62 + "1" + "]" * 62 + "\n"
+    """orchestration.jobs.v.args.a<i> plus 59 lists: 64 levels, the most floe reads."""
+    return f"        a{i}: " + "[" * 59 + "1" + "]" * 59 + "\n"
 
 
 INPUTS: dict[str, Callable[[], str]] = {

@@ -139,11 +139,9 @@ def redact(text: str) -> str:
     return text
 
 
-def find_secrets(data: Any, names: bool = False) -> Iterator[tuple[JsonPath, str]]:
-    """Where secrets sit in JSON-like ``data`` and what kind each is: secret-shaped strings in
-    values and mapping keys, and with ``names``, secret-named keys holding a non-empty value.
-
-    Iterative, so the depth of ``data`` does not matter."""
+def find_secrets(data: Any) -> Iterator[tuple[JsonPath, str]]:
+    """Where secret-shaped strings sit in JSON-like ``data`` (values and mapping keys), and
+    what kind each is. Iterative, so the depth of ``data`` does not matter."""
     stack: list[tuple[JsonPath, Any]] = [((), data)]
     while stack:
         path, value = stack.pop()
@@ -157,8 +155,6 @@ def find_secrets(data: Any, names: bool = False) -> Iterator[tuple[JsonPath, str
                 kind = literal_secret_kind(str(key))
                 if kind is not None:
                     yield child, f"a key that looks like {kind}"
-                elif names and is_secret_name(str(key)) and item not in (None, ""):
-                    yield child, "a secret-named key"
                 else:
                     stack.append((child, item))
         elif isinstance(value, (list, tuple)):
