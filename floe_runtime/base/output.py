@@ -34,8 +34,9 @@ def one_line(text: str) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` as floe prints it: on one line, with secrets redacted."""
-    return redact(one_line(text))
+    """``text`` as floe prints it: secrets redacted (before escaping, which could glue a
+    secret to the letters of an escape), then on one line."""
+    return one_line(redact(text))
 
 
 def github_data(text: str) -> str:

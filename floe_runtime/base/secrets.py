@@ -84,19 +84,20 @@ def is_secret_name(name: str) -> bool:
 # ── values ────────────────────────────────────────────────────────────────────────────────
 # Each pattern starts with a literal and is tried only when one of its literals occurs (a
 # plain substring test). An open quantifier ends the pattern or stops at a character it
-# excludes, so it never backtracks through a run; a lookbehind placed after the literal stands
-# for a word boundary, so a long run of token characters is entered once, not at each of its
-# positions. Every scan is linear.
+# excludes, so it never backtracks through a run. Distinctive prefixes (ghp_, AKIA, xox, AIza)
+# match even glued to a word (`\nghp_…` in escaped logs); `sk_`/`sk-` and JWTs need a word
+# boundary, written as a lookbehind after the literal, which also makes a long run of token
+# characters entered once, not at each of its positions. Every scan is linear.
 _LITERAL_SECRETS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     ("a private key", ("-----BEGIN ",), r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----"),
     (
         "a GitHub token",
         ("gh", "github_pat_"),
-        r"gh[pousr]_(?<!\wgh._)[A-Za-z0-9]{30,}|github_pat_(?<!\wgithub_pat_)[A-Za-z0-9_]{40,}",
+        r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}",
     ),
-    ("an AWS access key", ("AKIA", "ASIA"), r"A(?:KIA|SIA)(?<!\wA...)[0-9A-Z]{16}(?![0-9A-Za-z])"),
-    ("a Slack token", ("xox",), r"xox[abposr]-(?<!\wxox..)[A-Za-z0-9-]{10,}"),
-    ("a Google API key", ("AIza",), r"AIza(?<!\wAIza)[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+    ("an AWS access key", ("AKIA", "ASIA"), r"A(?:KIA|SIA)[0-9A-Z]{16}(?![0-9A-Za-z])"),
+    ("a Slack token", ("xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("a Google API key", ("AIza",), r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
     (
         "an API secret key",
         ("k_", "sk-"),
