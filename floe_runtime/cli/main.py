@@ -275,6 +275,7 @@ def list_command(
     import json
 
     from floe_runtime.artifact import store as artifacts
+    from floe_runtime.base.secrets import redact
     from floe_runtime.compile import pipeline as bundle
     from floe_runtime.report import listing, render
 
@@ -298,7 +299,7 @@ def list_command(
         compiled = CompiledArtifact.model_validate(result.payload)
     found = listing.rows(kind, compiled, moment)
     if as_json:
-        click.echo(json.dumps(found, indent=2, sort_keys=True))
+        click.echo(redact(json.dumps(found, indent=2, sort_keys=True)))
     else:
         click.echo(listing.table(kind, found))
     return 0
