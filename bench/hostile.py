@@ -46,15 +46,15 @@ def _string(body: str) -> str:
 
 
 def _nested(i: int) -> str:
-    """orchestration.jobs.v.args.a<i> plus 59 lists: 64 levels, the most floe reads."""
-    return f"        a{i}: " + "[" * 59 + "1" + "]" * 59 + "\n"
+    """orchestration.jobs.v.args.a<i> plus 27 lists: 32 levels, the most floe reads."""
+    return f"        a{i}: " + "[" * 27 + "1" + "]" * 27 + "\n"
 
 
 INPUTS: dict[str, Callable[[], str]] = {
     "secret scan: 5 MiB 'a://' string": lambda: _string("a://"),
     "secret scan: 5 MiB '-eyJ' string": lambda: _string("-eyJ"),
     "secret scan: 5 MiB '://a:' string": lambda: _string("://a:"),
-    "nesting at the limit (64 levels), repeated": lambda: _fill(
+    "nesting at the limit (32 levels), repeated": lambda: _fill(
         _nested,
         HEAD + "  jobs:\n    v:\n      type: ops\n      target_function: p.f\n      args:\n",
     ),

@@ -22,7 +22,10 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
 
 MAX_FILE_BYTES = files.FLOE_YAML_LIMIT
 MAX_ALIAS_NODES = 100_000
-MAX_DEPTH = 64
+MAX_NODES = 300_000
+"""Values (scalars, lists, mappings) one file may hold: a generated 5 MiB floe.yaml has about
+270,000; a hostile one of tiny values (``[[[[…``, ``[1,1,1,…``) would have millions."""
+MAX_DEPTH = 32
 _MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python refuses to print longer integers
 """How deep values may nest: every later walk (interpolation, shape, semantics) recurses."""
 
@@ -223,6 +226,7 @@ class _Builder:
         self.parser = parser
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
+        self.nodes = 0
 
     def refuse(
         self,
@@ -274,6 +278,14 @@ class _Builder:
     def node(self, event: Any, path: JsonPath) -> tuple[Any, int]:
         """The value of the node that ``event`` starts, and how many nodes it stands for."""
         kind = type(event)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.refuse(
+                f"the file holds more than {MAX_NODES:,} values",
+                event,
+                "split generated configuration out of floe.yaml",
+                "too-large",
+            )
         if len(path) > MAX_DEPTH:
             self.refuse(
                 f"values nest more than {MAX_DEPTH} levels deep",

@@ -29,7 +29,7 @@ NESTING = {
 def test_deep_nesting_is_a_clear_error(tmp_path: Path, case: str) -> None:
     write(tmp_path, {"floe.yaml": NESTING[case]})
     ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
-    assert "error: values nest more than 64 levels deep" in ran.out
+    assert "error: values nest more than 32 levels deep" in ran.out
     assert "hint: floe.yaml never needs this depth; flatten the structure" in ran.out
 
 
@@ -37,6 +37,13 @@ def test_nesting_past_libyamls_own_limit_is_a_clear_error(tmp_path: Path) -> Non
     write(tmp_path, {"floe.yaml": "a: " + "[" * 50_000 + "]" * 50_000})
     ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
     assert "error: invalid YAML: exceeded maximum nesting depth" in ran.out
+
+
+def test_millions_of_tiny_values_are_a_clear_error(tmp_path: Path) -> None:
+    """2 bytes a value (`1,1,1,…`): 5 MiB would be 2.6 million values to build and check."""
+    write(tmp_path, {"floe.yaml": "a: [" + "1," * 2_600_000 + "]\n"})
+    ran = floe("validate", cwd=tmp_path, limit=8, codes=(1,))
+    assert "error: the file holds more than 300,000 values" in ran.out
 
 
 @pytest.mark.parametrize("digits", ["1" * 5000, "0x" + "f" * 20_000])
