@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python bench/many_errors.py
 	$(BIN)/python bench/runtime_load.py
 	$(BIN)/python bench/diff.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from floe_runtime.base import files
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -63,7 +65,7 @@ def export(directory: Path) -> list[Path]:
     written = []
     for name, build in all_schemas().items():
         target = directory / name
-        target.write_text(rendered(build), encoding="utf-8")
+        files.write_atomic(target, rendered(build).encode("utf-8"))
         written.append(target)
     return written
 
@@ -73,7 +75,10 @@ def drifted(directory: Path) -> list[str]:
     out = []
     for name, build in all_schemas().items():
         target = directory / name
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        try:
+            current = files.read_text(target, files.CONFIG_LIMIT, "the JSON Schema")
+        except files.FileRefused:
+            current = None
         if current != rendered(build):
             out.append(name)
     return out

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from floe_runtime.base import files
 from floe_runtime.base.errors import FloeError
 
 if TYPE_CHECKING:
@@ -62,25 +61,6 @@ def _mapping(rendered: dict[str, str], depth: int) -> str:
     return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write through a temp file in the same folder and rename it into place, so a reader or
-    a crash never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would hide the bundle from other users
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read(path: Path) -> CompiledArtifact:
     """Load and verify an artifact: readable, a supported major version, checksum intact."""
     payload = read_payload(path)
@@ -100,9 +80,11 @@ def read_payload(path: Path) -> dict[str, Any]:
     """An artifact's JSON, its version and checksum verified but not its shape: for readers
     of large artifacts (the PR diff) that must not pay for building the models."""
     try:
-        raw = path.read_bytes()
+        raw = files.read_bytes(path, files.ARTIFACT_LIMIT, "the artifact")
         payload = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except files.FileRefused as exc:
+        raise ArtifactError(str(exc)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: cannot read the artifact ({exc})") from exc
     if not isinstance(payload, dict):
         raise ArtifactError(f"{path}: not a floe artifact")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,21 +136,10 @@ def _stamped(path: Path, config: str | None, head: str | None, token: str) -> st
 
 
 def _read_body(path: Path) -> str:
-    limit = MAX_BODY * 4  # UTF-8: at most 4 bytes per character
-    try:
-        # O_NONBLOCK: opening a FIFO must not hang before fstat can refuse it.
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise FloeError(f"{path}: not a regular file")
-            raw = handle.read(limit + 1)
-    except OSError as error:
-        raise FloeError(f"{path}: cannot read: {error.strerror}") from None
-    if len(raw) > limit:
-        raise FloeError(f"{path}: larger than {limit:,} bytes; GitHub takes {MAX_BODY:,} chars")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise FloeError(f"{path}: not UTF-8 (byte {error.start})") from None
+    from floe_runtime.base import files
+
+    # UTF-8 takes at most 4 bytes a character; GitHub counts characters.
+    return files.read_text(path, MAX_BODY * 4, "the comment body")
 
 
 def _explain(error: GitHubError) -> str:

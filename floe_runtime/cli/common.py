@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from floe_runtime.base.output import printable
+
 if TYPE_CHECKING:
     from floe_runtime.spec.load import Read
 
@@ -19,7 +21,6 @@ FLOE_YAML = click.argument(
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("floe.yaml"),
 )
-MAX_QUOTED_SOURCE = 5 * 1024 * 1024
 
 
 def _parse_vars(
@@ -45,7 +46,7 @@ VARIABLES = click.option(
 
 
 def progress(message: str) -> None:
-    click.echo(f"floe: {message}", err=True)
+    click.echo(f"floe: {printable(message)}", err=True)
 
 
 def source_text(path: Path, read: Read) -> dict[str, str]:
@@ -54,6 +55,10 @@ def source_text(path: Path, read: Read) -> dict[str, str]:
     document = read[0]
     if document is not None:
         return {document.source.file: document.source.text}
-    if path.is_file() and path.stat().st_size <= MAX_QUOTED_SOURCE:
-        return {str(path): path.read_text(encoding="utf-8", errors="replace")}
-    return {}
+    from floe_runtime.base import files
+
+    try:
+        raw = files.read_bytes(path, files.FLOE_YAML_LIMIT, "floe.yaml")
+    except files.FileRefused:
+        return {}
+    return {str(path): raw.decode("utf-8", errors="replace")}

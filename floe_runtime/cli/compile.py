@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from floe_runtime.base.output import printable
 from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, progress, source_text
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 @click.option("--check", is_flag=True, help="Compile in memory and report; write nothing.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file or symlink here is refused by files.check_folder
     default=Path("dist/floe"),
     show_default=True,
     help="Bundle folder.",
@@ -113,7 +114,7 @@ def _outcome_line(result: Compiled, out: Path | None) -> str:
 
     if not result.ok:
         errors = error_count(result.diagnostics)
-        return f"floe: {result.environment}: failed ({plural(errors, 'error')})"
+        return printable(f"floe: {result.environment}: failed ({plural(errors, 'error')})")
     artifact = result.artifact
     assert artifact is not None
     s = result.summary
@@ -125,4 +126,4 @@ def _outcome_line(result: Compiled, out: Path | None) -> str:
         plural(len(artifact.orchestration.schedules), "schedule"),
         plural(len(artifact.orchestration.sensors), "sensor"),
     ]
-    return f"floe: {result.environment}: {', '.join(counts)} -> {where}"
+    return printable(f"floe: {result.environment}: {', '.join(counts)} -> {where}")

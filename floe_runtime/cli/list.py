@@ -46,6 +46,7 @@ def list_command(
     import json
 
     from floe_runtime.artifact import store
+    from floe_runtime.base.secrets import redact
     from floe_runtime.compile.pipeline import CompileOptions, compile_environments
     from floe_runtime.report import listing, render
     from floe_runtime.spec import environments
@@ -81,7 +82,7 @@ def list_command(
         compiled = result.artifact
     found = listing.rows(kind, compiled, moment)
     if as_json:
-        click.echo(json.dumps(found, indent=2, sort_keys=True))
+        click.echo(redact(json.dumps(found, indent=2, sort_keys=True)))
     else:
         click.echo(listing.table(kind, found))
     return 0

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 
 import click
 
+from floe_runtime.base import children
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.output import printable
 from floe_runtime.base.version import __version__
 from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
@@ -42,12 +44,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     """
     gc.disable()
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="floe", standalone_mode=False
-        )
+        with children.killed_on_signals():
+            result = cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="floe",
+                standalone_mode=False,
+            )
+    except children.Terminated as exc:
+        return 128 + exc.signum
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
+        exc.message = printable(exc.message)  # type: ignore[misc]  # click quotes values as given
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:
@@ -56,7 +64,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except FloeError as exc:
-        click.echo(f"floe: {exc}", err=True)
+        click.echo(f"floe: {printable(str(exc))}", err=True)
         return 1
     except Exception as exc:
         if os.environ.get("FLOE_DEBUG"):
@@ -81,6 +89,5 @@ cli.add_command(compile_command)
 cli.add_command(list_command)
 cli.add_command(schema)
 cli.add_command(comment)
-
 cli.add_command(diff_command)
 cli.add_command(review_command)

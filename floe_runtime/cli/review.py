@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from floe_runtime.cli.common import progress
 from floe_runtime.cli.diff import NOW, moment
 
 
@@ -50,7 +51,6 @@ def review_command(
 
     Exits 1 when the head does not compile (its errors are in the review), else 0.
     """
-    from floe_runtime.base.errors import FloeError
     from floe_runtime.review.run import ReviewOptions, review
 
     options = ReviewOptions(
@@ -59,18 +59,10 @@ def review_command(
         base=base,
         now=moment(now),
         dbt_parse=dbt_parse,
-        progress=lambda message: click.echo(f"floe: {message}", err=True),
+        progress=progress,
     )
-    try:
-        result = review(options=options)
-    except FloeError as exc:
-        click.echo(f"floe: {exc}", err=True)
-        return 1
-    try:
-        written = result.write(out)
-    except OSError as exc:
-        click.echo(f"floe: cannot write the review to {out}: {exc.strerror or exc}", err=True)
-        return 1
+    result = review(options=options)
+    written = result.write(out)
     report = result.report
     state = "invalid" if not result.valid else "changed" if report["changed"] else "no changes"
     envs = ", ".join(report["changed_envs"]) or "none"

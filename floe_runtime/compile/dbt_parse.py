@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from floe_runtime.base import children
 from floe_runtime.base.errors import FloeError
+from floe_runtime.compile.dbt_env import child_environment, named_variables
 
 _ERROR_MARKERS = ("error", "Error", "ERROR", "not found", "Could not", "Compilation")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -61,13 +62,13 @@ def parse(
     ]
     if target:
         command += ["--target", target]
-    env = {
-        **process_env,
+    settings = {
         "FLOE_ENV": environment,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
     }
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    named = named_variables(project_dir, profiles_dir)
+    proc = children.run(command, child_environment(process_env, named, settings))
     manifest = target_path / "manifest.json"
     if proc.returncode != 0 or not manifest.is_file():
         detail = failure_reason(proc.stdout + proc.stderr)

@@ -23,14 +23,10 @@ from floe_runtime.artifact.schema import (
     SourceRecord,
     UnresolvedRecord,
 )
-from floe_runtime.artifact.store import (
-    ARTIFACT_NAME,
-    MANIFEST_NAME,
-    sealed,
-    write_atomic,
-)
+from floe_runtime.artifact.store import ARTIFACT_NAME, MANIFEST_NAME, sealed
+from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Severity, has_errors
-from floe_runtime.compile import asset_graph
+from floe_runtime.compile import asset_graph, leaks
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
 from floe_runtime.compile.functions import check_function
@@ -182,6 +178,8 @@ def _dbt(
         )
     try:
         manifest, raw = read_manifest(path)
+        if leaked := leaks.in_manifest(manifest):
+            return None, None, None, [_problem(spec, m, DBT, error=True) for m in leaked]
         graph = dbt_graph(manifest, python_keys, python_keys)
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
@@ -279,15 +277,22 @@ def _compile(
     graph, graph_problems = asset_graph.build(spec.project, spec.source, python, dbt)
     source = SourceRecord(
         path=repository_path(floe_yaml),
-        sha256=hashlib.sha256(floe_yaml.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(
+            files.read_bytes(floe_yaml, files.FLOE_YAML_LIMIT, "floe.yaml")
+        ).hexdigest(),
     )
     artifact, compile_problems = compile_environment(
         spec, environment, Inputs(source, graph, mode, unresolved, record, graph_problems)
     )
     text = ""
     if artifact is not None:
-        checksum, text = sealed(artifact.model_dump(mode="json"))
-        artifact = artifact.model_copy(update={"checksum": checksum})
+        payload = artifact.model_dump(mode="json")
+        if leaked := leaks.in_artifact(payload):
+            compile_problems += [_problem(spec, m, (), error=True) for m in leaked]
+            artifact = None
+        else:
+            checksum, text = sealed(payload)
+            artifact = artifact.model_copy(update={"checksum": checksum})
     kinds: list[str] = [a.kind for a in graph.assets.values()]
     summary = {k: kinds.count(k) for k in ("python", "dbt", "external")}
     return Compiled(
@@ -355,14 +360,15 @@ def _with_provenance(result: Compiled, spec: Spec, source: Read) -> Compiled:
 def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
     """Write every environment's bundle (only call when all compiled)."""
     written = []
+    files.check_folder(out)
     for result in results:
         assert result.artifact is not None
         folder = out / result.environment
         if result.manifest is not None:
-            write_atomic(folder / MANIFEST_NAME, result.manifest)
+            files.write_atomic(folder / MANIFEST_NAME, result.manifest)
         else:
-            (folder / MANIFEST_NAME).unlink(missing_ok=True)
+            files.remove(folder / MANIFEST_NAME)
         target = folder / ARTIFACT_NAME
-        write_atomic(target, result.text.encode("utf-8"))
+        files.write_atomic(target, result.text.encode("utf-8"))
         written.append(target)
     return written

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
+from floe_runtime.base.files import PYTHON_SOURCE_LIMIT, FileRefused, read_text
+
 ASSET_DECORATORS = {"asset", "graph_asset"}
 MULTI_ASSET_DECORATORS = {"multi_asset", "graph_multi_asset"}
 _CONTEXT_PARAMS = {"context", "config"}
@@ -104,13 +106,17 @@ def discover(modules: Iterable[str], roots: Sequence[Path], display_root: Path) 
         display = _relative(path, display_root)
         files[module] = display
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=display)
+            source = read_text(path, PYTHON_SOURCE_LIMIT, "the module", display)
+            tree = ast.parse(source, filename=display)
         except SyntaxError as exc:
             unresolved.append(
                 Unresolved(module, f"syntax error: {exc.msg}", display, exc.lineno, fatal=True)
             )
             continue
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except FileRefused as exc:
+            unresolved.append(Unresolved(module, exc.reason, display, fatal=True))
+            continue
+        except ValueError as exc:  # source with NUL bytes
             unresolved.append(Unresolved(module, f"cannot read: {exc}", display, fatal=True))
             continue
         except (RecursionError, MemoryError):

@@ -19,6 +19,7 @@ import dagster as dg
 
 from floe_runtime.artifact import store
 from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.base import files
 from floe_runtime.compile.python_assets import search_roots
 from floe_runtime.definitions import drift, locate
 from floe_runtime.definitions.automation import automation_sensor
@@ -63,8 +64,8 @@ def _manifest(artifact: CompiledArtifact, bundle: Path) -> dict[str, Any]:
         )
     path = bundle / artifact.dbt.manifest.file
     try:
-        loaded = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        loaded = json.loads(files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest"))
+    except (files.FileRefused, ValueError) as exc:
         raise LoadError(
             f"{path}: the bundle's dbt manifest is missing or unreadable ({exc}); deploy the "
             "whole bundle folder that `floe compile` wrote, or recompile"

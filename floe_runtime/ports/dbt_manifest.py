@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
+from floe_runtime.base import files
 from floe_runtime.base.errors import FloeError
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 
@@ -127,9 +128,9 @@ class DbtGraph:
 def read_manifest(path: Path) -> tuple[dict[str, Any], bytes]:
     """The manifest and its bytes (the compiler bundles them), read once."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ManifestError(f"{path}: cannot read the dbt manifest: {error.strerror}") from None
+        raw = files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
+    except files.FileRefused as error:
+        raise ManifestError(str(error)) from None
     return parse_manifest(raw, path), raw
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.base.output import printable
 from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
 from floe_runtime.ports.partition_keys import KeySpan, PartitionKeysError, keys_between, span
 from floe_runtime.ports.partitions import dimension, time_dimension
@@ -203,7 +204,7 @@ def table(kind: str, items: list[Row]) -> str:
     if not items:
         return f"no {kind}"
     columns = [c for c in items[0] if c != "more"]
-    cells = [[_cell(row, c) for c in columns] for row in items]
+    cells = [[printable(_cell(row, c)) for c in columns] for row in items]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     for row in cells:

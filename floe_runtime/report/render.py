@@ -1,7 +1,9 @@
 """Diagnostics rendered for people (text), programs (JSON) and GitHub (workflow annotations).
 
 Source lines are quoted under an error to show the spot, except lines that could carry a
-secret: those of environment files and any line a secret pattern matches.
+secret: those of environment files and any line a secret pattern matches. Every field passes
+``output.printable`` (one line, secrets redacted) or the GitHub escaping, so a value read from
+input can neither start a line of its own nor show a secret.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from floe_runtime.base.diagnostics import Diagnostic, has_errors
-from floe_runtime.base.secrets import literal_secret_kind
+from floe_runtime.base.output import github_data, github_property, printable
+from floe_runtime.base.secrets import literal_secret_kind, redact
 
 if TYPE_CHECKING:
     from floe_runtime.spec.models import FloeProject
@@ -63,13 +66,13 @@ def _frame(d: Diagnostic, sources: _Lines) -> list[str]:
     number = str(d.position.line)
     pad = " " * len(number)
     caret = " " * (d.position.col - 1) + "^"
-    return [f"  {number} | {line}", f"  {pad} | {caret}"]
+    return [f"  {number} | {printable(line)}", f"  {pad} | {caret}"]
 
 
 def location(d: Diagnostic) -> str:
     if d.position is None:
-        return d.file
-    return f"{d.file}:{d.position.line}:{d.position.col}"
+        return printable(d.file)
+    return f"{printable(d.file)}:{d.position.line}:{d.position.col}"
 
 
 def text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], summary: str | None) -> str:
@@ -77,12 +80,12 @@ def text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], summary:
     out: list[str] = []
     lines = _Lines(sources)
     for d in diagnostics:
-        out.append(f"{location(d)}: {d.severity}: {d.message}")
+        out.append(f"{location(d)}: {d.severity}: {printable(d.message)}")
         out += _frame(d, lines)
         if d.path:
-            out.append(f"  = at {d.json_path}")
+            out.append(f"  = at {printable(d.json_path)}")
         if d.hint:
-            out.append(f"  = hint: {d.hint}")
+            out.append(f"  = hint: {printable(d.hint)}")
     if summary is not None:
         if diagnostics:
             out.append("")
@@ -102,11 +105,11 @@ def describe(project: FloeProject) -> str:
         (len(o.backfills), "backfill"),
     ]
     listed = ", ".join(plural(n, word) for n, word in counts)
-    return f"{project.name} {project.version}: {listed}"
+    return printable(f"{project.name} {project.version}: {listed}")
 
 
 def summary_line(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> str:
-    names = ", ".join(files)
+    names = printable(", ".join(files))
     if has_errors(diagnostics):
         return f"floe: {names}: invalid ({_count(diagnostics)})"
     if diagnostics:
@@ -133,29 +136,21 @@ def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str], **extra: ob
         ],
         **extra,
     }
-    return json.dumps(payload, indent=2, sort_keys=True)
-
-
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+    return redact(json.dumps(payload, indent=2, sort_keys=True))
 
 
 def github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic, on the right line."""
     out = []
     for d in diagnostics:
-        props = [f"file={_escape_property(d.file)}"]
+        props = [f"file={github_property(printable(d.file))}"]
         if d.position is not None:
             props += [f"line={d.position.line}", f"col={d.position.col}"]
-        props.append(f"title={_escape_property(f'floe {d.code}')}")
-        message = d.message
+        props.append(f"title={github_property(printable(f'floe {d.code}'))}")
+        message = printable(d.message)
         if d.path:
-            message += f" (at {d.json_path})"
+            message += f" (at {printable(d.json_path)})"
         if d.hint:
-            message += f"\n{d.hint}"
-        out.append(f"::{d.severity} {','.join(props)}::{_escape_data(message)}")
+            message += f"\n{printable(d.hint)}"
+        out.append(f"::{d.severity} {','.join(props)}::{github_data(message)}")
     return "\n".join(out)

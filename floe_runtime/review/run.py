@@ -18,9 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from floe_runtime.artifact.store import write_atomic
 from floe_runtime.base.diagnostics import Diagnostic
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.files import write_atomic
 from floe_runtime.base.secrets import literal_secret_kind
 from floe_runtime.compile.dbt_parse import dbt_executable
 from floe_runtime.compile.pipeline import Compiled, CompileOptions, compile_environments

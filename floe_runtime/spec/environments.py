@@ -8,11 +8,13 @@ variable and never its value.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
@@ -59,13 +61,29 @@ def select(floe_yaml: Path, *, name: str | None = None, every: bool = False) -> 
 
 
 def discover(project_dir: Path) -> dict[str, Path]:
-    """Every declared environment: one ``environments/<env>.env`` file each."""
+    """Every declared environment: one ``environments/<env>.env`` file each.
+
+    A folder floe cannot list, or a ``.env`` file whose name is not an environment name (a
+    newline, a space), is an error: guessing would compile the wrong set of environments."""
     folder = project_dir / ENV_DIR
     if not folder.is_dir():
         return {}
-    return {
-        p.stem: p for p in sorted(folder.glob("*.env")) if p.is_file() and _ENV_NAME.match(p.stem)
-    }
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder))
+    except OSError as exc:
+        raise FloeError(f"{folder}: cannot list the environments: {exc.strerror}") from None
+    found = {}
+    for name in names:
+        stem, suffix = name[: -len(".env")], name[-len(".env") :]
+        if suffix != ".env" or not (folder / name).is_file():
+            continue
+        if not _ENV_NAME.fullmatch(stem):
+            raise FloeError(
+                f"{folder}: {name!r} does not name an environment; rename it to <env>.env "
+                "(letters, digits, _ . and -, starting with a letter, digit or _)"
+            )
+        found[stem] = folder / name
+    return found
 
 
 def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagnostic]]:
@@ -173,7 +191,7 @@ def load_env_file(
     """Read ``environments/<env>.env``; an unknown environment lists the known ones."""
     path = project_dir / ENV_DIR / f"{env}.env"
     display = f"{display_dir}{ENV_DIR}/{env}.env"
-    if not (_ENV_NAME.match(env) and path.is_file()):
+    if not (_ENV_NAME.fullmatch(env) and path.is_file()):
         known = discover(project_dir)
         listed = f"known environments: {known_list(known)}" if known else "none are declared"
         hint = did_you_mean(env, known) or f"create {display} to declare it"
@@ -183,9 +201,9 @@ def load_env_file(
             )
         ]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(f"cannot read environment file: {exc}", display, code="io")]
+        text = files.read_text(path, files.ENV_FILE_LIMIT, "the environment file", display)
+    except files.FileRefused as exc:
+        return None, [Diagnostic(exc.reason, display, code=exc.code)]
     values, problems = parse_env_file(text, display)
     return EnvFile(env, display, values), problems
 

@@ -137,7 +137,12 @@ class _Walk:
         return value
 
     def entry(self, key: str, value: Any, path: JsonPath) -> Any:
-        if isinstance(value, str) and value and is_secret_name(key):
+        """A mapping entry: a key that is a secret, or names one with any value, is refused."""
+        kind = literal_secret_kind(key)
+        if kind is not None:
+            self.error(f"this key looks like {kind}", path, PLATFORM_HINT, "secret")
+            return value
+        if value not in (None, "") and is_secret_name(key):
             self.error(
                 f"{key!r} looks like a secret; floe.yaml must not carry credentials",
                 path,

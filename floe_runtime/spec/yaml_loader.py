@@ -17,10 +17,17 @@ from typing import Any
 
 import yaml
 
+from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, Severity
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = files.FLOE_YAML_LIMIT
 MAX_ALIAS_NODES = 100_000
+MAX_NODES = 300_000
+"""Values (scalars, lists, mappings) one file may hold: a generated 5 MiB floe.yaml has about
+270,000; a hostile one of tiny values (``[[[[…``, ``[1,1,1,…``) would have millions."""
+MAX_DEPTH = 32
+_MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python refuses to print longer integers
+"""How deep values may nest: every later walk (interpolation, shape, semantics) recurses."""
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -135,22 +142,10 @@ class _Refused(Exception):
 def read_yaml_file(path: Path, display_name: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Read and parse a YAML file, refusing what is too big or not UTF-8."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return None, [Diagnostic(f"cannot read file: {exc.strerror}", display_name, code="io")]
-    if size > MAX_FILE_BYTES:
-        return None, [
-            Diagnostic(
-                f"file is {size / 1024 / 1024:.1f} MiB; floe reads at most 5 MiB",
-                display_name,
-                hint="split generated configuration out of floe.yaml",
-                code="too-large",
-            )
-        ]
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Diagnostic(f"cannot read file: {exc.strerror}", display_name, code="io")]
+        raw = files.read_bytes(path, MAX_FILE_BYTES, "floe.yaml", display_name)
+    except files.FileRefused as exc:
+        hint = "split generated configuration out of floe.yaml" if exc.code == "too-large" else None
+        return None, [Diagnostic(exc.reason, display_name, hint=hint, code=exc.code)]
     text, problem = decode_utf8(raw, display_name)
     if problem is not None:
         return None, [problem]
@@ -245,6 +240,7 @@ class _Builder:
         self.parser = parser
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
+        self.nodes = 0
 
     def refuse(
         self,
@@ -296,6 +292,22 @@ class _Builder:
     def node(self, event: Any, path: JsonPath) -> tuple[Any, int]:
         """The value of the node that ``event`` starts, and how many nodes it stands for."""
         kind = type(event)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.refuse(
+                f"the file holds more than {MAX_NODES:,} values",
+                event,
+                "split generated configuration out of floe.yaml",
+                "too-large",
+            )
+        if len(path) > MAX_DEPTH:
+            self.refuse(
+                f"values nest more than {MAX_DEPTH} levels deep",
+                event,
+                "floe.yaml never needs this depth; flatten the structure",
+                "too-deep",
+                path[:MAX_DEPTH],
+            )
         if kind is yaml.AliasEvent:
             return self.alias(event, path)
         mark = event.start_mark
@@ -354,7 +366,18 @@ class _Builder:
     def scalar(self, event: Any) -> Any:
         if event.tag is None:
             if event.implicit[0] and not event.style:
-                return resolve_plain_scalar(event.value)
+                try:
+                    value = resolve_plain_scalar(event.value)
+                    if type(value) is int and value.bit_length() > _MAX_INT_BITS:
+                        raise ValueError(event.value)
+                    return value
+                except ValueError:  # Python prints no integer of more than 4,300 digits
+                    self.refuse(
+                        f"an integer of {len(event.value):,} digits is too long",
+                        event,
+                        "quote it to keep it as a string",
+                        "too-long",
+                    )
             return event.value
         self.check_tag(event, _STR_TAG)
         return event.value

@@ -10,6 +10,7 @@ import pytest
 
 from floe_runtime.artifact import store
 from floe_runtime.artifact.store import ArtifactError
+from floe_runtime.base import files
 from tests.compile.test_compile import BASE, acme
 
 
@@ -69,8 +70,8 @@ def test_read_returns_the_typed_artifact(compiled: Path) -> None:
 
 def test_write_atomic_replaces_whole_files_and_leaves_no_temp(tmp_path: Path) -> None:
     target = tmp_path / "out" / "compiled_artifacts.json"
-    store.write_atomic(target, b"first")
-    store.write_atomic(target, b"second")
+    files.write_atomic(target, b"first")
+    files.write_atomic(target, b"second")
     assert target.read_bytes() == b"second"
     assert [p.name for p in target.parent.iterdir()] == ["compiled_artifacts.json"]
 

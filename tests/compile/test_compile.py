@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 
 from floe_runtime.artifact import store as artifact
+from floe_runtime.base import files
 from tests.conftest import REPO, Result
 
 Floe = Callable[..., Result]
@@ -179,12 +180,13 @@ def test_interrupted_write_leaves_the_previous_artifact(
     before = target.read_bytes()
     path.write_text(path.read_text().replace('version: "1"', 'version: "2"'))
 
-    def fail(*args: object) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
         raise OSError("disk unplugged")
 
-    monkeypatch.setattr(artifact.os, "replace", fail)
+    monkeypatch.setattr(files.os, "replace", fail)
     result = floe("compile", str(path), "--out", str(out))
-    assert result.code == 3
+    assert result.code == 1
+    assert "compiled_artifacts.json: cannot write: disk unplugged" in result.err
     assert target.read_bytes() == before
     assert sorted(p.name for p in (out / "dev").iterdir()) == ["compiled_artifacts.json"]
 

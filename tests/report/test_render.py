@@ -58,7 +58,10 @@ def test_json_is_machine_readable() -> None:
 
 
 def test_github_annotations_point_at_the_line_and_escape_what_github_reads() -> None:
-    tricky = Diagnostic("50% done\nnext", "a,b:c.yaml", Position(3, 2), hint="fix it")
+    """A newline inside a message (it may come from a hostile file) is shown as ``\\n``, so no
+    line of the output can start a workflow command; the hint goes on its own line."""
+    tricky = Diagnostic("50% done\n::warning::x", "a,b:c.yaml", Position(3, 2), hint="fix it")
     assert render.github([tricky]) == (
-        "::error file=a%2Cb%3Ac.yaml,line=3,col=2,title=floe invalid::50%25 done%0Anext%0Afix it"
+        "::error file=a%2Cb%3Ac.yaml,line=3,col=2,title=floe invalid::"
+        "50%25 done\\n::warning::x%0Afix it"
     )

@@ -434,7 +434,7 @@ def test_a_fifo_body_is_refused_without_hanging(comment, gh, tmp_path):
     os.mkfifo(fifo)
     result = comment(fifo)
 
-    assert result.code == 1 and "not a regular file" in result.err
+    assert result.code == 1 and "is a named pipe (FIFO); floe reads only regular" in result.err
 
 
 def test_a_body_without_marker_needs_config_and_head(comment, gh):

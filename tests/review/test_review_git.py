@@ -397,4 +397,4 @@ def test_unwritable_out_is_a_clear_error(floe: Callable[..., Result], tmp_path: 
     result = floe(
         "review", "--base", "main", "--config", "team_a/floe.yaml", "--out", "blocked/x", cwd=repo
     )
-    assert result.code == 1 and "cannot write the review to blocked/x" in result.err
+    assert result.code == 1 and "blocked/x: cannot create the output folder" in result.err

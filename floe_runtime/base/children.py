@@ -1,0 +1,93 @@
+"""Child processes that never outlive floe: each runs in its own process group, and SIGTERM or
+SIGINT kills every group still running before floe unwinds (removing its temp folders).
+
+``dbt parse`` runs in worker threads while the main thread waits; a signal reaches only the main
+thread, so the handler kills the children itself: their threads then return at once, and no
+new child starts once floe is terminating.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from types import FrameType
+
+from floe_runtime.base.errors import FloeError
+
+_groups: set[int] = set()
+_lock = threading.Lock()
+_terminating = threading.Event()
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Terminated(BaseException):
+    """floe received SIGTERM or SIGINT; the CLI exits with 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def run(
+    command: Sequence[str], env: Mapping[str, str], cwd: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` to completion in its own process group, capturing its output as text;
+    whatever it started is killed when it ends."""
+    if _terminating.is_set():
+        raise FloeError("floe is terminating; not starting another process")
+    proc = subprocess.Popen(
+        list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        env=dict(env),
+        cwd=cwd,
+        start_new_session=True,
+    )
+    with _lock:
+        _groups.add(proc.pid)
+    try:
+        out, err = proc.communicate()
+    finally:
+        _kill_group(proc.pid)
+        proc.wait()
+        with _lock:
+            _groups.discard(proc.pid)
+    return subprocess.CompletedProcess(list(command), proc.returncode, out, err)
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _terminating.set()
+    with _lock:
+        groups = list(_groups)
+    for pgid in groups:
+        _kill_group(pgid)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def killed_on_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT kill every child group and raise :class:`Terminated`
+    (so ``finally`` blocks clean up). Only the main thread can install handlers; elsewhere this
+    does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _on_signal) for sig in _SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _terminating.clear()

@@ -1,0 +1,70 @@
+"""The last gate before anything is written: a secret in what dbt returned, or in the artifact,
+refuses the compile, saying where it is and what kind it is, never the value.
+
+floe.yaml's own values are checked as they are read (``spec.interpolation``); this gate covers
+what comes from elsewhere: dbt's manifest (tags, meta, descriptions, SQL; bundled as is), and
+the artifact as a whole (Python assets' tags and descriptions included).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from floe_runtime.base.diagnostics import JsonPath, format_path
+from floe_runtime.base.secrets import find_secrets, literal_secret_kind
+
+_MAX_REPORTED = 5
+_NODE_SECTIONS = frozenset(
+    {
+        "nodes",
+        "sources",
+        "exposures",
+        "metrics",
+        "semantic_models",
+        "saved_queries",
+        "unit_tests",
+        "functions",
+        "macros",
+        "docs",
+        "groups",
+        "disabled",
+    }
+)
+
+
+def _where(path: JsonPath) -> str:
+    """``dbt node model.shop.orders, field config.tags[0]`` for a path into a manifest."""
+    if len(path) >= 2 and path[0] in _NODE_SECTIONS:
+        return f"dbt node {path[1]}, field {format_path(path[2:]) or '(its name)'}"
+    return f"manifest field {format_path(path)}"
+
+
+def _report(
+    found: list[tuple[JsonPath, str]], describe: Callable[[JsonPath], str], what: str
+) -> list[str]:
+    shown = [f"{describe(path)} holds {kind}" for path, kind in found[:_MAX_REPORTED]]
+    more = len(found) - _MAX_REPORTED
+    tail = f" (and {more} more)" if more > 0 else ""
+    return [
+        f"{line}; {what} would carry it, so nothing is written{tail if i == 0 else ''}"
+        for i, line in enumerate(shown)
+    ]
+
+
+def in_manifest(manifest: Mapping[str, Any]) -> list[str]:
+    """One message per secret found in a dbt manifest (empty: none)."""
+    text = json.dumps(manifest, ensure_ascii=False)  # one linear scan decides the common case
+    if literal_secret_kind(text) is None:
+        return []
+    return _report(sorted(find_secrets(manifest), key=str), _where, "the bundled manifest")
+
+
+def in_artifact(payload: Mapping[str, Any]) -> list[str]:
+    """One message per secret found in an artifact about to be sealed (empty: none)."""
+    return _report(
+        sorted(find_secrets(payload), key=str),
+        lambda path: f"artifact field {format_path(path)}",
+        "the artifact",
+    )

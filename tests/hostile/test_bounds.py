@@ -1,0 +1,141 @@
+"""Every walk is depth-limited and every matcher linear: hostile floe.yaml files of up to 5 MiB
+are answered with a clear error (or accepted) within the time bound."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.cli import FLOE, MINIMAL, TOKEN, floe, shop, write
+
+NESTING = {
+    "flow mappings": "a: " + "{b: " * 330 + "1" + "}" * 330,
+    "flow sequences": "a: " + "[" * 500 + "]" * 500,
+    "block mappings": "".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200 + "v\n",
+    "deep args": MINIMAL.replace("schedules: {}", "")
+    + "  jobs: {v: {type: ops, target_function: pkg.v, args: {a: "
+    + "[" * 200
+    + "]" * 200
+    + "}}}",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NESTING))
+def test_deep_nesting_is_a_clear_error(tmp_path: Path, case: str) -> None:
+    write(tmp_path, {"floe.yaml": NESTING[case]})
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert "error: values nest more than 32 levels deep" in ran.out
+    assert "hint: floe.yaml never needs this depth; flatten the structure" in ran.out
+
+
+def test_nesting_past_libyamls_own_limit_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path, {"floe.yaml": "a: " + "[" * 50_000 + "]" * 50_000})
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert "error: invalid YAML: exceeded maximum nesting depth" in ran.out
+
+
+def test_millions_of_tiny_values_are_a_clear_error(tmp_path: Path) -> None:
+    """2 bytes a value (`1,1,1,…`): 5 MiB would be 2.6 million values to build and check."""
+    write(tmp_path, {"floe.yaml": "a: [" + "1," * 2_600_000 + "]\n"})
+    ran = floe("validate", cwd=tmp_path, limit=8, codes=(1,))
+    assert "error: the file holds more than 300,000 values" in ran.out
+
+
+@pytest.mark.parametrize("digits", ["1" * 5000, "0x" + "f" * 20_000])
+def test_huge_integers_are_a_clear_error(tmp_path: Path, digits: str) -> None:
+    write(tmp_path, {"floe.yaml": f'name: a\nversion: "1"\nsize: {digits}\n'})
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert f"floe.yaml:3:7: error: an integer of {len(digits):,} digits is too long" in ran.out
+    assert "hint: quote it to keep it as a string" in ran.out
+
+
+ADVERSARIAL = {
+    "url letters": "a" * 4_000_000,
+    "url separators": "a://" * 1_000_000,
+    "url userinfo": "://a:" * 800_000,
+    "jwt runs": "-eyJ" * 1_000_000,
+    "token prefixes": "ghp_" * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("case", sorted(ADVERSARIAL))
+def test_four_megabyte_strings_are_scanned_in_linear_time(tmp_path: Path, case: str) -> None:
+    """The secret scan used to be quadratic (100 KB: 10 s). A 4 MB description, and the same
+    text as a default and as an env file value, validate within the time bound."""
+    text = ADVERSARIAL[case]
+    write(
+        tmp_path,
+        {
+            "floe.yaml": MINIMAL.replace("schedules: {}", "")
+            + f'  jobs: {{v: {{type: batch, selection: ["*"], description: "{text}"}}}}\n'
+            + f'  assets: {{"x": {{group_name: "${{G:{text[:100_000]}}}"}}}}\n',
+            "environments/dev.env": f"LONG={text[:200_000]}\n",
+        },
+    )
+    ran = floe("validate", cwd=tmp_path, limit=8, codes=(0, 1))
+    assert "floe: floe.yaml:" in ran.out
+
+
+def test_planted_token_inside_a_huge_string_is_still_found(tmp_path: Path) -> None:
+    text = "a://" * 500_000 + TOKEN + "-eyJ" * 500_000
+    write(
+        tmp_path,
+        {
+            "floe.yaml": MINIMAL.replace("schedules: {}", "")
+            + f'  jobs: {{v: {{type: batch, selection: ["*"], description: "{text}"}}}}\n'
+        },
+    )
+    ran = floe("validate", "--format", "github", cwd=tmp_path, limit=8, codes=(1,))
+    assert "this value looks like a GitHub token" in ran.out
+
+
+def _dbt_processes(marker: str) -> list[str]:
+    """Command lines of running `dbt parse` processes that mention ``marker``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # the process ended meanwhile
+        if "dbt parse" in args and marker in args:
+            found.append(args)
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_dbt_parse_leaves_nothing_behind(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """A real `floe compile --dbt-parse` (three environments, dbt parses side by side) gets the
+    signal while dbt runs: it exits 128+signal, its temp folder is gone and no `dbt parse`
+    process survives it."""
+    floe_yaml = shop(tmp_path)
+    scratch = tmp_path / "scratch"  # floe's TMPDIR: what it leaves there is visible
+    scratch.mkdir()
+    proc = subprocess.Popen(
+        [FLOE, "compile", "--all-envs", "--dbt-parse", "--out", str(tmp_path / "out")],
+        cwd=floe_yaml.parent,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _dbt_processes(str(scratch)) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    assert _dbt_processes(str(scratch)), "dbt parse never started"
+    assert any(p.name.startswith("floe-compile-") for p in scratch.iterdir())
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signum, out + err
+    assert "Traceback" not in out + err
+    time.sleep(0.5)
+    assert _dbt_processes(str(scratch)) == []
+    assert list(scratch.iterdir()) == []
+    assert not (tmp_path / "out").exists()
