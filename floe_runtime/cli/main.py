@@ -376,3 +376,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main() -> None:
     sys.exit(run())
+
+
+from floe_runtime.cli.hook import hook  # noqa: E402
+
+cli.add_command(hook)
