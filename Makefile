@@ -33,6 +33,7 @@ schemas: setup
 bench: setup
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/compile.py
+	$(BIN)/python bench/hooks.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

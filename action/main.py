@@ -153,7 +153,8 @@ def _check(r: Review, s: Settings) -> None:
     for env in s.environments or [""]:
         echo(floe("validate", str(r.config), "--format", "github", *_env(env)), r.annotations)
     args = ["review", "--config", str(r.config), "--out", str(r.folder / "review")]
-    proc = floe(*args, *(["--base", s.base_ref] if s.base_ref else []))
+    args += ["--base", s.base_ref] if s.base_ref else []
+    proc = floe(*args, "--dbt-parse" if s.dbt_parse else "--no-dbt-parse")
     echo(proc, r.annotations)
     report = r.folder / "review" / "review.json"
     if proc.returncode not in (0, 1) or not report.is_file():
@@ -259,12 +260,17 @@ def _marker_config(body: str) -> str | None:
 
 def _post(r: Review, pr: int, s: Settings) -> list[str]:
     args = ["comment", "--pr", str(pr), "--repo", s.repository, "--body", str(r.body)]
-    env_summary = os.environ.pop("GITHUB_STEP_SUMMARY", None)  # the summary already has it
+    # The job summary already holds the full review: floe comment's read-only fallback
+    # (the budgeted body) goes to a file of its own instead of repeating it there.
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    os.environ["GITHUB_STEP_SUMMARY"] = str(s.output_dir / "comment-fallback.md")
     try:
         proc = floe(*args, "--token-env", "FLOE_TOKEN", token=s.token)
     finally:
-        if env_summary is not None:
-            os.environ["GITHUB_STEP_SUMMARY"] = env_summary
+        if summary_file is None:
+            del os.environ["GITHUB_STEP_SUMMARY"]
+        else:
+            os.environ["GITHUB_STEP_SUMMARY"] = summary_file
     sys.stderr.write(proc.stderr)
     if proc.returncode != 0:
         r.problems.append(f"the PR comment for {r.config} could not be written")

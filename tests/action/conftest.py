@@ -75,6 +75,8 @@ class UserRepo:
 
     def __init__(self, root: Path) -> None:
         self.root = init(root)
+        # act names the repository (github.repository) after the origin remote
+        git(self.root, "remote", "add", "origin", f"https://github.com/{REPOSITORY}.git")
         copy_demo(self.root)
         workflows = self.root / ".github" / "workflows"
         workflows.mkdir(parents=True)

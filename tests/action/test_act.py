@@ -8,13 +8,14 @@ the fork-safe compute -> publish pair comments once.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.action.conftest import PR, READ_TOKEN, UserRepo
+from tests.action.conftest import PR, READ_TOKEN, REPOSITORY, UserRepo
 
 pytestmark = pytest.mark.act
 
@@ -26,6 +27,11 @@ def floe_comments(github: Any) -> list[dict[str, Any]]:
     return [c for c in github.comments if c["body"].startswith("<!-- floe:review ")]
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees: the review escapes markdown characters as HTML entities."""
+    return html.unescape(markdown)
+
+
 def test_pr_run_comments_the_change_and_uploads_each_environment(
     user_repo: UserRepo, act: Any, github: Any
 ) -> None:
@@ -35,8 +41,8 @@ def test_pr_run_comments_the_change_and_uploads_each_environment(
     assert run.code == 0, run.log[-6000:]
 
     (comment,) = floe_comments(github)
-    assert comment["issue_url"].endswith(f"/issues/{PR}")
-    assert "0 4 * * *" in comment["body"] and "prod" in comment["body"]
+    assert comment["issue_url"].endswith(f"/repos/{REPOSITORY}/issues/{PR}")
+    assert "0 5 * * * → 0 4 * * *" in re.sub(r"</?code>", "", shown(comment["body"]))
     assert json.loads(run.outputs["changed-envs"]) == ["prod"], run.outputs
     assert run.outputs["valid"] == "true" and run.outputs["changed"] == "true"
     assert run.outputs["truncated"] == "false"
@@ -60,17 +66,21 @@ def test_a_new_push_updates_the_same_comment(user_repo: UserRepo, act: Any, gith
     first = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
     github.add_pull(PR, first)
     assert act(user_repo).code == 0
-    (created,) = floe_comments(github)
+    (created,) = [dict(c) for c in floe_comments(github)]  # the server edits its own dicts
 
     second = user_repo.edit(
-        "environments/prod.env", "VACUUM_DAYS=90", "VACUUM_DAYS=120", "prod: keep 120 days"
+        "environments/staging.env",
+        "SCHEDULES_ENABLED=false",
+        "SCHEDULES_ENABLED=true",
+        "staging: schedules on",
     )
     github.set_head(PR, second)
     run = act(user_repo)
     assert run.code == 0, run.log[-6000:]
     (updated,) = floe_comments(github)
     assert updated["id"] == created["id"]
-    assert updated["body"] != created["body"] and "120" in updated["body"]
+    assert updated["body"] != created["body"]
+    assert "**staging** · schedule" in updated["body"], updated["body"]
     assert second in updated["body"].splitlines()[0]  # the marker names the new head
     writes = [c for c in github.calls if c[0] in ("POST", "PATCH")]
     assert [c[0] for c in writes] == ["POST", "PATCH"], writes
@@ -85,7 +95,7 @@ def test_a_read_only_token_ends_green_with_the_summary_and_a_warning(
     assert run.code == 0, run.log[-6000:]
     assert floe_comments(github) == []
     assert run.annotations("warning"), run.log[-6000:]
-    assert "Summary - " in run.log and "0 4 * * *" in run.log
+    assert "Summary - " in run.log and "0 4 * * *" in shown(run.log)
     assert run.outputs["comment-url"] == ""
     assert run.outputs["changed"] == "true"
 
@@ -126,7 +136,7 @@ def test_compute_then_publish_comments_once(user_repo: UserRepo, act: Any, githu
     assert publish.code == 0, publish.log[-6000:]
     (comment,) = floe_comments(github)
     assert comment["issue_url"].endswith(f"/issues/{PR}")
-    assert "0 4 * * *" in comment["body"]
+    assert "0 4 * * *" in shown(comment["body"])
     assert publish.outputs["comment-url"] == comment["html_url"]
     # the PR came from the API, never from the uploaded file
     assert any(c[0] == "GET" and f"/commits/{head}/pulls" in c[1] for c in github.calls)
