@@ -32,6 +32,12 @@ def set_output(name: str, value: str) -> None:
             handle.write(line)
 
 
+def fail(reason: str) -> None:
+    """Annotate ``reason`` now and let the Action's last step fail the job (after uploads)."""
+    annotation("error", reason)
+    set_output("fail", reason)
+
+
 def append_summary(markdown: str) -> None:
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:

@@ -127,10 +127,10 @@ def publish(s: Settings) -> int:
     from main import floe
 
     if s.event != "workflow_run":
-        gh.set_output("fail", "mode: publish runs on the workflow_run event")
+        gh.fail("mode: publish runs on the workflow_run event")
         return 0
     if not _SHA.match(s.head_sha):
-        gh.set_output("fail", "the workflow_run event carries no head commit")
+        gh.fail("the workflow_run event carries no head commit")
         return 0
     folder = s.output_dir
     if (folder / FOLDER / METADATA).is_file():
@@ -139,7 +139,7 @@ def publish(s: Settings) -> int:
         configs = read_metadata(folder, s.head_sha)
         bodies = [(entry, safe_body(folder, entry, s.head_sha)) for entry in configs]
     except Refused as exc:
-        gh.set_output("fail", f"refusing to publish: {exc}")
+        gh.fail(f"refusing to publish: {exc}")
         return 0
     pulls = gh.Api(s.token).open_pulls_of(s.repository, s.head_sha)
     if not pulls:
@@ -163,5 +163,5 @@ def publish(s: Settings) -> int:
                 urls.append(proc.stdout.strip())
     gh.set_output("comment-url", " ".join(urls))
     if failed:
-        gh.set_output("fail", f"the PR comment could not be written: {', '.join(failed)}")
+        gh.fail(f"the PR comment could not be written: {', '.join(failed)}")
     return 0

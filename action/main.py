@@ -305,7 +305,7 @@ def main() -> int:
         return handoff.publish(s)
     configs = find_configs(s.configs)
     if not configs:
-        gh.set_output("fail", f"no floe.yaml matches {' '.join(s.configs)!r}")
+        gh.fail(f"no floe.yaml matches {' '.join(s.configs)!r}")
         return 0
     multi = len(configs) > 1
     reviews = [review(c, s, multi) for c in configs]
@@ -358,7 +358,7 @@ def main() -> int:
     if outputs["changed"] and s.fail_on_diff:
         reasons.append(f"environments change: {', '.join(changed_envs)} (fail-on-diff)")
     if reasons:
-        gh.set_output("fail", "; ".join(dict.fromkeys(reasons)))
+        gh.fail("; ".join(dict.fromkeys(reasons)))
     return 0
 
 

@@ -85,6 +85,16 @@ class UserRepo:
         git(self.root, "checkout", "-q", "-b", "feature")
         self.head = self.base
 
+    def add_copy(self, folder: str) -> str:
+        """A second copy of the demo (a monorepo), on main; returns its floe.yaml path."""
+        git(self.root, "checkout", "-q", "main")
+        shutil.copytree(self.shop, self.root / folder)
+        self.base = commit(self.root, f"a second project in {folder}")
+        git(self.root, "checkout", "-q", "feature")
+        git(self.root, "merge", "-q", "--ff-only", "main")
+        self.head = self.base
+        return f"{folder}/floe.yaml"
+
     @property
     def shop(self) -> Path:
         return self.root / "demo" / "shop"
@@ -210,6 +220,7 @@ def act(tmp_path: Path, action_source: Path, act_home: Path, github: Any) -> Any
             check=False,
         )
         log = proc.stdout + proc.stderr
+        (tmp_path / f"act-{number}.log").write_text(log, encoding="utf-8")  # for a failure
         data = json.loads(outputs.read_text()) if outputs.is_file() else {}
         return ActRun(proc.returncode, log, data, artifacts)
 

@@ -143,3 +143,52 @@ def test_compute_then_publish_comments_once(user_repo: UserRepo, act: Any, githu
 
     again = act(user_repo, event="workflow_run")
     assert again.code == 0 and len(floe_comments(github)) == 1
+
+
+def test_a_pr_that_changes_nothing_gets_no_comment(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    """comment: auto never spams: no change and no earlier floe comment means no comment."""
+    head = user_repo.edit("assets/ops.py", '"""', '"""A comment-only edit.\n', "docs only")
+    github.add_pull(PR, head)
+    run = act(user_repo)
+    assert run.code == 0, run.log[-6000:]
+    assert floe_comments(github) == []
+    assert run.outputs["changed"] == "false" and run.outputs["changed-envs"] == "[]"
+    assert "no change and no earlier comment" in run.log
+
+
+def test_a_monorepo_gets_one_comment_per_config_and_fails_on_diff(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    second = user_repo.add_copy("teams/shop")
+    user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    head = user_repo.edit(
+        "../../teams/shop/environments/staging.env",
+        "SCHEDULES_ENABLED=false",
+        "SCHEDULES_ENABLED=true",
+        "teams: staging schedules on",
+    )
+    github.add_pull(PR, head)
+    run = act(user_repo, FLOE_TEST_CONFIG="**/floe.yaml", FLOE_TEST_FAIL_ON_DIFF="true")
+    assert run.code != 0, run.log[-6000:]
+    assert any("fail-on-diff" in a for a in run.annotations("error")), run.annotations("error")
+    bodies = {marker_config(c["body"]): c["body"] for c in floe_comments(github)}
+    assert set(bodies) == {"demo/shop/floe.yaml", f"{second}"}, bodies
+    assert "0 4 * * *" in shown(bodies["demo/shop/floe.yaml"])
+    assert "**staging** · schedule" in bodies[second]
+    assert json.loads(run.outputs["changed-envs"]) == ["demo-shop/prod", "teams-shop/staging"]
+    uploaded = sorted(p.name for p in run.artifacts.iterdir())
+    assert uploaded == sorted(
+        f"floe-artifacts-{folder}-{env}"
+        for folder in ("demo-shop", "teams-shop")
+        for env in ("dev", "prod", "staging")
+    )
+
+
+def marker_config(body: str) -> str:
+    from floe_runtime.review import marker
+
+    found = marker.parse(body)
+    assert found is not None
+    return found.config
