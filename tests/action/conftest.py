@@ -73,14 +73,19 @@ def github() -> Iterator[Any]:
 class UserRepo:
     """A user's repository: the demo on main, a feature branch, and PR events for it."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = init(root)
+    def __init__(self, root: Path, floe_checkout: Path | None = None) -> None:
+        """The demo and the test workflow; or, given ``floe_checkout``, floe's own repository
+        (its self-test workflow runs the Action with ``uses: ./``)."""
+        if floe_checkout is None:
+            self.root = init(root)
+            copy_demo(self.root)
+            workflows = self.root / ".github" / "workflows"
+            workflows.mkdir(parents=True)
+            shutil.copy2(WORKFLOW, workflows / "floe.yml")
+        else:
+            self.root = Path(shutil.copytree(floe_checkout, root, symlinks=True))
         # act names the repository (github.repository) after the origin remote
         git(self.root, "remote", "add", "origin", f"https://github.com/{REPOSITORY}.git")
-        copy_demo(self.root)
-        workflows = self.root / ".github" / "workflows"
-        workflows.mkdir(parents=True)
-        shutil.copy2(WORKFLOW, workflows / "floe.yml")
         self.base = commit(self.root, "the demo")
         git(self.root, "checkout", "-q", "-b", "feature")
         self.head = self.base
@@ -166,6 +171,7 @@ def act(tmp_path: Path, action_source: Path, act_home: Path, github: Any) -> Any
         repo: UserRepo,
         event: str = "pull_request",
         token: str = WRITE_TOKEN,
+        workflow: str = ".github/workflows/floe.yml",
         **env: str,
     ) -> ActRun:
         number = next(counter)
@@ -187,7 +193,7 @@ def act(tmp_path: Path, action_source: Path, act_home: Path, github: Any) -> Any
             "-e",
             str(event_file),
             "-W",
-            ".github/workflows/floe.yml",
+            workflow,
             "--local-repository",
             f"floe/compile@v1={action_source}",
             "--local-repository",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,6 +185,21 @@ def test_a_monorepo_gets_one_comment_per_config_and_fails_on_diff(
         for folder in ("demo-shop", "teams-shop")
         for env in ("dev", "prod", "staging")
     )
+
+
+def test_the_self_test_workflow_runs_the_action_from_its_own_checkout(
+    tmp_path: Path, action_source: Path, act: Any, github: Any
+) -> None:
+    """.github/workflows/self-test.yml: `uses: ./`, dbt parse on, its own checks of the
+    outputs and of every environment's artifact and manifest."""
+    repo = UserRepo(tmp_path / "floe", floe_checkout=action_source)
+    head = repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    github.add_pull(PR, head)
+    run = act(repo, workflow=".github/workflows/self-test.yml")
+    assert run.code == 0, run.log[-6000:]
+    assert "Success - Main Outputs are set and the artifacts exist" in run.log
+    (comment,) = floe_comments(github)
+    assert "0 4 * * *" in shown(comment["body"])
 
 
 def marker_config(body: str) -> str:
