@@ -113,12 +113,19 @@ def floe(*args: str, token: str = "") -> subprocess.CompletedProcess[str]:
 
 
 def echo(proc: subprocess.CompletedProcess[str], into: list[str]) -> None:
-    """Show floe's output in the log; keep annotations aside (printed later, at most 10)."""
+    """Show floe's output in the log; keep annotations aside (printed later, at most 10).
+
+    The text may quote a pull request's files, so it is shown between ``stop-commands``
+    markers with a fresh token: no line of it can act as a workflow command.
+    """
+    token = os.urandom(16).hex()
+    print(f"::stop-commands::{token}", flush=True)
     for line in (proc.stdout + proc.stderr).splitlines():
         if _ANNOTATION.match(line):
             into.append(line)
         else:
             print(line, flush=True)
+    print(f"::{token}::", flush=True)
 
 
 def find_configs(patterns: list[str]) -> list[Path]:
