@@ -38,7 +38,7 @@ def test_pr_run_comments_the_change_and_uploads_each_environment(
 ) -> None:
     head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
     github.add_pull(PR, head)
-    run = act(user_repo, FLOE_TEST_DBT_PARSE="true")
+    run = act(user_repo)
     assert run.code == 0, run.log[-6000:]
 
     (comment,) = floe_comments(github)
@@ -56,7 +56,6 @@ def test_pr_run_comments_the_change_and_uploads_each_environment(
         bundle = run.artifacts / f"floe-artifacts-{env}"
         artifact = json.loads((bundle / "compiled_artifacts.json").read_text())
         assert artifact["environment"] == env
-        assert (bundle / "manifest.json").is_file(), f"{env}: dbt parse gave no manifest"
     prod = json.loads(
         (run.artifacts / "floe-artifacts-prod" / "compiled_artifacts.json").read_text()
     )
@@ -200,6 +199,11 @@ def test_the_self_test_workflow_runs_the_action_from_its_own_checkout(
     assert "Success - Main Outputs are set and the artifacts exist" in run.log
     (comment,) = floe_comments(github)
     assert "0 4 * * *" in shown(comment["body"])
+    for env in ("dev", "staging", "prod"):  # dbt parse on (the default): the manifest ships
+        bundle = run.artifacts / f"floe-artifacts-{env}"
+        assert (bundle / "manifest.json").is_file(), f"{env}: dbt parse gave no manifest"
+        artifact = json.loads((bundle / "compiled_artifacts.json").read_text())
+        assert any(a["kind"] == "dbt" for a in artifact["asset_graph"]["assets"]), env
 
 
 def marker_config(body: str) -> str:
