@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/runtime_load.py
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/hooks.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

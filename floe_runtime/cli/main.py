@@ -21,6 +21,7 @@ from floe_runtime.base.version import __version__
 from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
 from floe_runtime.cli.diff import diff_command
+from floe_runtime.cli.hook import hook
 from floe_runtime.cli.list import list_command
 from floe_runtime.cli.review import review_command
 from floe_runtime.cli.schema import schema
@@ -91,3 +92,4 @@ cli.add_command(schema)
 cli.add_command(comment)
 cli.add_command(diff_command)
 cli.add_command(review_command)
+cli.add_command(hook)

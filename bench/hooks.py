@@ -1,0 +1,109 @@
+"""The floe-validate pre-commit hook against check-jsonschema's own hook, same file, same run.
+
+Both hooks are installed first (pre-commit's isolated venvs: floe from a snapshot of this
+worktree, check-jsonschema from PyPI through a ``repo: local`` hook, since its GitHub repository
+cannot be cloned offline), then ``pre-commit run HOOK --files demo/shop/floe.yaml`` is timed
+as a fresh process, interleaved, median of >= 5 runs each, with a no-op hook as pre-commit's
+own floor (git queries, config, hook lookup). Target: floe-validate <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+from _timing import cold_runs, report, tool
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.snapshot import commit, copy_demo, git, init, snapshot  # noqa: E402
+
+CONFIG = "demo/shop/floe.yaml"
+
+
+def user_repository(root: Path, floe_repo: Path) -> Path:
+    """A user's repository: the demo, the schema, and a .pre-commit-config.yaml with both."""
+    repo = init(root / "user")
+    copy_demo(repo)
+    (repo / "schemas").mkdir()
+    shutil.copy2(REPO / "schemas" / "floe.schema.json", repo / "schemas")
+    rev = git(floe_repo, "rev-parse", "HEAD")
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"""repos:
+  - repo: {floe_repo}
+    rev: {rev}
+    hooks:
+      - id: floe-validate
+  - repo: local
+    hooks:
+      - id: check-jsonschema
+        name: check-jsonschema (floe.schema.json)
+        entry: check-jsonschema --schemafile schemas/floe.schema.json
+        language: python
+        additional_dependencies: ["check-jsonschema=={version("check-jsonschema")}"]
+        files: (^|/)floe\\.ya?ml$
+      - id: noop
+        name: no-op (pre-commit's own floor)
+        entry: "true"
+        language: unsupported
+        files: (^|/)floe\\.ya?ml$
+""",
+        encoding="utf-8",
+    )
+    commit(repo, "demo")
+    return repo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    runs = max(parser.parse_args().runs, 5)
+    pre_commit = tool("pre-commit")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        repo = user_repository(root, snapshot(root / "floe"))
+        os.environ["PRE_COMMIT_HOME"] = str(root / "pre-commit-home")
+        os.chdir(repo)
+        subprocess.run([pre_commit, "install-hooks"], check=True, capture_output=True)
+        medians = cold_runs(
+            {
+                "pre-commit run floe-validate": [
+                    pre_commit,
+                    "run",
+                    "floe-validate",
+                    "--files",
+                    CONFIG,
+                ],
+                "pre-commit run check-jsonschema": [
+                    pre_commit,
+                    "run",
+                    "check-jsonschema",
+                    "--files",
+                    CONFIG,
+                ],
+                "pre-commit run no-op hook (floor)": [pre_commit, "run", "noop", "--files", CONFIG],
+            },
+            runs,
+            ok=(0,),
+        )
+    report(
+        f"pre-commit hooks on the demo floe.yaml, installed, {runs} runs each",
+        medians,
+        "pre-commit run floe-validate",
+        "pre-commit run check-jsonschema",
+    )
+    floe = medians["pre-commit run floe-validate"]
+    floor = medians["pre-commit run no-op hook (floor)"]
+    print(f"  floe-validate above pre-commit's own floor: {(floe - floor) * 1000:.1f} ms")
+    print("\ntarget: floe-validate <= 0.5 s; result:", "met" if floe <= 0.5 else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
