@@ -18,7 +18,10 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _requests(
-    defs: dg.Definitions, schedule: dg.ScheduleDefinition, instance: dg.DagsterInstance, at: datetime
+    defs: dg.Definitions,
+    schedule: dg.ScheduleDefinition,
+    instance: dg.DagsterInstance,
+    at: datetime,
 ) -> list[dg.RunRequest]:
     context = dg.build_schedule_context(
         instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
