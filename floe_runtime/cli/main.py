@@ -376,3 +376,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main() -> None:
     sys.exit(run())
+
+
+from floe_runtime.cli.backfill import backfill  # noqa: E402  (one module per command)
+
+cli.add_command(backfill)

@@ -53,6 +53,8 @@ orchestration:
   backfills:
     raw_120: {job: raw_refresh, partition_range: {start: "2024-01-01", end: "2024-04-29"},
               batch_size: 10}
+    geo_week: {job: geo_job, partition_range: {start: "2024-01-01", end: "2024-01-07"},
+               batch_size: 3}
 """
 
 ASSETS = """
@@ -107,10 +109,12 @@ def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Com
     return _compile
 
 
-def hand_built(log: list[str] | None = None, fail: set[str] | None = None) -> dict[str, Any]:
+def hand_built(
+    log: list[str] | None = None, fail: set[str] | None = None, per_run: int = 10
+) -> dict[str, Any]:
     """The mini project's assets and jobs, as the loader would build them. Each run of a raw
-    asset appends its partition range to ``log``; a partition in ``fail`` makes it fail."""
-    policy = dg.BackfillPolicy.multi_run(10)
+    or geo asset appends its partition range to ``log``; a partition in ``fail`` fails it."""
+    policy = dg.BackfillPolicy.multi_run(per_run)
 
     def body(context: dg.AssetExecutionContext) -> None:
         keys = context.partition_keys
@@ -130,8 +134,9 @@ def hand_built(log: list[str] | None = None, fail: set[str] | None = None) -> di
     @dg.asset(deps=[raw_a, raw_b])
     def report() -> None: ...
 
-    @dg.asset(partitions_def=DAILY_REGION)
-    def geo() -> None: ...
+    @dg.asset(partitions_def=DAILY_REGION, backfill_policy=dg.BackfillPolicy.single_run())
+    def geo(context) -> None:  # type: ignore[no-untyped-def]
+        body(context)
 
     jobs = {
         "raw_refresh": dg.define_asset_job("raw_refresh", selection=[raw_a, raw_b]),
