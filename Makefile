@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup demo test lint typecheck schemas bench clean
+.PHONY: setup demo test lint typecheck schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ schemas: setup
 bench: setup
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/compile.py
+
+screenshot: setup  # docs/asset-graph.png from the running Dagster UI (needs chromium)
+	$(BIN)/python docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
