@@ -90,10 +90,11 @@ def run_backfill(
     from the artifact path (default: ``FloeDefinitions.from_compiled_artifacts``)."""
     import dagster as dg
 
-    from floe_runtime.definitions import backfills
+    from floe_runtime.definitions import backfill_plan, backfills
 
     try:
         artifact = _read(artifact_path)
+        backfill_plan.target(artifact, name)  # a wrong name fails before the project loads
         defs = (load or _load)(artifact_path)
         dagster_home.mkdir(parents=True, exist_ok=True)
         with dg.DagsterInstance.from_config(str(dagster_home.resolve())) as instance:
@@ -129,7 +130,12 @@ def _artifact_path(environment: str | None, artifacts: Path | None) -> Path:
 def _read(path: Path) -> Any:
     from floe_runtime.artifact import store
 
-    file = path / store.ARTIFACT_NAME if path.is_dir() else path
+    file = path if path.suffix == ".json" else path / store.ARTIFACT_NAME
+    if not file.is_file():
+        raise FloeError(
+            f"{file}: no compiled artifact there; run `floe compile --env ENV` first, or pass "
+            "--artifacts PATH"
+        )
     try:
         return store.read(file)
     except store.ArtifactError as exc:

@@ -121,17 +121,21 @@ def _file_watcher(
             )
         seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
         fresh = sorted((mtime, name) for name, mtime in present.items() if seen.get(name) != mtime)
-        taken = fresh[:MAX_FILES_PER_TICK]
         cursor = {name: mtime for name, mtime in present.items() if seen.get(name) == mtime}
-        cursor.update({name: mtime for mtime, name in taken})
-        requests = [
-            request
-            for mtime, name in taken
-            for request in runs(context, f"{name}:{mtime}", {"floe/file": name})
-        ]
+        requests: list[dg.RunRequest] = []
+        for mtime, name in fresh[:MAX_FILES_PER_TICK]:
+            made = runs(context, f"{name}:{mtime}", {"floe/file": name})
+            if made:  # else the job has no partition yet: the file waits for one
+                requests += made
+                cursor[name] = mtime
+        waiting = (
+            f"job {runs.job!r} has no partition yet; {len(fresh)} new files wait"
+            if fresh
+            else f"no new files matching {shown}"
+        )
         return dg.SensorResult(
             run_requests=requests,
-            skip_reason=None if requests else f"no new files matching {shown}",
+            skip_reason=None if requests else waiting,
             cursor=json.dumps(cursor, sort_keys=True),
         )
 
@@ -164,13 +168,16 @@ def _asset_sensor(spec: AssetSensor, runs: _Requests, **kwargs: Any) -> dg.Senso
             return dg.SkipReason(f"waiting for a new materialization of {', '.join(waiting)}")
         records = [record for record in latest.values() if record is not None]
         partitions = {record.partition_key for record in records}
-        context.advance_all_cursors()  # type: ignore[no-untyped-call]
-        return runs(
+        requests = runs(
             context,
             "+".join(str(record.storage_id) for record in records),
             {"floe/trigger": "asset_sensor"},
             partitions.pop() if len(partitions) == 1 else None,
         )
+        if not requests:
+            return dg.SkipReason(f"job {runs.job!r} has no partition yet")
+        context.advance_all_cursors()  # type: ignore[no-untyped-call]
+        return requests
 
     return evaluate
 
@@ -212,10 +219,10 @@ def _custom(spec: CustomSensor, runs: _Requests, **kwargs: Any) -> dg.SensorDefi
             return dg.SensorResult(
                 skip_reason=f"{spec.target_function} is still true; it ran already", cursor=state
             )
-        return dg.SensorResult(
-            run_requests=runs(context, None, {"floe/trigger": spec.target_function}),
-            cursor=state,
-        )
+        requests = runs(context, None, {"floe/trigger": spec.target_function})
+        if not requests:
+            return dg.SensorResult(skip_reason=f"job {runs.job!r} has no partition yet")
+        return dg.SensorResult(run_requests=requests, cursor=state)
 
     return evaluate
 

@@ -20,7 +20,7 @@ import pytest
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.definitions import backfills
 from floe_runtime.definitions.backfill_plan import BackfillError
-from tests.conftest import REPO
+from tests.conftest import REPO, Result
 from tests.definitions.conftest import definitions
 
 Compile = Callable[[str], CompiledArtifact]
@@ -106,6 +106,25 @@ def test_multi_partitions_batch_along_time_and_policy_limits_are_enforced(
         backfills.prepare(defs, artifact, "nope", instance=instance)
 
 
+def test_command_line_mistakes_are_named(
+    mini: Compile, floe: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mini("prod")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    no_home = floe("backfill", "run", "raw_120", "--env", "prod")
+    assert no_home.code == 2 and "set DAGSTER_HOME" in no_home.err
+    home = str(tmp_path / "home")
+    unknown = floe("backfill", "run", "nope", "--env", "prod", "--dagster-home", home)
+    assert unknown.code == 1
+    assert "no backfill named 'nope' in the prod artifact (declared: geo_week, raw_120)" in (
+        unknown.err
+    )
+    no_bundle = floe("backfill", "run", "raw_120", "--env", "staging", "--dagster-home", home)
+    assert no_bundle.code == 1 and "dist/floe/staging/compiled_artifacts.json" in no_bundle.err
+    bad_url = floe("backfill", "launch", "raw_120", "--url", "file:///etc/passwd", "--env", "prod")
+    assert bad_url.code == 1 and "--url must be an http(s) URL" in bad_url.err
+
+
 SCRIPT = """
 import sys, time
 import dagster as dg
@@ -181,6 +200,7 @@ def test_interrupted_backfill_resumes_without_redoing_finished_batches(
     assert process.returncode == 0, err
     assert f"resuming after {len(finished)} finished" in err
     assert "done (12 runs, 120 partitions)" in out
+    assert "batch 12/12 done (2024-04-20 … 2024-04-29, run " in err
     rerun = [line.split(":", 1)[1] for line in second_log.read_text().splitlines()]
     assert not set(rerun) & set(finished)  # no finished batch ran again
     assert sorted(set(rerun) | set(finished)) == sorted(BATCHES)

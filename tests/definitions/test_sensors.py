@@ -91,6 +91,26 @@ def test_file_watcher_triggers_once_per_file(
     assert files.tick()[0] == []
 
 
+def test_file_watcher_listing_is_bounded(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    files = Ticks(defs, "files", instance)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    for i in range(105):
+        (incoming / f"orders_{i:03}.csv").write_text("")
+    first, second = files.tick()[0], files.tick()[0]
+    assert (len(first), len(second)) == (100, 5)  # at most 100 runs a tick, none lost
+    assert {r.tags["floe/file"] for r in first + second} == {
+        f"orders_{i:03}.csv" for i in range(105)
+    }
+    for i in range(10_000 - 105 + 1):
+        (incoming / f"other_{i}").touch()
+    runs, skipped = files.tick()
+    assert runs == [] and skipped and "holds more than 10,000 entries" in skipped
+
+
 def test_file_watcher_on_a_partitioned_job_asks_for_the_latest_partition(
     mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
 ) -> None:
