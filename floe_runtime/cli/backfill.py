@@ -88,16 +88,13 @@ def run_backfill(
 ) -> int:
     """The ``run`` command once its options are read; ``load`` builds the Dagster definitions
     from the artifact path (default: ``FloeDefinitions.from_compiled_artifacts``)."""
-    import dagster as dg
-
     from floe_runtime.definitions import backfill_plan, backfills
 
     try:
         artifact = _read(artifact_path)
         backfill_plan.target(artifact, name)  # a wrong name fails before the project loads
         defs = (load or _load)(artifact_path)
-        dagster_home.mkdir(parents=True, exist_ok=True)
-        with dg.DagsterInstance.from_config(str(dagster_home.resolve())) as instance:
+        with backfills.instance_at(dagster_home) as instance:
             plan = backfills.prepare(defs, artifact, name, instance=instance, restart=restart)
             click.echo(
                 f"floe: backfill {name}: {plan.partitions} partitions of job "

@@ -56,6 +56,12 @@ class Plan:
         return self.finished + len(self.pending)
 
 
+def instance_at(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance of ``DAGSTER_HOME`` (created when missing), as `dagster dev` uses."""
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(home.resolve()))
+
+
 def prepare(
     defs: dg.Definitions,
     artifact: CompiledArtifact,
