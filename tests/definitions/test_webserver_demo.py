@@ -12,7 +12,7 @@ from pathlib import Path
 
 from floe_runtime.artifact import store
 from tests.conftest import REPO, Result
-from tests.definitions.webserver import graphql, webserver
+from tests.definitions.runs.webserver import graphql, webserver
 
 EVERYTHING = """
 {

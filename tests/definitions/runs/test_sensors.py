@@ -14,7 +14,7 @@ import pytest
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
 from floe_runtime.definitions.sensors import build_sensors
-from tests.definitions.conftest import definitions, hand_built
+from tests.definitions.runs.conftest import definitions, hand_built
 
 Compile = Callable[[str], CompiledArtifact]
 

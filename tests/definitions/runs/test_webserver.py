@@ -13,13 +13,13 @@ import dagster as dg
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from tests.conftest import REPO, Result
-from tests.definitions.webserver import free_port, graphql, webserver
+from tests.definitions.runs.webserver import free_port, graphql, webserver
 
 DEFINITIONS = """
 from pathlib import Path
 
 from floe_runtime.artifact import store
-from tests.definitions.conftest import definitions
+from tests.definitions.runs.conftest import definitions
 
 artifact = store.read(Path("dist/floe/prod/compiled_artifacts.json"))
 defs, _ = definitions(artifact, Path.cwd())

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from tests.definitions.conftest import definitions
+from tests.definitions.runs.conftest import definitions
 
 Compile = Callable[[str], CompiledArtifact]
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -21,7 +21,7 @@ from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.definitions import backfills
 from floe_runtime.definitions.backfill_plan import BackfillError
 from tests.conftest import REPO, Result
-from tests.definitions.conftest import definitions
+from tests.definitions.runs.conftest import definitions
 
 Compile = Callable[[str], CompiledArtifact]
 
