@@ -9,6 +9,7 @@ Needs Chromium (`apt-get install -y chromium`). Standard library only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -43,7 +46,7 @@ def main() -> int:
     parser.add_argument("--definitions", type=Path, default=REPO / "demo/shop/definitions.py")
     parser.add_argument("--env", default="dev")
     parser.add_argument("--page", default="/asset-groups", help="UI path to capture")
-    parser.add_argument("--size", default="1600,1000", help="window width,height")
+    parser.add_argument("--size", default="1400,1300", help="window width,height")
     parser.add_argument("--out", type=Path, default=REPO / "docs/asset-graph.png")
     args = parser.parse_args()
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -101,7 +104,8 @@ def main() -> int:
                 if not _wait(url, server):
                     print((work / "webserver.log").read_text()[-4000:], file=sys.stderr)
                     return 1
-                _dismiss_welcome(url)
+                _graphql(url, "mutation { setNuxSeen }")  # as clicking Skip on the welcome dialog
+                page = args.page if args.page != "/asset-groups" else _every_group_open(url)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 subprocess.run(
                     [
@@ -111,7 +115,7 @@ def main() -> int:
                         f"--window-size={args.size}",
                         "--virtual-time-budget=20000",
                         f"--screenshot={args.out.resolve()}",
-                        url + args.page,
+                        url + page,
                     ],
                     check=True,
                     timeout=180,
@@ -142,15 +146,24 @@ def _wait(url: str, server: subprocess.Popen[bytes]) -> bool:
     return False
 
 
-def _dismiss_welcome(url: str) -> None:
-    """Mark the UI's first-visit "join the community" dialog as seen, as clicking Skip does."""
+def _every_group_open(url: str) -> str:
+    """The lineage page with every asset group expanded (the UI folds them when there are
+    several; its ``expanded`` URL parameter lists the open ones)."""
+    nodes = _graphql(url, "{ assetNodes { groupName } }")["assetNodes"]
+    groups = sorted({node["groupName"] for node in nodes if node["groupName"]})
+    return "/asset-groups?" + urlencode(
+        {"expanded": ",".join(f"global@global:{g}" for g in groups)}
+    )
+
+
+def _graphql(url: str, query: str) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{url}/graphql",
-        data=b'{"query": "mutation { setNuxSeen }"}',
+        data=json.dumps({"query": query}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        response.read()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())["data"]  # type: ignore[no-any-return]
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
