@@ -79,6 +79,8 @@ def test_a_failed_batch_stops_and_the_rerun_resumes_after_the_finished_ones(
     fixed, _ = definitions(artifact, tmp_path, log=second)
     resumed = backfills.prepare(fixed, artifact, "raw_120", instance=instance)
     assert (resumed.finished, len(resumed.pending)) == (4, 8)
+    over = backfills.prepare(fixed, artifact, "raw_120", instance=instance, restart=True)
+    assert (over.finished, len(over.pending)) == (0, 12)  # --restart forgets the attempt
     assert backfills.execute(resumed, instance=instance)
     assert [line.split(":", 1)[1] for line in second if line.startswith("raw_a")] == BATCHES[4:]
 
