@@ -8,6 +8,9 @@ key (Dagster scopes a schedule's run keys to the tick, so a retried tick never r
 - ``latest``: the latest complete partition at the scheduled time, as Dagster's partitioned
   schedules pick it (see ``partition_keys.latest``);
 - ``all``: one run per partition that exists at the scheduled time — a full refresh each tick.
+
+Assets of the job that have an automation condition are left out of the scheduled runs: the
+condition runs them (the compiler warns about the overlap); a job of only such assets skips.
 """
 
 from __future__ import annotations
@@ -39,9 +42,16 @@ def build_schedules(
     artifact: CompiledArtifact, jobs: Mapping[str, Any]
 ) -> list[dg.ScheduleDefinition]:
     """One Dagster schedule per floe.yaml schedule, named like it."""
+    automated = {a.key for a in artifact.asset_graph.assets if a.automation_condition}
     schedules = []
     for name, spec in sorted(artifact.orchestration.schedules.items()):
-        partitioned = artifact.jobs[spec.job].partitions is not None
+        record = artifact.jobs[spec.job]
+        partitioned = record.partitions is not None
+        selection = None
+        if automated.intersection(record.assets):
+            selection = [
+                dg.AssetKey.from_user_string(k) for k in record.assets if k not in automated
+            ]
         schedules.append(
             dg.ScheduleDefinition(
                 name=name,
@@ -50,26 +60,38 @@ def build_schedules(
                 execution_timezone=spec.timezone,
                 default_status=status(spec.enabled),
                 description=spec.description,
-                execution_fn=_partitions(spec.job, spec.partition_selector)
-                if partitioned
+                execution_fn=_evaluation(spec.job, spec.partition_selector, partitioned, selection)
+                if partitioned or selection is not None
                 else None,
             )
         )
     return schedules
 
 
-def _partitions(job: str, selector: str) -> Evaluation:
+def _evaluation(
+    job: str, selector: str, partitioned: bool, selection: list[dg.AssetKey] | None
+) -> Evaluation:
+    """Each tick: the partitions the selector names, and only the assets no automation
+    condition runs (``selection``; None runs the whole job)."""
     pick = partition_keys.latest if selector == "latest" else partition_keys.every
 
     def evaluate(
         context: dg.ScheduleEvaluationContext,
     ) -> Iterator[dg.SkipReason | dg.RunRequest]:
+        if selection == []:
+            yield dg.SkipReason(
+                f"every asset of job {job!r} has an automation condition, which runs it instead"
+            )
+            return
+        if not partitioned:
+            yield dg.RunRequest(asset_selection=selection)
+            return
         definition = partition_keys.of_job(context.repository_def, job)
         store = context.instance if context.instance_ref is not None else None
         keys = pick(definition, context.scheduled_execution_time, store)
         if not keys:
             yield dg.SkipReason(f"job {job!r} has no {selector} partition at this tick yet")
         for key in keys:
-            yield dg.RunRequest(run_key=key, partition_key=key)
+            yield dg.RunRequest(run_key=key, partition_key=key, asset_selection=selection)
 
     return evaluate

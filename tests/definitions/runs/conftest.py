@@ -31,9 +31,12 @@ orchestration:
   assets:
     "raw_*": {partitions: daily, backfill_policy: {max_partitions_per_run: 10}}
     geo: {partitions: daily_region}
+    summary: {automation_condition: eager}
   jobs:
     raw_refresh: {type: batch, selection: ["key:raw_*"]}
     report_job: {type: batch, selection: ["key:report"]}
+    summaries: {type: batch, selection: ["key:report", "key:summary"]}
+    summary_job: {type: batch, selection: ["key:summary"]}
     geo_job: {type: batch, selection: ["key:geo"]}
   schedules:
     nightly: {job: raw_refresh, cron_schedule: "30 2 * * *", timezone: Europe/Berlin,
@@ -42,6 +45,8 @@ orchestration:
     report: {job: report_job, cron_schedule: "0 7 * * MON", timezone: America/New_York,
              enabled: "${SCHEDULES_ENABLED:false}"}
     geo: {job: geo_job, cron_schedule: "0 1 * * *"}
+    summaries: {job: summaries, cron_schedule: "0 8 * * *"}
+    summary_only: {job: summary_job, cron_schedule: "0 8 * * *"}
   sensors:
     files: {type: file_watcher, job: report_job, path: ./incoming, pattern: "orders_*.csv",
             poll_interval_seconds: 15, enabled: "${SCHEDULES_ENABLED:false}"}
@@ -71,6 +76,9 @@ def report(): ...
 
 @dg.asset
 def geo(): ...
+
+@dg.asset(deps=["report"])
+def summary(): ...
 """
 
 SENSORS = """
@@ -138,12 +146,17 @@ def hand_built(
     def geo(context) -> None:  # type: ignore[no-untyped-def]
         body(context)
 
+    @dg.asset(deps=[report], automation_condition=dg.AutomationCondition.eager())
+    def summary() -> None: ...
+
     jobs = {
         "raw_refresh": dg.define_asset_job("raw_refresh", selection=[raw_a, raw_b]),
         "report_job": dg.define_asset_job("report_job", selection=[report]),
         "geo_job": dg.define_asset_job("geo_job", selection=[geo]),
+        "summaries": dg.define_asset_job("summaries", selection=[report, summary]),
+        "summary_job": dg.define_asset_job("summary_job", selection=[summary]),
     }
-    return {"assets": [raw_a, raw_b, report, geo], "jobs": jobs}
+    return {"assets": [raw_a, raw_b, report, geo, summary], "jobs": jobs}
 
 
 def definitions(

@@ -92,6 +92,26 @@ def test_all_requests_every_partition_and_unpartitioned_jobs_one_run(
     assert plain.partition_key is None
 
 
+def test_assets_with_an_automation_condition_are_left_to_it(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    at = datetime(2024, 3, 5, tzinfo=ZoneInfo("UTC"))
+    (request,) = _requests(defs, defs.resolve_schedule_def("summaries"), instance, at)
+    assert request.asset_selection == [dg.AssetKey("report")]  # summary runs on its condition
+    job = defs.resolve_job_def("summaries")
+    ran = job.execute_in_process(instance=instance, asset_selection=request.asset_selection)
+    assert [e.asset_key for e in ran.get_asset_materialization_events()] == [dg.AssetKey("report")]
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
+    )
+    only = defs.resolve_schedule_def("summary_only").evaluate_tick(context)
+    assert not only.run_requests and only.skip_message
+    assert "has an automation condition, which runs it instead" in only.skip_message
+    (nightly,) = _requests(defs, defs.resolve_schedule_def("nightly"), instance, at)
+    assert nightly.asset_selection is None  # nothing automated: the whole job
+
+
 def test_a_scheduled_partition_run_executes(
     mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
 ) -> None:
