@@ -41,6 +41,10 @@ def report() -> None: ...
 
 @dg.asset
 def geo() -> None: ...
+
+
+@dg.asset(deps=["report"])
+def summary() -> None: ...
 """
 
 

@@ -114,7 +114,7 @@ def test_the_ui_sees_the_schedules_and_sensors_and_launch_creates_a_backfill(
     }
     assert schedules["geo"]["scheduleState"]["status"] == "STOPPED"  # enabled by default: no
     sensors = {s["name"]: s for s in served["sensors"]}
-    assert sorted(sensors) == ["alert", "files", "on_raw", "raw_files", "ready"]
+    assert {"alert", "files", "on_raw", "raw_files", "ready"} <= set(sensors)
     assert sensors["files"]["minIntervalSeconds"] == 15
     assert sensors["files"]["sensorState"]["status"] == "RUNNING"
     assert sensors["alert"]["sensorState"]["status"] == "STOPPED"
