@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup demo test lint typecheck schemas bench screenshot clean
+.PHONY: setup demo test lint typecheck imports schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy floe_runtime
 
-test: lint typecheck
-	$(BIN)/pytest
+imports: setup
+	$(BIN)/lint-imports --no-cache
+
+test: lint typecheck imports
+	$(BIN)/pytest -n auto
 
 schemas: setup
 	$(BIN)/floe schema export
@@ -33,6 +36,7 @@ schemas: setup
 bench: setup
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/compile.py
+	$(BIN)/python bench/runtime_load.py
 
 screenshot: setup  # docs/asset-graph.png from the running Dagster UI (needs chromium)
 	$(BIN)/python docs/screenshot.py

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The acceptance demo, end to end on the embedded DuckDB default: validate floe.yaml, compile
-# every environment (with a real `dbt parse` per target), list what production will run, and
-# show a broken change being caught before it could be committed.
+# every environment (with a real `dbt parse` per target), list what production will run, show a
+# broken change being caught before it could be committed, then load the dev artifact into real
+# Dagster and materialize every asset for one day (bronze Python assets, then dbt).
 set -euo pipefail
 cd "$(dirname "$0")"
 FLOE=../.venv/bin/floe
@@ -33,5 +34,17 @@ if (cd "$broken" && "$OLDPWD/$FLOE" validate shop/floe.yaml --env prod); then
   echo "the broken floe.yaml was accepted" >&2
   exit 1
 fi
+step "5. the dev artifact in real Dagster: every asset for one day, on DuckDB"
+# Same artifact, same loader as a deployment: demo/shop/definitions.py is one call to
+# FloeDefinitions.from_compiled_artifacts(), which reads FLOE_ARTIFACTS.
+(cd .. && FLOE_ARTIFACTS=dist/floe/dev .venv/bin/python demo/materialize.py 2024-01-05)
+
+step "6. a short named backfill"
+# >>> rt-ops: `floe backfill run <name> --env dev` (a few partitions, batch by batch) goes here.
+echo "(the named backfill runs here once \`floe backfill run\` exists)"
+# <<< rt-ops
+
 echo
 echo "demo: done (artifacts in dist/floe/)"
+echo "open the Dagster UI on the demo (from the repository root):"
+echo "  FLOE_ARTIFACTS=dist/floe/dev .venv/bin/dagster dev -f demo/shop/definitions.py"

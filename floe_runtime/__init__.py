@@ -5,4 +5,15 @@ and they must not pay for Dagster. The Dagster runtime is reached lazily through
 ``floe_runtime.FloeDefinitions``.
 """
 
-__version__ = "0.1.0"
+from floe_runtime.base.version import __version__
+
+__all__ = ["FloeDefinitions", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    """``FloeDefinitions`` is imported on first use, with Dagster (PEP 562)."""
+    if name == "FloeDefinitions":
+        from floe_runtime.definitions.loader import FloeDefinitions
+
+        return FloeDefinitions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,13 @@
-"""Shared helpers: write a floe project to a temp folder and run the real CLI entry point."""
+"""Shared helpers: write a floe project to a temp folder, run the real CLI entry point, and
+`dbt parse` the demo once per session."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -12,9 +17,11 @@ from typing import Any
 import pytest
 
 from floe_runtime.cli.main import run
+from floe_runtime.ports.dbt_manifest import load_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO_DBT = REPO / "demo" / "shop" / "dbt"
 
 
 @dataclass
@@ -65,3 +72,69 @@ def project(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+@dataclass(frozen=True)
+class Parsed:
+    demo: dict[str, Any]  # `dbt parse` of demo/shop/dbt itself
+    copy: dict[str, Any]  # `dbt parse` of a copy in another folder, at another time
+    copy_dir: Path
+    copy_work: Path
+
+
+def _parse_command(project_dir: Path, work: Path) -> list[str]:
+    dbt = Path(sys.executable).with_name("dbt")
+    return [
+        str(dbt),
+        "parse",
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--quiet",
+    ]
+
+
+def _dbt_env() -> dict[str, str]:
+    # Without it dbt writes an anonymous-usage .user.yml into the profiles dir, i.e. into demo/.
+    return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def run_dbt_parses(jobs: list[tuple[Path, Path]]) -> None:
+    """Run `dbt parse` for each (project, work dir) at once: the parses dominate the test time."""
+    running = [
+        subprocess.Popen(
+            _parse_command(project, work),
+            cwd=work,
+            env=_dbt_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for project, work in jobs
+    ]
+    for process in running:
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, output
+
+
+@pytest.fixture(scope="session")
+def parsed(tmp_path_factory: pytest.TempPathFactory) -> Parsed:
+    pytest.importorskip("dbt.version")
+    before = sorted(path.name for path in DEMO_DBT.rglob("*"))
+    demo_work = tmp_path_factory.mktemp("demo_parse")
+    copy_dir = tmp_path_factory.mktemp("elsewhere") / "nested" / "shop_dbt"
+    shutil.copytree(DEMO_DBT, copy_dir)
+    copy_work = tmp_path_factory.mktemp("copy_parse")
+    run_dbt_parses([(DEMO_DBT, demo_work), (copy_dir, copy_work)])
+    assert sorted(path.name for path in DEMO_DBT.rglob("*")) == before, "dbt wrote into demo/"
+    return Parsed(
+        demo=load_manifest(demo_work / "target" / "manifest.json"),
+        copy=load_manifest(copy_work / "target" / "manifest.json"),
+        copy_dir=copy_dir,
+        copy_work=copy_work,
+    )

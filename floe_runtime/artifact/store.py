@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from floe_runtime.base.errors import FloeError
+
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
 
@@ -22,7 +24,7 @@ ARTIFACT_NAME = "compiled_artifacts.json"
 MANIFEST_NAME = "manifest.json"
 
 
-class ArtifactError(ValueError):
+class ArtifactError(FloeError):
     """An artifact the runtime must not load; the message says what to do."""
 
 

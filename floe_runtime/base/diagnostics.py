@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
-Path = tuple[str | int, ...]
+JsonPath = tuple[str | int, ...]
 
 
 class Position(NamedTuple):
@@ -30,7 +30,7 @@ class Diagnostic:
     message: str
     file: str
     position: Position | None = None
-    path: Path = ()
+    path: JsonPath = ()
     hint: str | None = None
     severity: Severity = "error"
     code: str = "invalid"
@@ -43,7 +43,7 @@ class Diagnostic:
         return replace(self, message=f"{self.message} {suffix}")
 
 
-def format_path(path: Path) -> str:
+def format_path(path: JsonPath) -> str:
     """Render a path the way users read YAML: ``orchestration.jobs.daily.selection[0]``."""
     out = ""
     for part in path:

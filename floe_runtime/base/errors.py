@@ -12,10 +12,10 @@ class FloeError(Exception):
     """A problem with what floe was given; the message says what to do about it."""
 
 
-class PositionedSyntaxError(FloeError, ValueError):
-    """A syntax error at a character offset of a one-line expression (a selection, a glob)."""
+class PositionedSyntaxError(FloeError):
+    """A malformed one-line expression (a selection, a glob); ``column`` is 1-based in it."""
 
-    def __init__(self, message: str, text: str = "", position: int | None = None) -> None:
+    def __init__(self, message: str, column: int) -> None:
         super().__init__(message)
-        self.text = text
-        self.position = position
+        self.message = message
+        self.column = column

@@ -69,11 +69,7 @@ def launch_command(name: str, url: str, environment: str | None, artifacts: Path
     """Submit backfill NAME to a running Dagster and print its backfill id."""
     from floe_runtime.definitions.backfill_launch import launch
 
-    try:
-        backfill_id, partitions = launch(url, _read(_artifact_path(environment, artifacts)), name)
-    except FloeError as exc:
-        click.echo(f"floe: {exc}", err=True)
-        return 1
+    backfill_id, partitions = launch(url, _read(_artifact_path(environment, artifacts)), name)
     click.echo(f"floe: backfill {name}: {partitions} partitions submitted", err=True)
     click.echo(backfill_id)
     return 0
@@ -90,23 +86,19 @@ def run_backfill(
     from the artifact path (default: ``FloeDefinitions.from_compiled_artifacts``)."""
     from floe_runtime.definitions import backfill_plan, backfills
 
-    try:
-        artifact = _read(artifact_path)
-        backfill_plan.target(artifact, name)  # a wrong name fails before the project loads
-        defs = (load or _load)(artifact_path)
-        with backfills.instance_at(dagster_home) as instance:
-            plan = backfills.prepare(defs, artifact, name, instance=instance, restart=restart)
-            click.echo(
-                f"floe: backfill {name}: {plan.partitions} partitions of job "
-                f"{plan.job.name} in {plan.total} runs"
-                + (f", resuming after {plan.finished} finished" if plan.finished else ""),
-                err=True,
-            )
-            with _stop_on_signals() as stopped, _progress(name, plan) as report:
-                complete = backfills.execute(plan, instance=instance, report=report, stop=stopped)
-    except FloeError as exc:
-        click.echo(f"floe: {exc}", err=True)
-        return 1
+    artifact = _read(artifact_path)
+    backfill_plan.target(artifact, name)  # a wrong name fails before the project loads
+    defs = (load or _load)(artifact_path)
+    with backfills.instance_at(dagster_home) as instance:
+        plan = backfills.prepare(defs, artifact, name, instance=instance, restart=restart)
+        click.echo(
+            f"floe: backfill {name}: {plan.partitions} partitions of job "
+            f"{plan.job.name} in {plan.total} runs"
+            + (f", resuming after {plan.finished} finished" if plan.finished else ""),
+            err=True,
+        )
+        with _stop_on_signals() as stopped, _progress(name, plan) as report:
+            complete = backfills.execute(plan, instance=instance, report=report, stop=stopped)
     if not complete:
         click.echo(
             f"floe: backfill {name}: interrupted; finished batches are kept — run the same "
@@ -133,14 +125,11 @@ def _read(path: Path) -> Any:
             f"{file}: no compiled artifact there; run `floe compile --env ENV` first, or pass "
             "--artifacts PATH"
         )
-    try:
-        return store.read(file)
-    except store.ArtifactError as exc:
-        raise FloeError(str(exc)) from exc
+    return store.read(file)
 
 
 def _load(path: Path) -> Any:
-    from floe_runtime import FloeDefinitions  # type: ignore[attr-defined]
+    from floe_runtime.definitions.loader import FloeDefinitions
 
     return FloeDefinitions.from_compiled_artifacts(path)
 

@@ -10,58 +10,41 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any
 
-from floe_runtime.base.diagnostics import Diagnostic, Path, Position
+from floe_runtime.artifact.schema import AssetRecord, ConfiguredBy
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
 from floe_runtime.compile.python_assets import Discovery
+from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.dbt_manifest import DbtGraph
 from floe_runtime.ports.globs import GlobError, compile_glob
 from floe_runtime.ports.selection import AssetInfo, SelectionGraph
 from floe_runtime.spec.models import AssetConfig, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
 
-KIND_TAG = "dagster/kind/"
-DEFAULT_GROUP = "default"
 _SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_name", "compute_kind")
-
-
-class Asset(TypedDict):
-    """One asset as the artifact records it (``artifact.AssetRecord`` is its schema); plain
-    dicts because graphs have thousands of them."""
-
-    key: str
-    kind: str
-    group: str
-    deps: list[str]
-    tags: dict[str, str]
-    owners: list[str]
-    partitions: str | None
-    automation_condition: dict[str, str] | None
-    backfill_policy: dict[str, Any] | None
-    origin: str | None
-    configured_by: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class AssetGraph:
-    assets: dict[str, Asset]
+    assets: dict[str, AssetRecord]
     complete: bool
 
     def selection_graph(self) -> SelectionGraph:
         return SelectionGraph(
             AssetInfo(
-                key=a["key"],
-                group=a["group"],
-                tags=a["tags"],
-                owners=tuple(a["owners"]),
-                deps=tuple(a["deps"]),
-                materializable=a["kind"] != "external",
+                key=a.key,
+                group=a.group,
+                tags=a.tags,
+                owners=tuple(a.owners),
+                deps=tuple(a.deps),
+                materializable=a.kind != "external",
             )
             for a in self.assets.values()
         )
 
     def materializable(self) -> list[str]:
-        return sorted(k for k, a in self.assets.items() if a["kind"] != "external")
+        return sorted(k for k, a in self.assets.items() if a.kind != "external")
 
 
 def _condition(value: Any) -> dict[str, str] | None:
@@ -96,13 +79,13 @@ def _rules(patterns: Mapping[str, AssetConfig], source: SourceMap) -> list[_Rule
     return rules
 
 
-def _settings(key: str, rules: list[_Rule]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _settings(key: str, rules: list[_Rule]) -> tuple[dict[str, Any], list[ConfiguredBy]]:
     """Every pattern matching ``key``, in file order; a later pattern's setting wins."""
     merged: dict[str, Any] = {}
-    shaped: list[dict[str, Any]] = []
+    shaped: list[ConfiguredBy] = []
     for rule in rules:
         if rule.regex.match(key):
-            shaped.append({"line": rule.line, "pattern": rule.pattern})
+            shaped.append(ConfiguredBy(line=rule.line, pattern=rule.pattern))
             merged.update(rule.settings)
     return merged, shaped
 
@@ -117,10 +100,8 @@ def build(
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
 
-    def error(message: str, path: Path, hint: str | None = None) -> None:
-        problems.append(
-            Diagnostic(message, source.file, source.value_at(path), path, hint, code="graph")
-        )
+    def error(message: str, path: JsonPath, hint: str | None = None) -> None:
+        problems.append(source.diagnostic(message, path, hint=hint, code="graph"))
 
     for asset in python.assets:
         if asset.key in raw:
@@ -130,7 +111,7 @@ def build(
                 ("orchestration", "asset_modules"),
             )
             continue
-        tags = dict(asset.tags) | {f"{KIND_TAG}{kind}": "" for kind in asset.kinds}
+        tags = dict(asset.tags) | {f"{KIND_TAG_PREFIX}{kind}": "" for kind in asset.kinds}
         raw[asset.key] = {
             "kind": "python",
             "group": asset.group,
@@ -169,15 +150,15 @@ def build(
 
     patterns = project.orchestration.assets
     rules = _rules(patterns, source)
-    records: dict[str, Asset] = {}
+    records: dict[str, AssetRecord] = {}
     for key in sorted(raw):
         facts = raw[key]
         settings, shaped = ({}, []) if facts["kind"] == "external" else _settings(key, rules)
         tags = dict(facts["tags"])
         if "compute_kind" in settings:
-            tags[f"{KIND_TAG}{settings['compute_kind']}"] = ""
+            tags[f"{KIND_TAG_PREFIX}{settings['compute_kind']}"] = ""
         policy = settings.get("backfill_policy")
-        records[key] = Asset(
+        records[key] = AssetRecord(
             key=key,
             kind=facts["kind"],
             group=settings.get("group_name") or facts["group"] or DEFAULT_GROUP,
@@ -199,15 +180,15 @@ def build(
 
 def _unused_patterns(
     patterns: Mapping[str, AssetConfig],
-    records: Mapping[str, Asset],
+    records: Mapping[str, AssetRecord],
     source: SourceMap,
     complete: bool,
 ) -> Iterable[Diagnostic]:
-    used = {c["pattern"] for r in records.values() for c in r["configured_by"]}
+    used = {c.pattern for r in records.values() for c in r.configured_by}
     for pattern in patterns:
         if pattern in used:
             continue
-        path: Path = ("orchestration", "assets", pattern)
+        path: JsonPath = ("orchestration", "assets", pattern)
         yield Diagnostic(
             f"asset pattern {pattern!r} matches no asset"
             + ("" if complete else " that floe could discover"),
@@ -221,21 +202,20 @@ def _unused_patterns(
 
 
 def _code_partitions(
-    python: Discovery, records: Mapping[str, Asset], source: SourceMap
+    python: Discovery, records: Mapping[str, AssetRecord], source: SourceMap
 ) -> Iterable[Diagnostic]:
     """A partitions_def in code and partitions from floe.yaml cannot both hold."""
     for asset in python.assets:
         record = records.get(asset.key)
-        if record is None or not asset.partitioned_in_code or record["partitions"] is None:
+        if record is None or not asset.partitioned_in_code or record.partitions is None:
             continue
-        pattern = record["configured_by"][-1]["pattern"] if record["configured_by"] else ""
-        path: Path = ("orchestration", "assets", pattern, "partitions")
-        yield Diagnostic(
+        pattern = record.configured_by[-1].pattern if record.configured_by else ""
+        path: JsonPath = ("orchestration", "assets", pattern, "partitions")
+        yield source.diagnostic(
             f"asset {asset.key!r} already sets partitions_def in {asset.file}:{asset.line}; "
-            f"floe.yaml also gives it partitions {record['partitions']!r}",
-            source.file,
-            source.value_at(path) or Position(1, 1),
+            f"floe.yaml also gives it partitions {record.partitions!r}",
             path,
-            "declare the partitions in one place (floe.yaml is the place floe manages)",
+            hint="declare the partitions in one place (floe.yaml is the place floe manages)",
             code="graph",
+            position=source.value_at(path) or Position(1, 1),
         )

@@ -12,10 +12,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from floe_runtime import __version__
+from floe_runtime.artifact.schema import (
+    AssetGraphRecord,
+    CompiledArtifact,
+    DbtRecord,
+    JobRecord,
+    ManifestRecord,
+    SourceRecord,
+    UnresolvedRecord,
+    VariableRecord,
+    WarningRecord,
+)
 from floe_runtime.artifact.store import SCHEMA_VERSION
-from floe_runtime.base.diagnostics import Diagnostic, Path, did_you_mean, format_path, known_list
-from floe_runtime.compile.asset_graph import KIND_TAG, AssetGraph
+from floe_runtime.base.diagnostics import (
+    Diagnostic,
+    JsonPath,
+    Severity,
+    did_you_mean,
+    format_path,
+    has_errors,
+    known_list,
+)
+from floe_runtime.base.version import __version__
+from floe_runtime.compile.asset_graph import AssetGraph
+from floe_runtime.compile.python_assets import DiscoveryMode
+from floe_runtime.ports.constants import KIND_TAG_PREFIX
 from floe_runtime.ports.cron import parse_cron
 from floe_runtime.ports.partitions import default_fmt, range_problems
 from floe_runtime.ports.selection import (
@@ -31,6 +52,7 @@ from floe_runtime.spec.models import (
     BatchJob,
     FloeProject,
     OpsJob,
+    Orchestration,
 )
 from floe_runtime.spec.yaml_loader import SourceMap
 
@@ -43,30 +65,12 @@ SLOW_LOAD_SECONDS = 10.0
 class Inputs:
     """What the edge found for one environment besides floe.yaml itself."""
 
-    source: dict[str, str]
+    source: SourceRecord
     graph: AssetGraph
-    discovery: str
-    unresolved: list[dict[str, str]]
-    manifest: dict[str, Any] | None = None
+    discovery: DiscoveryMode
+    unresolved: list[UnresolvedRecord]
+    manifest: ManifestRecord | None = None
     graph_problems: list[Diagnostic] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """A job as the artifact records it (``artifact_schema.JobRecord``)."""
-
-    type: str
-    assets: list[str]
-    partitions: str | None
-    target_function: str | None
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "assets": self.assets,
-            "partitions": self.partitions,
-            "target_function": self.target_function,
-        }
 
 
 @dataclass
@@ -82,22 +86,14 @@ class _Compiler:
         self.materializable = frozenset(self.graph.materializable())
 
     def report(
-        self, message: str, path: Path, hint: str | None = None, severity: str = "error"
+        self, message: str, path: JsonPath, hint: str | None = None, severity: Severity = "error"
     ) -> None:
         """Selections the graph cannot confirm (an incomplete graph) only warn."""
-        level = "warning" if severity == "warning" or not self.graph.complete else "error"
+        level: Severity = "warning" if severity == "warning" or not self.graph.complete else "error"
         if level == "warning" and severity == "error":
             hint = (hint + "; " if hint else "") + "some assets could not be discovered"
         self.out.append(
-            Diagnostic(
-                message,
-                self.source.file,
-                self.source.value_at(path),
-                path,
-                hint,
-                "warning" if level == "warning" else "error",
-                "compile",
-            )
+            self.source.diagnostic(message, path, hint=hint, severity=level, code="compile")
         )
 
     # ── jobs ─────────────────────────────────────────────────────────────────────────
@@ -105,7 +101,7 @@ class _Compiler:
     def jobs(self) -> dict[str, JobRecord]:
         records: dict[str, JobRecord] = {}
         for name, job in sorted(self.project.orchestration.jobs.items()):
-            path: Path = (ORCH, "jobs", name)
+            path: JsonPath = (ORCH, "jobs", name)
             if isinstance(job, OpsJob):
                 records[name] = JobRecord(
                     type="ops",
@@ -123,7 +119,7 @@ class _Compiler:
             )
         return records
 
-    def job_assets(self, job: BatchJob, path: Path) -> list[str]:
+    def job_assets(self, job: BatchJob, path: JsonPath) -> list[str]:
         chosen: set[str] = set()
         materializable = self.materializable
         for index, expression in enumerate(job.selection):
@@ -147,17 +143,17 @@ class _Compiler:
     def nearest(self, expression: str) -> str:
         """What the user may have meant: close names for each attribute of the expression."""
         assets = self.graph.assets.values()
-        known = {
-            "group": {a["group"] for a in assets if a["kind"] != "external"},
-            "key": {a["key"] for a in assets},
-            "tag": {t for a in assets for t in a["tags"] if not t.startswith(KIND_TAG)},
+        known: dict[str, set[str]] = {
+            "group": {a.group for a in assets if a.kind != "external" and a.group is not None},
+            "key": {a.key for a in assets},
+            "tag": {t for a in assets for t in a.tags if not t.startswith(KIND_TAG_PREFIX)},
             "kind": {
-                t.removeprefix(KIND_TAG)
+                t.removeprefix(KIND_TAG_PREFIX)
                 for a in assets
-                for t in a["tags"]
-                if t.startswith(KIND_TAG)
+                for t in a.tags
+                if t.startswith(KIND_TAG_PREFIX)
             },
-            "owner": {o for a in assets for o in a["owners"]},
+            "owner": {o for a in assets for o in a.owners},
         }
         hints = []
         for attribute in attributes(parse_selection(expression)):
@@ -171,10 +167,10 @@ class _Compiler:
                 hints.append(f"{attribute.name}s: {known_list(names)}")
         return "; ".join(hints) or f"groups: {known_list(known['group'])}"
 
-    def job_partitions(self, name: str, assets: list[str], path: Path) -> str | None:
+    def job_partitions(self, name: str, assets: list[str], path: JsonPath) -> str | None:
         by_partitions: dict[str, list[str]] = {}
         for key in assets:
-            partitions = self.graph.assets[key]["partitions"]
+            partitions = self.graph.assets[key].partitions
             if partitions is not None:
                 by_partitions.setdefault(partitions, []).append(key)
         if len(by_partitions) > 1:
@@ -197,7 +193,7 @@ class _Compiler:
             job = jobs.get(schedule.job)
             if job is None:
                 continue
-            automated = [k for k in job.assets if self.graph.assets[k]["automation_condition"]]
+            automated = [k for k in job.assets if self.graph.assets[k].automation_condition]
             if automated:
                 shown = ", ".join(automated[:5]) + (" …" if len(automated) > 5 else "")
                 self.report(
@@ -230,7 +226,7 @@ class _Compiler:
 
     def backfills(self, jobs: Mapping[str, JobRecord]) -> None:
         for name, backfill in sorted(self.project.orchestration.backfills.items()):
-            path: Path = (ORCH, "backfills", name)
+            path: JsonPath = (ORCH, "backfills", name)
             job = jobs.get(backfill.job)
             if job is None or job.type != "batch":
                 continue
@@ -257,7 +253,9 @@ class _Compiler:
                     path,
                 )
 
-    def backfill_range(self, name: str, start: str, end: str, partitions: str, path: Path) -> None:
+    def backfill_range(
+        self, name: str, start: str, end: str, partitions: str, path: JsonPath
+    ) -> None:
         """Ranges validate could not place (no ``partitions:``): check them against the job's."""
         defs = self.project.orchestration.partitions
         range_path = (*path, "partition_range")
@@ -305,8 +303,8 @@ def _resolved_orchestration(project: FloeProject, package: str | None) -> dict[s
 
 def compile_environment(
     spec: Spec, environment: str, inputs: Inputs
-) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """The artifact payload for one environment (unsealed), or None when there are errors."""
+) -> tuple[CompiledArtifact | None, list[Diagnostic]]:
+    """The artifact for one environment (not yet sealed: no checksum), or None on errors."""
     assert spec.project is not None and spec.source is not None
     project, source = spec.project, spec.source
     compiler = _Compiler(
@@ -319,43 +317,45 @@ def compile_environment(
     compiler.backfills(jobs)
     compiler.load_time(jobs)
     problems = compiler.out
-    if any(d.severity == "error" for d in problems):
+    if has_errors(problems):
         return None, problems
     dbt = project.orchestration.dbt
-    payload: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "floe_version": __version__,
-        "project": {"name": project.name, "version": project.version},
-        "environment": environment,
-        "source": inputs.source,
-        "variables": {
-            name: {"value": v.value, "source": v.source} for name, v in spec.variables.items()
+    artifact = CompiledArtifact(
+        schema_version=SCHEMA_VERSION,
+        floe_version=__version__,
+        project={"name": project.name, "version": project.version},
+        environment=environment,
+        source=inputs.source,
+        variables={
+            name: VariableRecord(value=v.value, source=v.source)
+            for name, v in spec.variables.items()
         },
-        "orchestration": _resolved_orchestration(project, spec.package),
-        "dbt": None
+        orchestration=Orchestration.model_validate(_resolved_orchestration(project, spec.package)),
+        dbt=None
         if dbt is None
-        else {
-            "project_dir": dbt.project_dir,
-            "profiles_dir": dbt.profiles_dir or dbt.project_dir,
-            "target": dbt.target,
-            "observability_level": dbt.observability_level,
-            "manifest": inputs.manifest,
-        },
-        "asset_graph": {
-            "complete": inputs.graph.complete,
-            "discovery": inputs.discovery,
-            "assets": list(inputs.graph.assets.values()),
-            "unresolved": inputs.unresolved,
-        },
-        "jobs": {name: job.record() for name, job in jobs.items()},
-        "warnings": [
-            {
-                "message": d.message,
-                "path": format_path(d.path),
-                "line": d.position.line if d.position else None,
-            }
+        else DbtRecord(
+            project_dir=dbt.project_dir,
+            profiles_dir=dbt.profiles_dir or dbt.project_dir,
+            target=dbt.target,
+            observability_level=dbt.observability_level,
+            manifest=inputs.manifest,
+        ),
+        asset_graph=AssetGraphRecord(
+            complete=inputs.graph.complete,
+            discovery=inputs.discovery,
+            assets=list(inputs.graph.assets.values()),
+            unresolved=inputs.unresolved,
+        ),
+        jobs=jobs,
+        warnings=[
+            WarningRecord(
+                message=d.message,
+                path=format_path(d.path),
+                line=d.position.line if d.position else None,
+            )
             for d in problems
             if d.severity == "warning"
         ],
-    }
-    return payload, problems
+        checksum="",
+    )
+    return artifact, problems

@@ -12,10 +12,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from floe_runtime.base.errors import FloeError
+
 _ERROR_MARKERS = ("error", "Error", "ERROR", "not found", "Could not", "Compilation")
 
 
-class DbtParseError(RuntimeError):
+class DbtParseError(FloeError):
     """dbt is missing or the parse failed; the message is meant for the user."""
 
 
@@ -25,6 +27,7 @@ def dbt_executable() -> str | None:
 
 
 def parse(
+    *,
     project_dir: Path,
     profiles_dir: Path,
     target: str | None,
@@ -37,7 +40,7 @@ def parse(
     if dbt is None:
         raise DbtParseError(
             "dbt is not installed here; install floe with the dagster extra "
-            "(pip install 'floe[dagster]') or compile without --dbt-parse"
+            "(pip install 'floe-runtime[dagster]') or compile without --dbt-parse"
         )
     target_path = work_dir / "target"
     command = [

@@ -15,20 +15,24 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from floe_runtime.artifact.schema import (
+    CompiledArtifact,
+    ManifestRecord,
+    SourceRecord,
+    UnresolvedRecord,
+)
 from floe_runtime.artifact.store import (
     ARTIFACT_NAME,
     MANIFEST_NAME,
     sealed,
     write_atomic,
 )
-from floe_runtime.base.diagnostics import Diagnostic
-from floe_runtime.base.diagnostics import Path as JsonPath
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Severity, has_errors
 from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
-from floe_runtime.compile.python_assets import Discovery, discover, search_roots
+from floe_runtime.compile.python_assets import Discovery, DiscoveryMode, discover, search_roots
 from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
@@ -36,11 +40,9 @@ from floe_runtime.ports.dbt_manifest import (
     manifest_digest,
     read_manifest,
 )
-from floe_runtime.spec import environments, modules
-from floe_runtime.spec.load import Read, Spec, load_spec
-from floe_runtime.spec.yaml_loader import read_yaml_file
+from floe_runtime.spec import modules
+from floe_runtime.spec.load import Read, Spec, SpecOptions, load_spec, read
 
-DEFAULT_ENVIRONMENT = "default"
 DBT: JsonPath = ("orchestration", "dbt")
 
 
@@ -49,7 +51,7 @@ class Compiled:
     """One environment's outcome."""
 
     environment: str
-    payload: dict[str, Any] | None
+    artifact: CompiledArtifact | None
     diagnostics: list[Diagnostic]
     manifest: bytes | None = None
     summary: dict[str, int] = field(default_factory=dict)
@@ -57,12 +59,7 @@ class Compiled:
 
     @property
     def ok(self) -> bool:
-        return self.payload is not None
-
-
-def declared_environments(floe_yaml: Path) -> list[str]:
-    """The environments to compile; a project without ``environments/`` has one: default."""
-    return sorted(environments.discover(floe_yaml.parent)) or [DEFAULT_ENVIRONMENT]
+        return self.artifact is not None
 
 
 def repository_root(path: Path) -> Path:
@@ -84,24 +81,17 @@ def _problem(
     spec: Spec, message: str, path: JsonPath, hint: str | None = None, error: bool = False
 ) -> Diagnostic:
     assert spec.source is not None
-    return Diagnostic(
-        message,
-        spec.display,
-        spec.source.value_at(path),
-        path,
-        hint,
-        "error" if error else "warning",
-        "compile",
-    )
+    severity: Severity = "error" if error else "warning"
+    return spec.source.diagnostic(message, path, hint=hint, severity=severity, code="compile")
 
 
 def _python(
     spec: Spec,
     floe_yaml: Path,
-    mode: str,
+    mode: DiscoveryMode,
     process_env: Mapping[str, str],
-    cache: dict[tuple[str, ...], tuple[Discovery, str]],
-) -> tuple[Discovery, str]:
+    cache: dict[tuple[str, ...], tuple[Discovery, DiscoveryMode]],
+) -> tuple[Discovery, DiscoveryMode]:
     """Python assets, read once per set of modules (the same in every environment)."""
     assert spec.project is not None
     names = tuple(
@@ -140,12 +130,12 @@ def _dbt_parse_all(
         base = floe_yaml.parent
         try:
             return parse(
-                base / settings.project_dir,
-                base / (settings.profiles_dir or settings.project_dir),
-                settings.target,
-                env,
-                work / env,
-                process_env,
+                project_dir=base / settings.project_dir,
+                profiles_dir=base / (settings.profiles_dir or settings.project_dir),
+                target=settings.target,
+                environment=env,
+                work_dir=work / env,
+                process_env=process_env,
             )
         except DbtParseError as exc:
             return exc
@@ -156,7 +146,7 @@ def _dbt_parse_all(
 
 def _dbt(
     spec: Spec, floe_yaml: Path, parsed: Path | DbtParseError | None, python_keys: set[str]
-) -> tuple[DbtGraph | None, dict[str, Any] | None, bytes | None, list[Diagnostic]]:
+) -> tuple[DbtGraph | None, ManifestRecord | None, bytes | None, list[Diagnostic]]:
     """The dbt part of the graph, from a fresh parse or the declared manifest_path."""
     assert spec.project is not None
     settings = spec.project.orchestration.dbt
@@ -188,23 +178,26 @@ def _dbt(
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
     metadata = manifest.get("metadata", {})
-    record = {
-        "file": MANIFEST_NAME,
-        "digest": manifest_digest(manifest),
-        "dbt_version": metadata.get("dbt_version"),
-        "adapter_type": metadata.get("adapter_type"),
-    }
+    record = ManifestRecord(
+        file=MANIFEST_NAME,
+        digest=manifest_digest(manifest),
+        dbt_version=metadata.get("dbt_version"),
+        adapter_type=metadata.get("adapter_type"),
+    )
     return graph, record, raw, []
 
 
-def _unresolved(spec: Spec, discovery: Discovery) -> tuple[list[dict[str, str]], list[Diagnostic]]:
+def _unresolved(
+    spec: Spec, discovery: Discovery
+) -> tuple[list[UnresolvedRecord], list[Diagnostic]]:
     """Python modules floe could not read: recorded in the artifact, and a warning each."""
     assert spec.project is not None
-    records, problems = [], []
+    records: list[UnresolvedRecord] = []
+    problems: list[Diagnostic] = []
     declared = [modules.resolve(m, spec.package) for m in spec.project.orchestration.asset_modules]
     for item in discovery.unresolved:
         where = f"{item.file}:{item.line}" if item.file and item.line else item.module
-        records.append({"source": "python", "what": where, "reason": item.reason})
+        records.append(UnresolvedRecord(source="python", what=where, reason=item.reason))
         index = declared.index(item.module) if item.module in declared else None
         path: JsonPath = ("orchestration", "asset_modules", *([index] if index is not None else []))
         problems.append(
@@ -223,7 +216,7 @@ def _compile(
     spec: Spec,
     environment: str,
     floe_yaml: Path,
-    discovery: tuple[Discovery, str],
+    discovery: tuple[Discovery, DiscoveryMode],
     parsed: Path | DbtParseError | None,
 ) -> Compiled:
     assert spec.project is not None and spec.source is not None
@@ -233,71 +226,71 @@ def _compile(
         spec, floe_yaml, parsed, {a.key for a in python.assets}
     )
     problems += dbt_problems
-    if any(d.severity == "error" for d in problems):
+    if has_errors(problems):
         return Compiled(environment, None, spec.diagnostics + problems)
     settings = spec.project.orchestration.dbt
     if settings is not None and dbt is None:
-        unresolved.append({"source": "dbt", "what": settings.project_dir, "reason": "no manifest"})
+        unresolved.append(
+            UnresolvedRecord(source="dbt", what=settings.project_dir, reason="no manifest")
+        )
     graph, graph_problems = asset_graph.build(spec.project, spec.source, python, dbt)
-    source = {
-        "path": repository_path(floe_yaml),
-        "sha256": hashlib.sha256(floe_yaml.read_bytes()).hexdigest(),
-    }
-    payload, compile_problems = compile_environment(
+    source = SourceRecord(
+        path=repository_path(floe_yaml),
+        sha256=hashlib.sha256(floe_yaml.read_bytes()).hexdigest(),
+    )
+    artifact, compile_problems = compile_environment(
         spec, environment, Inputs(source, graph, mode, unresolved, record, graph_problems)
     )
     text = ""
-    if payload is not None:
-        payload["checksum"], text = sealed(payload)
-    kinds: list[str] = [a["kind"] for a in graph.assets.values()]
+    if artifact is not None:
+        checksum, text = sealed(artifact.model_dump(mode="json"))
+        artifact = artifact.model_copy(update={"checksum": checksum})
+    kinds: list[str] = [a.kind for a in graph.assets.values()]
     summary = {k: kinds.count(k) for k in ("python", "dbt", "external")}
     return Compiled(
         environment,
-        payload,
+        artifact,
         spec.diagnostics + problems + compile_problems,
-        manifest if payload is not None else None,
+        manifest if artifact is not None else None,
         summary,
         text,
     )
 
 
-def compile_environments(
-    floe_yaml: Path,
-    display: str,
-    requested: list[str],
-    cli_vars: Mapping[str, str],
-    process_env: Mapping[str, str],
-    dbt_parse: bool,
-    discover_mode: str,
-    progress: Callable[[str], None],
-    read: Read | None = None,
-) -> list[Compiled]:
-    """Compile each requested environment in memory (``read``: floe.yaml, already read)."""
-    declared = environments.discover(floe_yaml.parent) if floe_yaml.is_file() else {}
-    read = read or read_yaml_file(floe_yaml, display)
+@dataclass(frozen=True, kw_only=True)
+class CompileOptions:
+    """How to compile: the spec's inputs, which environments, and how to find the assets."""
+
+    spec: SpecOptions
+    environments: tuple[str, ...]
+    dbt_parse: bool = False
+    discover: DiscoveryMode = "static"
+    progress: Callable[[str], None] = field(default=lambda message: None)
+
+
+def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
+    """Compile each requested environment in memory (``source``: floe.yaml, already read)."""
+    floe_yaml, process_env = options.spec.path, options.spec.process_env
+    source = source or read(options.spec)
     specs = {
-        env: load_spec(
-            floe_yaml,
-            display,
-            None if env == DEFAULT_ENVIRONMENT and not declared else env,
-            cli_vars,
-            process_env,
-            read,
-        )
-        for env in requested
+        env: load_spec(options.spec, environment=env, source=source) for env in options.environments
     }
     work = Path(tempfile.mkdtemp(prefix="floe-compile-"))
     try:
-        parsed = _dbt_parse_all(specs, floe_yaml, work, process_env, progress) if dbt_parse else {}
-        cache: dict[tuple[str, ...], tuple[Discovery, str]] = {}
+        parsed = (
+            _dbt_parse_all(specs, floe_yaml, work, process_env, options.progress)
+            if options.dbt_parse
+            else {}
+        )
+        cache: dict[tuple[str, ...], tuple[Discovery, DiscoveryMode]] = {}
         results = []
         for index, (env, spec) in enumerate(specs.items(), start=1):
             if not spec.ok:
                 results.append(Compiled(env, None, spec.diagnostics))
                 continue
             if len(specs) > 1:
-                progress(f"compiling {env} ({index}/{len(specs)})")
-            discovery = _python(spec, floe_yaml, discover_mode, process_env, cache)
+                options.progress(f"compiling {env} ({index}/{len(specs)})")
+            discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
             results.append(_compile(spec, env, floe_yaml, discovery, parsed.get(env)))
         return results
     finally:
@@ -308,7 +301,7 @@ def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
     """Write every environment's bundle (only call when all compiled)."""
     written = []
     for result in results:
-        assert result.payload is not None
+        assert result.artifact is not None
         folder = out / result.environment
         if result.manifest is not None:
             write_atomic(folder / MANIFEST_NAME, result.manifest)

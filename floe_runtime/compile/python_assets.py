@@ -14,11 +14,15 @@ import ast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 ASSET_DECORATORS = {"asset", "graph_asset"}
 MULTI_ASSET_DECORATORS = {"multi_asset", "graph_multi_asset"}
 _CONTEXT_PARAMS = {"context", "config"}
+
+
+DiscoveryMode: TypeAlias = Literal["static", "import"]
+"""How Python assets are found: read from source, or by importing them with Dagster."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from floe_runtime.base.errors import FloeError
+from floe_runtime.ports.constants import KIND_TAG_PREFIX
+
 ASSET_RESOURCE_TYPES: Final = frozenset({"model", "seed", "snapshot"})
 """dbt resource types that dagster-dbt turns into assets; tests become asset checks instead."""
 
@@ -40,7 +43,6 @@ _LOOKUP_SECTIONS: Final = (
 _SCHEMA_VERSION: Final = re.compile(r"/manifest/v(\d+)\.json$")
 # Dagster's VALID_TAG_KEY_REGEX (dagster/_utils/tags.py): dbt tags that fail it are dropped.
 _VALID_TAG_KEY: Final = re.compile(r"^([A-Za-z0-9_.-]{1,63}/|dagster/kind/)?[A-Za-z0-9_.-]{1,63}$")
-_KIND_PREFIX: Final = "dagster/kind/"
 # What the digest keeps of each resource and of its config: only what shapes the asset graph.
 _DIGEST_FIELDS: Final = (
     "unique_id",
@@ -78,7 +80,7 @@ _DIGEST_CONFIG: Final = (
 )
 
 
-class ManifestError(ValueError):
+class ManifestError(FloeError):
     """A manifest floe cannot use; the message is one line, meant for the user."""
 
 
@@ -304,7 +306,7 @@ def dbt_graph(manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -
     python_asset_keys = frozenset(python_asset_keys)
     resolver = _Resolver(manifest, python_asset_keys)
     adapter_type: str | None = manifest.get("metadata", {}).get("adapter_type")
-    kind_tags = {f"{_KIND_PREFIX}dbt": "", f"{_KIND_PREFIX}{adapter_type or 'dbt'}": ""}
+    kind_tags = {f"{KIND_TAG_PREFIX}dbt": "", f"{KIND_TAG_PREFIX}{adapter_type or 'dbt'}": ""}
     groups = {group["name"]: group for group in (manifest.get("groups") or {}).values()}
 
     assets: list[DbtAsset] = []

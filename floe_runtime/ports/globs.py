@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from floe_runtime.base.errors import PositionedSyntaxError
 
-class GlobError(ValueError):
-    """A malformed pattern; ``column`` is 1-based inside the pattern."""
 
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
+class GlobError(PositionedSyntaxError):
+    """A malformed pattern."""
 
 
 @lru_cache(maxsize=4096)

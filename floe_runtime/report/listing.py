@@ -21,7 +21,6 @@ from floe_runtime.spec.models import (
     TimeWindowPartitions,
 )
 
-KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 MAX_COUNTED_KEYS = 1_000_000
 Row = dict[str, Any]
 

@@ -10,19 +10,28 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.diagnostics import Diagnostic, has_errors
 from floe_runtime.base.secrets import literal_secret_kind
 
 if TYPE_CHECKING:
     from floe_runtime.spec.models import FloeProject
 
 
+def plural(count: int, word: str) -> str:
+    """``1 job``, ``2 jobs``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def error_count(diagnostics: Sequence[Diagnostic]) -> int:
+    return sum(d.severity == "error" for d in diagnostics)
+
+
 def _count(diagnostics: Sequence[Diagnostic]) -> str:
-    errors = sum(d.severity == "error" for d in diagnostics)
+    errors = error_count(diagnostics)
     warnings = len(diagnostics) - errors
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"]
+    parts = [plural(errors, "error")]
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(plural(warnings, "warning"))
     return ", ".join(parts)
 
 
@@ -76,13 +85,13 @@ def describe(project: FloeProject) -> str:
         (len(o.sensors), "sensor"),
         (len(o.backfills), "backfill"),
     ]
-    listed = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
+    listed = ", ".join(plural(n, word) for n, word in counts)
     return f"{project.name} {project.version}: {listed}"
 
 
 def summary_line(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> str:
     names = ", ".join(files)
-    if any(d.severity == "error" for d in diagnostics):
+    if has_errors(diagnostics):
         return f"floe: {names}: invalid ({_count(diagnostics)})"
     if diagnostics:
         return f"floe: {names}: valid ({_count(diagnostics)})"
@@ -91,7 +100,7 @@ def summary_line(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> str
 
 def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str], **extra: object) -> str:
     payload = {
-        "valid": not any(d.severity == "error" for d in diagnostics),
+        "valid": not has_errors(diagnostics),
         "files": list(files),
         "diagnostics": [
             {

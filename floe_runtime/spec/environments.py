@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
+from floe_runtime.base.errors import FloeError
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
 from floe_runtime.spec.interpolation import Layer
 
@@ -29,6 +30,34 @@ class EnvFile:
     values: Mapping[str, str]
 
 
+DEFAULT_ENVIRONMENT = "default"
+"""The one environment of a project without ``environments/``: process env and defaults."""
+
+
+class EnvironmentChoiceError(FloeError):
+    """The command did not say which of several environments it means."""
+
+    def __init__(self, message: str, declared: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.declared = declared or []
+
+
+def select(floe_yaml: Path, *, name: str | None = None, every: bool = False) -> list[str]:
+    """The environments a command works on: ``name``, or every declared one (``every``, or when
+    the project declares at most one); a project without ``environments/`` has ``default``.
+    The one place that decides, so every command chooses the same way."""
+    if name is not None and every:
+        raise EnvironmentChoiceError("use --env NAME or --all-envs, not both")
+    if name is not None:
+        return [name]
+    declared = sorted(discover(floe_yaml.parent)) if floe_yaml.is_file() else []
+    if not every and len(declared) > 1:
+        raise EnvironmentChoiceError(
+            f"choose an environment with --env ({', '.join(declared)})", declared
+        )
+    return declared or [DEFAULT_ENVIRONMENT]
+
+
 def discover(project_dir: Path) -> dict[str, Path]:
     """Every declared environment: one ``environments/<env>.env`` file each."""
     folder = project_dir / ENV_DIR
@@ -40,7 +69,21 @@ def discover(project_dir: Path) -> dict[str, Path]:
 
 
 def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Parse dotenv lines (``KEY=value``, ``export KEY=value``, quotes, ``#`` comments)."""
+    """Read the subset of dotenv that means the same in every dotenv reader; refuse the rest.
+
+    - blank lines and lines starting with ``#`` are skipped;
+    - ``KEY=value`` or ``export KEY=value``; KEY is letters, digits and ``_``, not starting
+      with a digit; spaces around ``=`` and around the value are ignored;
+    - unquoted values end at `` #`` (a comment);
+    - ``'single quoted'`` values are taken literally;
+    - ``"double quoted"`` values know the escapes ``\\n`` ``\\t`` ``\\"`` and ``\\\\``;
+    - a quoted value closes on its own line, and only a comment may follow it;
+    - values are never expanded: ``${OTHER}`` stays as written.
+
+    Anything else (multi-line values, other escapes, text after a closing quote) is an error
+    naming the line, instead of a value that python-dotenv, docker and a shell would each read
+    differently.
+    """
     values: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -72,7 +115,11 @@ def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagno
                 )
             )
             continue
-        value = _unquote(raw)
+        value, problem = _value(raw)
+        if problem is not None:
+            column = line.index(raw) + 1 if raw else position.col
+            problems.append(Diagnostic(problem, display, Position(number, column), code="env-file"))
+            continue
         kind = literal_secret_kind(value)
         if kind is not None:
             problems.append(
@@ -89,12 +136,35 @@ def parse_env_file(text: str, display: str) -> tuple[dict[str, str], list[Diagno
     return values, problems
 
 
-def _unquote(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
-        inner = raw[1:-1]
-        return inner.replace('\\"', '"').replace("\\n", "\n") if raw[0] == '"' else inner
-    comment = re.search(r"\s+#", raw)
-    return raw[: comment.start()] if comment else raw
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _value(raw: str) -> tuple[str, str | None]:
+    """The value written after ``=``, or an error message."""
+    if not raw or raw[0] not in "\"'":
+        comment = re.search(r"\s+#", raw)
+        return (raw[: comment.start()] if comment else raw), None
+    quote, out, index = raw[0], [], 1
+    while index < len(raw) and raw[index] != quote:
+        char = raw[index]
+        if quote == '"' and char == "\\":
+            escaped = raw[index + 1 : index + 2]
+            if escaped not in _ESCAPES:
+                return "", (
+                    f"unknown escape '\\{escaped}' in a double-quoted value "
+                    '(floe reads \\n \\t \\" and \\\\)'
+                )
+            out.append(_ESCAPES[escaped])
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    if index >= len(raw):
+        return "", f"the {quote} quote is not closed on this line (multi-line values are not read)"
+    rest = raw[index + 1 :].strip()
+    if rest and not rest.startswith("#"):
+        return "", f"unexpected text after the closing {quote} quote"
+    return "".join(out), None
 
 
 def load_env_file(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from floe_runtime.base.diagnostics import Diagnostic, Path
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
 from floe_runtime.spec.yaml_loader import SourceMap
 
@@ -114,17 +114,15 @@ class _Walk:
     diagnostics: list[Diagnostic]
 
     def error(
-        self, message: str, path: Path, hint: str | None, code: str, column: int | None = None
+        self, message: str, path: JsonPath, hint: str | None, code: str, column: int | None = None
     ) -> None:
         """Report a problem at the value, or at ``column`` inside the string value."""
-        where = (
-            self.source.value_at(path)
-            if column is None
-            else self.source.inside_string(path, column)
+        where = None if column is None else self.source.inside_string(path, column)
+        self.diagnostics.append(
+            self.source.diagnostic(message, path, hint=hint, code=code, position=where)
         )
-        self.diagnostics.append(Diagnostic(message, self.source.file, where, path, hint, code=code))
 
-    def value(self, value: Any, path: Path) -> Any:
+    def value(self, value: Any, path: JsonPath) -> Any:
         if isinstance(value, dict):
             return {k: self.entry(k, v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):
@@ -133,7 +131,7 @@ class _Walk:
             return self.string(value, path)
         return value
 
-    def entry(self, key: str, value: Any, path: Path) -> Any:
+    def entry(self, key: str, value: Any, path: JsonPath) -> Any:
         if isinstance(value, str) and value and is_secret_name(key):
             self.error(
                 f"{key!r} looks like a secret; floe.yaml must not carry credentials",
@@ -144,7 +142,7 @@ class _Walk:
             return value
         return self.value(value, path)
 
-    def string(self, text: str, path: Path) -> str:
+    def string(self, text: str, path: JsonPath) -> str:
         kind = literal_secret_kind(text)
         if kind is not None:
             self.error(f"this value looks like {kind}", path, PLATFORM_HINT, "secret")
@@ -181,7 +179,7 @@ class _Walk:
             return text
         return Interpolated(result)
 
-    def resolve(self, ref: _Reference, path: Path) -> str | None:
+    def resolve(self, ref: _Reference, path: JsonPath) -> str | None:
         if is_secret_name(ref.name):
             self.error(
                 f"variable {ref.name} looks like a secret and cannot be used in floe.yaml",
@@ -208,12 +206,10 @@ class _Walk:
         first = self.used.setdefault(ref.name, Variable(ref.name, value, source))
         if first.value != value:
             self.diagnostics.append(
-                Diagnostic(
+                self.source.diagnostic(
                     f"variable {ref.name} is unset and its defaults differ between uses",
-                    self.source.file,
-                    self.source.value_at(path),
                     path,
-                    "give every use of the variable the same default",
+                    hint="give every use of the variable the same default",
                     severity="warning",
                     code="interpolation",
                 )

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from floe_runtime.base.diagnostics import Diagnostic, has_errors, sort_key
-from floe_runtime.base.diagnostics import Path as Path_
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, has_errors, sort_key
 from floe_runtime.spec import environments, semantics
 from floe_runtime.spec.interpolation import Variable, interpolate
 from floe_runtime.spec.models import FloeProject
@@ -20,13 +19,29 @@ from floe_runtime.spec.shape import build_project
 from floe_runtime.spec.yaml_loader import SourceMap, YamlDocument, read_yaml_file
 
 
+@dataclass(frozen=True, kw_only=True)
+class SpecOptions:
+    """What checking a floe.yaml depends on besides the environment (in the spirit of black's
+    ``Mode``: one frozen value passed down, instead of a growing list of parameters)."""
+
+    path: Path
+    display: str = ""
+    cli_vars: Mapping[str, str] = field(default_factory=dict)
+    process_env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> str:
+        """The file's name in messages: as the user typed it."""
+        return self.display or str(self.path)
+
+
 @dataclass(frozen=True)
 class Spec:
     """A floe.yaml as far as it could be checked, with everything learned on the way."""
 
     path: Path
     display: str
-    environment: str | None
+    environment: str
     project: FloeProject | None = None
     source: SourceMap | None = None
     package: str | None = None
@@ -41,32 +56,28 @@ class Spec:
 Read = tuple[YamlDocument | None, list[Diagnostic]]
 
 
-def load_spec(
-    path: Path,
-    display: str,
-    environment: str | None,
-    cli_vars: Mapping[str, str],
-    process_env: Mapping[str, str],
-    read: Read | None = None,
-) -> Spec:
-    """Check one floe.yaml for one environment (None: process environment and defaults).
+def read(options: SpecOptions) -> Read:
+    """floe.yaml read and parsed once, to check it in several environments."""
+    return read_yaml_file(options.path, options.shown)
 
-    ``read`` is the file as ``read_yaml_file`` returned it, so that checking several
-    environments reads and parses it once.
-    """
+
+def load_spec(options: SpecOptions, *, environment: str, source: Read | None = None) -> Spec:
+    """Check one floe.yaml in one environment (``default`` without ``environments/``: the
+    process environment and the defaults); ``source`` is the file as ``read`` returned it."""
+    path, display = options.path, options.shown
     spec = Spec(path, display, environment)
-    document, read_problems = read if read is not None else read_yaml_file(path, display)
+    document, read_problems = source if source is not None else read(options)
     problems = list(read_problems)
     if document is None:
         return replace(spec, diagnostics=problems)
     env_file = None
-    if environment is not None:
+    if environment != environments.DEFAULT_ENVIRONMENT or environments.discover(path.parent):
         prefix = display[: len(display) - len(path.name)]
         env_file, env_problems = environments.load_env_file(path.parent, environment, prefix)
         problems += env_problems
         if env_file is None:
             return replace(spec, source=document.source, diagnostics=problems)
-    layers = environments.layers(env_file, cli_vars, process_env)
+    layers = environments.layers(env_file, options.cli_vars, options.process_env)
     data, variables, interpolation_problems = interpolate(document.data, document.source, layers)
     problems += interpolation_problems
     spec = replace(spec, source=document.source, variables=variables)
@@ -83,37 +94,30 @@ def load_spec(
     return replace(spec, project=project, package=package, diagnostics=problems)
 
 
-def _outside(diagnostics: list[Diagnostic], paths: list[Path_]) -> list[Diagnostic]:
+def _outside(diagnostics: list[Diagnostic], paths: list[JsonPath]) -> list[Diagnostic]:
     return [d for d in diagnostics if not any(d.path[: len(p)] == p for p in paths)]
 
 
 def validate(
-    path: Path,
-    display: str,
-    environment: str | None,
-    cli_vars: Mapping[str, str],
-    process_env: Mapping[str, str],
-    read: Read | None = None,
+    options: SpecOptions, *, environment: str | None = None, source: Read | None = None
 ) -> tuple[list[Diagnostic], FloeProject | None]:
-    """Diagnostics for one file, for one environment or for every declared one; and the
-    project as the last environment sees it (None when invalid).
+    """Diagnostics for one file, in one environment or in every declared one; and the project
+    as the last environment sees it (None when invalid).
 
-    Without ``--env``, a project with ``environments/`` is checked in each environment; a
-    problem that appears only in some of them says which.
+    Without an environment, a project with ``environments/`` is checked in each; a problem
+    that appears only in some of them says which.
     """
-    declared: list[str | None] = [environment]
-    if environment is None and path.is_file():
-        declared = [*sorted(environments.discover(path.parent))] or [None]
+    chosen = environments.select(options.path, name=environment, every=environment is None)
     found: dict[Diagnostic, list[str]] = {}
     project = None
-    read = read or read_yaml_file(path, display)
-    for env in declared:
-        spec = load_spec(path, display, env, cli_vars, process_env, read)
+    source = source or read(options)
+    for env in chosen:
+        spec = load_spec(options, environment=env, source=source)
         project = spec.project if spec.ok else None
         for diagnostic in spec.diagnostics:
-            found.setdefault(diagnostic, []).append(env or "")
+            found.setdefault(diagnostic, []).append(env)
     merged = [
-        d if len(envs) == len(declared) else d.with_suffix(f"[environment: {', '.join(envs)}]")
+        d if len(envs) == len(chosen) else d.with_suffix(f"[environment: {', '.join(envs)}]")
         for d, envs in found.items()
     ]
     return sorted(merged, key=sort_key), project

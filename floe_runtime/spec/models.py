@@ -429,6 +429,22 @@ class DbtSettings(FloeModel):
     )
 
 
+class Automation(FloeModel):
+    """The one sensor that evaluates the assets' automation conditions."""
+
+    enabled: Bool = Field(
+        default=False,
+        description=(
+            "Whether the automation sensor starts running (Dagster's default_status); off by "
+            "default, like schedules."
+        ),
+    )
+    poll_interval_seconds: PositiveInt = Field(
+        default=30,
+        description="Seconds between evaluations (Dagster's minimum_interval_seconds).",
+    )
+
+
 class Orchestration(FloeModel):
     asset_modules: list[Annotated[str, Field(min_length=1)]] = Field(
         default=[],
@@ -451,6 +467,13 @@ class Orchestration(FloeModel):
     schedules: dict[Name, Schedule] = {}
     sensors: dict[Name, Sensor] = {}
     backfills: dict[Name, Backfill] = {}
+    automation: Automation = Field(
+        default=Automation(),
+        description=(
+            "The sensor that evaluates `automation_condition`s: `enabled` per environment, "
+            "`poll_interval_seconds`."
+        ),
+    )
 
 
 class FloeProject(FloeModel):

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from floe_runtime.base.errors import FloeError
+
 _DOTTED = re.compile(r"^(\.*)([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$")
 REFUSED_ROOTS = frozenset(
     {
@@ -36,7 +38,7 @@ REFUSED_ROOTS = frozenset(
 )
 
 
-class ModuleNameError(ValueError):
+class ModuleNameError(FloeError):
     pass
 
 

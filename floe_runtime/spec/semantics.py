@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from floe_runtime.base.diagnostics import Diagnostic, Path, Position, did_you_mean, known_list
+from floe_runtime.base.diagnostics import (
+    Diagnostic,
+    JsonPath,
+    Position,
+    Severity,
+    did_you_mean,
+    known_list,
+)
 from floe_runtime.ports.cron import Cron, CronError, parse_cron
 from floe_runtime.ports.globs import GlobError, compile_glob
 from floe_runtime.ports.partitions import (
@@ -51,25 +58,19 @@ class _Checker:
     def error(
         self,
         message: str,
-        path: Path,
+        path: JsonPath,
         hint: str | None = None,
         code: str = "semantic",
         position: Position | None = None,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
         self.out.append(
-            Diagnostic(
-                message,
-                self.source.file,
-                position or self.source.value_at(path),
-                path,
-                hint,
-                "warning" if severity == "warning" else "error",
-                code,
+            self.source.diagnostic(
+                message, path, hint=hint, severity=severity, code=code, position=position
             )
         )
 
-    def reference(self, name: str, known: Mapping[str, object], what: str, path: Path) -> bool:
+    def reference(self, name: str, known: Mapping[str, object], what: str, path: JsonPath) -> bool:
         if name in known:
             return True
         hint = did_you_mean(name, known) or f"known {what}s: {known_list(known)}"
@@ -78,7 +79,7 @@ class _Checker:
 
     # ── crons and timezones ────────────────────────────────────────────────────────────
 
-    def cron(self, expression: str, path: Path) -> Cron | None:
+    def cron(self, expression: str, path: JsonPath) -> Cron | None:
         try:
             return parse_cron(expression)
         except CronError as exc:
@@ -90,7 +91,7 @@ class _Checker:
             )
             return None
 
-    def timezone(self, name: str, path: Path) -> bool:
+    def timezone(self, name: str, path: JsonPath) -> bool:
         if zone(name) is not None:
             return True
         from zoneinfo import available_timezones
@@ -103,7 +104,7 @@ class _Checker:
         orchestration = self.project.orchestration
         for key in ("asset_modules", "allowed_modules"):
             for index, name in enumerate(getattr(orchestration, key)):
-                path: Path = (ORCH, key, index)
+                path: JsonPath = (ORCH, key, index)
                 try:
                     absolute = modules.resolve(name, self.package)
                 except modules.ModuleNameError as exc:
@@ -122,7 +123,7 @@ class _Checker:
     def partitions(self) -> None:
         defs = self.project.orchestration.partitions
         for name, definition in defs.items():
-            path: Path = (ORCH, "partitions", name)
+            path: JsonPath = (ORCH, "partitions", name)
             if isinstance(definition, TimeWindowPartitions):
                 self.time_window(definition, path)
             elif isinstance(definition, StaticPartitions):
@@ -130,7 +131,7 @@ class _Checker:
             elif isinstance(definition, MultiPartitions):
                 self.multi(definition, path, defs)
 
-    def time_window(self, tw: TimeWindowPartitions, path: Path) -> None:
+    def time_window(self, tw: TimeWindowPartitions, path: JsonPath) -> None:
         cron = self.cron(tw.cron_schedule, (*path, "cron_schedule"))
         tz_ok = self.timezone(tw.timezone, (*path, "timezone"))
         if cron is None:
@@ -162,7 +163,7 @@ class _Checker:
                 f"start {tw.start!r} is after end {tw.end!r}", (*path, "end"), code="partitions"
             )
 
-    def static(self, static: StaticPartitions, path: Path) -> None:
+    def static(self, static: StaticPartitions, path: JsonPath) -> None:
         seen: dict[str, int] = {}
         for index, key in enumerate(static.partition_keys):
             key_path = (*path, "partition_keys", index)
@@ -183,7 +184,7 @@ class _Checker:
                 )
             seen.setdefault(key, index)
 
-    def multi(self, multi: MultiPartitions, path: Path, defs: Mapping[str, object]) -> None:
+    def multi(self, multi: MultiPartitions, path: JsonPath, defs: Mapping[str, object]) -> None:
         time_dims = 0
         for dim_name, dim in multi.partitions.items():
             dim_path = (*path, "partitions", dim_name)
@@ -219,7 +220,7 @@ class _Checker:
     def assets(self) -> None:
         orchestration = self.project.orchestration
         for pattern, config in orchestration.assets.items():
-            path: Path = (ORCH, "assets", pattern)
+            path: JsonPath = (ORCH, "assets", pattern)
             try:
                 compile_glob(pattern)
             except GlobError as exc:
@@ -260,14 +261,14 @@ class _Checker:
 
     def jobs(self) -> None:
         for name, job in self.project.orchestration.jobs.items():
-            path: Path = (ORCH, "jobs", name)
+            path: JsonPath = (ORCH, "jobs", name)
             if isinstance(job, BatchJob):
                 for index, expression in enumerate(job.selection):
                     self.selection(expression, (*path, "selection", index))
             elif isinstance(job, OpsJob):
                 self.function(job.target_function, (*path, "target_function"))
 
-    def selection(self, expression: str, path: Path) -> None:
+    def selection(self, expression: str, path: JsonPath) -> None:
         try:
             parsed = parse_selection(expression)
         except SelectionError as exc:
@@ -289,7 +290,7 @@ class _Checker:
                 code="selection",
             )
 
-    def function(self, dotted: str, path: Path) -> None:
+    def function(self, dotted: str, path: JsonPath) -> None:
         orchestration = self.project.orchestration
         try:
             absolute = modules.resolve(dotted, self.package)
@@ -329,7 +330,7 @@ class _Checker:
     def schedules(self) -> None:
         jobs = self.project.orchestration.jobs
         for name, schedule in self.project.orchestration.schedules.items():
-            path: Path = (ORCH, "schedules", name)
+            path: JsonPath = (ORCH, "schedules", name)
             self.reference(schedule.job, jobs, "job", (*path, "job"))
             self.cron(schedule.cron_schedule, (*path, "cron_schedule"))
             self.timezone(schedule.timezone, (*path, "timezone"))
@@ -337,7 +338,7 @@ class _Checker:
     def sensors(self) -> None:
         jobs = self.project.orchestration.jobs
         for name, sensor in self.project.orchestration.sensors.items():
-            path: Path = (ORCH, "sensors", name)
+            path: JsonPath = (ORCH, "sensors", name)
             self.reference(sensor.job, jobs, "job", (*path, "job"))
             if sensor.type == "run_status":
                 for index, watched in enumerate(sensor.watched_jobs):
@@ -355,7 +356,7 @@ class _Checker:
     def backfills(self) -> None:
         orchestration = self.project.orchestration
         for name, backfill in orchestration.backfills.items():
-            path: Path = (ORCH, "backfills", name)
+            path: JsonPath = (ORCH, "backfills", name)
             known = self.reference(backfill.job, orchestration.jobs, "job", (*path, "job"))
             if known and isinstance(orchestration.jobs[backfill.job], OpsJob):
                 self.error(
@@ -375,7 +376,7 @@ class _Checker:
                 self.backfill_range(backfill, backfill.partition_range, path)
 
     def backfill_range(
-        self, backfill: Backfill, partition_range: PartitionRange, path: Path
+        self, backfill: Backfill, partition_range: PartitionRange, path: JsonPath
     ) -> None:
         """A range written in its named partitions' keys, inside them, start before end."""
         defs = self.project.orchestration.partitions

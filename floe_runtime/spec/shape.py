@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from floe_runtime.base.diagnostics import Diagnostic, Path, did_you_mean, known_list
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, did_you_mean, known_list
 from floe_runtime.spec.interpolation import Interpolated
 from floe_runtime.spec.models import FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
@@ -49,7 +49,7 @@ def build_project(data: Any, source: SourceMap) -> tuple[FloeProject | None, lis
 def translate(errors: list[ErrorDetails], data: Any, source: SourceMap) -> list[Diagnostic]:
     located = [(_real_path(err["loc"], err["type"], data), err) for err in errors]
     out: list[Diagnostic] = []
-    seen: set[tuple[Path, str]] = set()
+    seen: set[tuple[JsonPath, str]] = set()
     for (path, via_union, key_error), err in located:
         if via_union and err["type"] in _EXPECTS and _better_explained(path, err, located, data):
             continue
@@ -61,7 +61,7 @@ def translate(errors: list[ErrorDetails], data: Any, source: SourceMap) -> list[
     return out
 
 
-def _better_explained(path: Path, err: ErrorDetails, located: list[Any], data: Any) -> bool:
+def _better_explained(path: JsonPath, err: ErrorDetails, located: list[Any], data: Any) -> bool:
     """A union member failed only because the input had another type: say so only when no
     other member's error explains the problem better (one deeper inside the value, or one
     whose member expected the kind of value the user wrote)."""
@@ -79,7 +79,7 @@ def _better_explained(path: Path, err: ErrorDetails, located: list[Any], data: A
     return False
 
 
-def _real_path(loc: tuple[int | str, ...], kind: str, data: Any) -> tuple[Path, bool, bool]:
+def _real_path(loc: tuple[int | str, ...], kind: str, data: Any) -> tuple[JsonPath, bool, bool]:
     """Drop pydantic's union and tag labels from ``loc``: keep only keys the user wrote (and,
     for a missing or unknown key, that key)."""
     path: list[str | int] = []
@@ -107,7 +107,7 @@ def _real_path(loc: tuple[int | str, ...], kind: str, data: Any) -> tuple[Path, 
     return tuple(path), via_union, key_error
 
 
-def _value_at(data: Any, path: Path) -> Any:
+def _value_at(data: Any, path: JsonPath) -> Any:
     for part in path:
         if isinstance(data, dict) and part in data:
             data = data[part]
@@ -137,7 +137,7 @@ def _describe(value: Any) -> str:
 
 
 def _diagnostic(
-    path: Path, key_error: bool, err: ErrorDetails, data: Any, source: SourceMap
+    path: JsonPath, key_error: bool, err: ErrorDetails, data: Any, source: SourceMap
 ) -> Diagnostic:
     kind = err["type"]
     value = _value_at(data, path)
@@ -151,7 +151,7 @@ def _diagnostic(
 
 
 def _words(
-    kind: str, err: ErrorDetails, path: Path, value: Any, key_error: bool, data: Any
+    kind: str, err: ErrorDetails, path: JsonPath, value: Any, key_error: bool, data: Any
 ) -> tuple[str, str | None]:
     name = str(path[-1]) if path else "floe.yaml"
     fields = _fields_at(path[:-1], data)
@@ -315,7 +315,7 @@ def _step(annotation: Any, part: str | int, node: Any) -> Any:
     return None
 
 
-def _annotation_at(path: Path, data: Any) -> Any:
+def _annotation_at(path: JsonPath, data: Any) -> Any:
     annotation: Any = FloeProject
     node = data
     for part in path:
@@ -326,13 +326,13 @@ def _annotation_at(path: Path, data: Any) -> Any:
     return annotation
 
 
-def _fields_at(path: Path, data: Any) -> list[str]:
+def _fields_at(path: JsonPath, data: Any) -> list[str]:
     """Keys allowed in the mapping at ``path`` (for the variant its ``type`` selects)."""
     models = _models(_annotation_at(path, data), _value_at(data, path))
     return [name for model in models for name in model.model_fields]
 
 
-def _literal_values(path: Path, data: Any) -> list[str]:
+def _literal_values(path: JsonPath, data: Any) -> list[str]:
     annotation = _annotation_at(path, data)
     return [
         str(v)

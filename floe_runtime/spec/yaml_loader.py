@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from floe_runtime.base.diagnostics import Diagnostic, Path, Position
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, Severity
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ALIAS_NODES = 100_000
@@ -71,18 +71,32 @@ class SourceMap:
 
     file: str
     text: str
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
 
-    def value_at(self, path: Path) -> Position | None:
+    def value_at(self, path: JsonPath) -> Position | None:
         """Where the value at ``path`` is written, or its nearest written ancestor."""
         return _nearest(self.values, path)
 
-    def key_at(self, path: Path) -> Position | None:
+    def diagnostic(
+        self,
+        message: str,
+        path: JsonPath,
+        *,
+        hint: str | None = None,
+        severity: Severity = "error",
+        code: str = "invalid",
+        position: Position | None = None,
+    ) -> Diagnostic:
+        """A problem with the value at ``path`` of this file, placed where it is written."""
+        where = position or self.value_at(path)
+        return Diagnostic(message, self.file, where, path, hint, severity, code)
+
+    def key_at(self, path: JsonPath) -> Position | None:
         """Where the key that names ``path`` is written (falls back to the value)."""
         return _nearest(self.keys, path) or self.value_at(path)
 
-    def inside_string(self, path: Path, column: int) -> Position | None:
+    def inside_string(self, path: JsonPath, column: int) -> Position | None:
         """Where the 1-based ``column`` of a one-line string value is (past an opening quote)."""
         start = self.value_at(path)
         if start is None:
@@ -95,7 +109,7 @@ class SourceMap:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
-def _nearest(table: dict[Path, tuple[int, int]], path: Path) -> Position | None:
+def _nearest(table: dict[JsonPath, tuple[int, int]], path: JsonPath) -> Position | None:
     for end in range(len(path), -1, -1):
         found = table.get(path[:end])
         if found is not None:
@@ -118,7 +132,7 @@ class _Refused(Exception):
         self.diagnostic = diagnostic
 
 
-def read_yaml_file(path: FsPath, display_name: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+def read_yaml_file(path: Path, display_name: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Read and parse a YAML file, refusing what is too big or not UTF-8."""
     try:
         size = path.stat().st_size
@@ -233,7 +247,12 @@ class _Builder:
         self.alias_nodes = 0
 
     def refuse(
-        self, message: str, event: Any, hint: str | None = None, code: str = "yaml", path: Path = ()
+        self,
+        message: str,
+        event: Any,
+        hint: str | None = None,
+        code: str = "yaml",
+        path: JsonPath = (),
     ) -> None:
         raise _Refused(
             Diagnostic(
@@ -274,7 +293,7 @@ class _Builder:
             )
         return data
 
-    def node(self, event: Any, path: Path) -> tuple[Any, int]:
+    def node(self, event: Any, path: JsonPath) -> tuple[Any, int]:
         """The value of the node that ``event`` starts, and how many nodes it stands for."""
         kind = type(event)
         if kind is yaml.AliasEvent:
@@ -296,7 +315,7 @@ class _Builder:
             self.anchors[anchor] = result
         return result
 
-    def alias(self, event: Any, path: Path) -> tuple[Any, int]:
+    def alias(self, event: Any, path: JsonPath) -> tuple[Any, int]:
         found = self.anchors.get(event.anchor)
         if found is None:
             self.refuse(
@@ -340,7 +359,7 @@ class _Builder:
         self.check_tag(event, _STR_TAG)
         return event.value
 
-    def sequence(self, path: Path) -> tuple[list[Any], int]:
+    def sequence(self, path: JsonPath) -> tuple[list[Any], int]:
         items: list[Any] = []
         size = 1
         get = self.parser.get_event
@@ -352,7 +371,7 @@ class _Builder:
             items.append(value)
             size += count
 
-    def mapping(self, path: Path) -> tuple[dict[str, Any], int]:
+    def mapping(self, path: JsonPath) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         size = 1
@@ -385,7 +404,7 @@ class _Builder:
         return ({**merged, **out} if merged else out), size
 
     def merge(
-        self, event: Any, path: Path, key_pos: tuple[int, int], merged: dict[str, Any]
+        self, event: Any, path: JsonPath, key_pos: tuple[int, int], merged: dict[str, Any]
     ) -> int:
         """``<<: *base`` (or a list of them): keys written beside it win over merged ones."""
         value, count = self.node(event, (*path, "<<"))

@@ -1,7 +1,15 @@
 -- Revenue per order day: ordered and paid amounts in EUR, and in USD where the day's rate is known.
+-- Incremental and partitioned by day (floe.yaml): a run rebuilds only the days of its window,
+-- which floe passes as the dbt vars min_date (inclusive) and max_date (exclusive).
+{{ config(materialized='incremental', unique_key='order_date', incremental_strategy='delete+insert') }}
+
 with orders as (
     select * from {{ ref('stg_orders') }}
     where status <> 'cancelled'
+    {% if var('min_date', none) is not none %}
+        and order_date >= cast('{{ var("min_date") }}' as date)
+        and order_date < cast('{{ var("max_date") }}' as date)
+    {% endif %}
 ),
 
 rates as (

@@ -1,8 +1,7 @@
 """floe's asset selection parser and resolver, checked against real Dagster 1.13.
 
 Dagster is the oracle: the same graph is built in both, and every expression must select the
-same keys; random token soups must be accepted or rejected exactly as Dagster's ANTLR parser does.
-"""
+same keys; random token soups must be accepted or rejected exactly as its ANTLR parser does."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 
 from floe_runtime.ports.selection import (
-    RUNTIME_ATTRIBUTES,
     AssetInfo,
     SelectionError,
     SelectionGraph,
@@ -23,9 +21,18 @@ from floe_runtime.ports.selection import (
     resolve,
     runtime_only_attributes,
 )
+from floe_runtime.ports.selection.syntax import RUNTIME_ATTRIBUTES
+from tests.ports.test_selection import DEMO_ASSETS, asset
+
+pytestmark = pytest.mark.differential
+
 
 GRAPH_SEEDS = range(40)
+
+
 EXPRESSIONS_PER_GRAPH = 10  # 40 graphs x 10 expressions = 400 differential cases
+
+
 SOUP_SIZE = 2500
 
 
@@ -112,64 +119,6 @@ def floe_accepts(expr: str) -> bool:
     return True
 
 
-def asset(
-    key: str,
-    group: str | None,
-    *,
-    deps: Sequence[str] = (),
-    kinds: Sequence[str] = (),
-    tags: dict[str, str] | None = None,
-    owners: Sequence[str] = (),
-    materializable: bool = True,
-) -> AssetInfo:
-    kind_tags = {f"dagster/kind/{kind}": "" for kind in kinds}
-    return AssetInfo(
-        key, group, {**(tags or {}), **kind_tags}, tuple(owners), tuple(deps), materializable
-    )
-
-
-# --- 1. a demo-like project ------------------------------------------------------------------
-
-DEMO_ASSETS = [
-    asset("raw/orders", "bronze", kinds=["python", "duckdb"], owners=["team:ingest"]),
-    asset("raw/customers", "bronze", kinds=["python", "duckdb"], owners=["team:ingest"]),
-    asset("raw/payments", "bronze", kinds=["python"], tags={"pii": ""}),
-    # an unmapped dbt source: external, with a kind and group of its own
-    asset("erp/accounts", "bronze", kinds=["duckdb"], tags={"pii": ""}, materializable=False),
-    asset(
-        "stg_orders", "silver", deps=["raw/orders"], kinds=["dbt", "duckdb"], tags={"staging": ""}
-    ),
-    asset("stg_customers", "silver", deps=["raw/customers"], kinds=["dbt"], tags={"staging": ""}),
-    asset("stg_payments", "silver", deps=["raw/payments"], kinds=["dbt"], tags={"staging": ""}),
-    asset("stg_accounts", "silver", deps=["erp/accounts"], kinds=["dbt"], tags={"staging": ""}),
-    asset(
-        "int_order_payments",
-        "silver",
-        deps=["stg_orders", "stg_payments"],
-        kinds=["dbt"],
-        tags={"tier": "silver"},
-    ),
-    asset("customers", "silver", deps=["stg_customers", "stg_accounts"], kinds=["dbt"]),
-    asset(
-        "fct_orders",
-        "gold",
-        deps=["int_order_payments", "customers"],
-        kinds=["dbt", "duckdb"],
-        tags={"tier": "gold", "daily": ""},
-        owners=["analytics@example.com"],
-    ),
-    asset("dim_customers", "gold", deps=["customers"], kinds=["dbt"], tags={"tier": "gold"}),
-    asset(
-        "revenue_report",
-        "gold",
-        deps=["fct_orders", "dim_customers"],
-        kinds=["python"],
-        owners=["analytics@example.com", "team:finance"],
-    ),
-    asset("audit_log", None),  # Dagster's "default" group, no kind
-    asset("marts/finance/ledger", "marts/finance", deps=["fct_orders", "web/clicks"]),
-]
-
 DEMO_EXPRESSIONS = [
     "*",
     "key:stg_orders",
@@ -249,32 +198,21 @@ def test_demo_expression_matches_dagster(
     assert resolve(expr, demo_graph) == dagster.resolve(expr, demo_dagster_graph)
 
 
-@pytest.mark.parametrize(
-    ("expr", "expected"),
-    [
-        # external assets: selected by key:, never by *, and dropped by upstream traversal
-        ("+key:stg_accounts", {"stg_accounts"}),
-        ("key:erp/accounts+1", {"erp/accounts", "stg_accounts"}),
-        ('key:"*" and not is:materializable', set()),  # `not` ranges over materializable assets
-        ("is:external", {"erp/accounts", "web/clicks"}),
-        ("group:<null>", set()),
-        ("group:default", {"audit_log"}),
-        ("kind:<null>", {"audit_log", "marts/finance/ledger"}),
-        ("sinks(group:silver)", {"int_order_payments", "customers"}),
-        ("not key:stg_* and key:stg_orders or key:audit_log", {"audit_log"}),
-    ],
-)
-def test_demo_semantics(expr: str, expected: set[str], demo_graph: SelectionGraph) -> None:
-    assert resolve(expr, demo_graph) == expected
-
-
-# --- 2. differential: random graphs x random expressions -------------------------------------
-
 NAMES = ["orders", "customers", "payments", "events", "a", "b2", "job", "key", "group", "sinks"]
+
+
 PREFIXES = ["", "", "", "raw/", "stg/", "marts/core/"]
+
+
 GROUPS = ["bronze", "silver", "gold", "marts/finance", "marts/ops", None]
+
+
 TAGS = {"tier": ["gold", "silver", ""], "daily": [""], "domain": ["sales", "ops-eu"], "k": ["x.y"]}
+
+
 KINDS = ["python", "dbt", "duckdb", "snowflake"]
+
+
 OWNERS = ["team:data", "team:ml", "alice@example.com"]
 
 
@@ -305,6 +243,8 @@ def random_assets(rng: random.Random) -> list[AssetInfo]:
 
 
 PLAIN = re.compile(r"[a-zA-Z_][a-zA-Z0-9_/]*")
+
+
 RESERVED = {"and", "or", "not", "key", "job", "sinks", "group", "tag", "kind", "is", "sensor"}
 
 
@@ -414,6 +354,8 @@ SOUP_TOKENS = [
     *[":", "=", "+", "*", "(", ")", ",", "2", "07", "<null>", "<nul", '"x y"', '"', '""'],
     *["a", "raw/orders", "stg_*", "*a", "**", "_", "a.b", "a-b", "$", "\\", "é", "external"],
 ]
+
+
 SEPARATORS = ["", "", " ", "  ", "\t", "\n"]
 
 
@@ -462,9 +404,6 @@ def test_legacy_hint_only_for_what_dagster_falls_back_to(dagster: Dagster) -> No
                 assert not dagster.legacy_accepts(expr), expr
 
 
-# --- runtime-only attributes -----------------------------------------------------------------
-
-
 @pytest.mark.parametrize("name", RUNTIME_ATTRIBUTES)
 def test_runtime_attributes_parse_but_do_not_resolve(
     name: str, demo_graph: SelectionGraph, dagster: Dagster, demo_dagster_graph: Any
@@ -482,71 +421,3 @@ def test_runtime_attributes_parse_but_do_not_resolve(
     if name != "partitions":  # Dagster reads partitions: from the definitions; floe does not
         with pytest.raises(Exception):  # noqa: B017 - Dagster raises several kinds here
             dagster.resolve(expr, demo_dagster_graph)
-
-
-def test_runtime_only_attributes_lists_each_once_in_order() -> None:
-    sel = parse_selection("status:a or +sensor:b or key:c and not status:d or column_tag:e=f")
-    assert runtime_only_attributes(sel) == ("status", "sensor", "column_tag")
-    assert runtime_only_attributes(parse_selection("key:a or group:b")) == ()
-
-
-# --- 3. error messages -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("expr", "message", "column"),
-    [
-        (
-            "key:a or and",
-            "unexpected 'and' at column 10: expected an attribute such as key:, group:, tag: "
-            "or kind:",
-            10,
-        ),
-        ("my_asset", "bare asset names are Dagster's legacy syntax; write key:my_asset", 1),
-        (
-            "  *raw_orders++",
-            "'*' and '+' around bare asset names (one level per '+') are Dagster's legacy "
-            "syntax; write +key:raw_orders+2",
-            3,
-        ),
-        ("tag:team-a", 'this tag: is Dagster\'s legacy syntax; write tag:"team-a"', 1),
-        (
-            "key:a or b",
-            "unexpected 'b' at column 10: bare asset names are not selections; write key:b",
-            10,
-        ),
-        ("group:key", "'key' at column 7 must be quoted here: write group:\"key\"", 7),
-        ("group:stg_*", "'stg_*' at column 7 must be quoted here: write group:\"stg_*\"", 7),
-        ("key:*", "'*' at column 5 must be quoted here: write key:\"*\"", 5),
-        (
-            "(key:a or key:b",
-            "unexpected end of expression at column 16: expected 'and', 'or' or ')' closing "
-            "column 1",
-            16,
-        ),
-        ("key:a)", "unmatched ')' at column 6", 6),
-        (
-            "key:a key:b",
-            "unexpected 'key' at column 7: expected 'and', 'or' or the end of the expression",
-            7,
-        ),
-        (
-            "is:source",
-            "unknown is: value 'source' at column 4: write is:external or is:materializable",
-            4,
-        ),
-        ('key:"a', "unterminated quoted string starting at column 5", 5),
-        (
-            "key:a$",
-            "unexpected character '$' at column 6: values with characters other than letters, "
-            'digits, "_" and "/" must be quoted',
-            6,
-        ),
-        ("2key:a", "unexpected 'key' at column 2: expected '+' after the depth '2'", 2),
-    ],
-)
-def test_error_messages(expr: str, message: str, column: int) -> None:
-    with pytest.raises(SelectionError) as raised:
-        parse_selection(expr)
-    assert (raised.value.message, raised.value.column) == (message, column)
-    assert str(raised.value) == message

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from floe_runtime.spec.load import load_spec, validate
+from floe_runtime.spec.load import SpecOptions, load_spec, validate
 from floe_runtime.spec.models import FloeProject
 from tests.conftest import FIXTURES, REPO
 
@@ -37,7 +37,7 @@ def _literal(value: Any) -> Any:
 
 
 def _load(path: Path) -> FloeProject:
-    spec = load_spec(path, path.name, None, {}, {})
+    spec = load_spec(SpecOptions(path=path, display=path.name), environment="default")
     assert spec.ok, [d.message for d in spec.diagnostics]
     assert spec.project is not None
     return spec.project
@@ -93,10 +93,10 @@ def test_shape_invalid_fixture_fails_where_it_says(path: Path) -> None:
     match = EXPECT.match(path.read_text(encoding="utf-8").splitlines()[0])
     assert match, "first line must be '# expect: LINE:COL message'"
     line, col, message = int(match[1]), int(match[2]), match[3]
-    diagnostics, project = validate(path, path.name, None, {}, {})
+    diagnostics, project = validate(SpecOptions(path=path, display=path.name))
     assert project is None
     found = [(d.position.line, d.position.col, d.message) for d in diagnostics if d.position]
-    assert any((ln, c) == (line, col) and m.startswith(message) for ln, c, m in found), found
+    assert [(ln, c, m[: len(message)]) for ln, c, m in found] == [(line, col, message)], found
 
 
 def _check_jsonschema(files: list[Path]) -> set[str]:
@@ -125,6 +125,8 @@ def test_check_jsonschema_agrees_with_floe() -> None:
     files = [*VALID, *SHAPE_INVALID, DEMO]
     rejected_by_schema = _check_jsonschema(files)
     rejected_by_floe = {
-        path.name for path in files if validate(path, path.name, None, {}, {})[1] is None
+        path.name
+        for path in files
+        if validate(SpecOptions(path=path, display=path.name))[1] is None
     }
     assert rejected_by_schema == rejected_by_floe == {p.name for p in SHAPE_INVALID}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,11 +66,16 @@ WORDS = [
     "  ",
     "#",
 ]
-SCRATCH = Path(tempfile.mkdtemp(prefix="floe-fuzz-"))
 
 
-def _validate(text: str | bytes) -> tuple[int, str]:
-    path = SCRATCH / "floe.yaml"
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every generated file (hypothesis runs many examples per test)."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _validate(scratch: Path, text: str | bytes) -> tuple[int, str]:
+    path = scratch / "floe.yaml"
     if isinstance(text, str):
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
     else:
@@ -138,8 +143,8 @@ documents = st.recursive(
         st.binary(max_size=200),
     )
 )
-def test_random_yaml_never_crashes(text: str | bytes) -> None:
-    _assert_clean(*_validate(text))
+def test_random_yaml_never_crashes(scratch: Path, text: str | bytes) -> None:
+    _assert_clean(*_validate(scratch, text))
 
 
 @st.composite
@@ -174,8 +179,8 @@ def mutated(draw: st.DrawFn) -> str:
     max_examples=800, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(mutated())
-def test_mutated_valid_files_never_crash(text: str) -> None:
-    _assert_clean(*_validate(text))
+def test_mutated_valid_files_never_crash(scratch: Path, text: str) -> None:
+    _assert_clean(*_validate(scratch, text))
 
 
 @st.composite
@@ -200,5 +205,5 @@ def mutated_values(draw: st.DrawFn) -> str:
     max_examples=800, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(mutated_values())
-def test_files_with_wrong_values_never_crash(text: str) -> None:
-    _assert_clean(*_validate(text))
+def test_files_with_wrong_values_never_crash(scratch: Path, text: str) -> None:
+    _assert_clean(*_validate(scratch, text))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.spec.load import load_spec
+from floe_runtime.spec.load import SpecOptions, load_spec
 from tests.conftest import Result
 
 Floe = Callable[..., Result]
@@ -27,7 +27,15 @@ orchestration:
 
 def test_values_are_typed_and_their_sources_recorded(project: Callable[..., Path]) -> None:
     path = project(BASE, envs={"prod": "ENABLED=true\nCRON=0 5 * * *\n"})
-    spec = load_spec(path, "floe.yaml", "prod", {"BATCH": "7"}, {"CRON": "15 4 * * *"})
+    spec = load_spec(
+        SpecOptions(
+            path=path,
+            display="floe.yaml",
+            cli_vars={"BATCH": "7"},
+            process_env={"CRON": "15 4 * * *"},
+        ),
+        environment="prod",
+    )
     assert spec.ok and spec.project is not None
     schedule = spec.project.orchestration.schedules["daily"]
     assert schedule.enabled is True
@@ -43,14 +51,22 @@ def test_values_are_typed_and_their_sources_recorded(project: Callable[..., Path
 
 def test_cli_var_beats_everything(project: Callable[..., Path]) -> None:
     path = project(BASE, envs={"dev": "BATCH=3\n"})
-    spec = load_spec(path, "floe.yaml", "dev", {"BATCH": "9"}, {"BATCH": "8"})
+    spec = load_spec(
+        SpecOptions(
+            path=path, display="floe.yaml", cli_vars={"BATCH": "9"}, process_env={"BATCH": "8"}
+        ),
+        environment="dev",
+    )
     assert spec.project is not None
     assert spec.project.orchestration.backfills["again"].batch_size == 9
 
 
 def test_floe_env_is_the_environment_name(project: Callable[..., Path]) -> None:
     path = project('name: shop\nversion: "${FLOE_ENV}-1"\n', envs={"staging": "", "prod": ""})
-    spec = load_spec(path, "floe.yaml", "staging", {}, {"FLOE_ENV": "wrong"})
+    spec = load_spec(
+        SpecOptions(path=path, display="floe.yaml", process_env={"FLOE_ENV": "wrong"}),
+        environment="staging",
+    )
     assert spec.project is not None and spec.project.version == "staging-1"
 
 
@@ -83,7 +99,7 @@ def test_every_missing_variable_is_reported_at_once(
 
 def test_escape_writes_a_literal_dollar_brace(project: Callable[..., Path]) -> None:
     path = project('name: shop\nversion: "$${NOT_A_VAR}"\n')
-    spec = load_spec(path, "floe.yaml", None, {}, {})
+    spec = load_spec(SpecOptions(path=path, display="floe.yaml"), environment="default")
     assert spec.project is not None and spec.project.version == "${NOT_A_VAR}"
 
 

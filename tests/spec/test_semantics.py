@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.spec.load import validate
+from floe_runtime.spec.load import SpecOptions, validate
 
 HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 
@@ -16,7 +16,7 @@ HEAD = 'name: shop\nversion: "1"\norchestration:\n'
 def problems(write: Callable[..., Path], body: str) -> list[tuple[str, str]]:
     """(``line:col``, message) of every error, for a file HEAD + body."""
     path = write(HEAD + textwrap.indent(textwrap.dedent(body).lstrip("\n"), "  "))
-    diagnostics, _ = validate(path, "floe.yaml", None, {}, {})
+    diagnostics, _ = validate(SpecOptions(path=path, display="floe.yaml"))
     return [
         (f"{d.position.line}:{d.position.col}" if d.position else "-", d.message)
         for d in diagnostics
@@ -310,8 +310,10 @@ CASES = {
         jobs:
           j: {type: ops, target_function: os.system}
         """,
-        "7:37",
-        "floe will not call 'os.system'",
+        [
+            ("5:21", "'os' is part of the standard library's process, file or import machinery"),
+            ("7:37", "floe will not call 'os.system'"),
+        ],
     ),
     "target_function that is not a dotted path": (
         """
@@ -361,9 +363,15 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=sorted(CASES))
 def test_semantic_rule(case: str, project: Callable[..., Path]) -> None:
-    body, where, message = CASES[case]
+    body, *rest = CASES[case]
+    expected = rest[0] if isinstance(rest[0], list) else [tuple(rest)]
     found = problems(project, body)
-    assert any(pos == where and text.startswith(message) for pos, text in found), found
+    # The complete list: exactly these problems, nothing else reported.
+    assert [
+        (pos, text[: len(message)])
+        for (pos, text), (_, message) in zip(found, expected, strict=False)
+    ] == expected, found
+    assert len(found) == len(expected), found
 
 
 def test_batch_size_and_poll_interval_must_be_positive(project: Callable[..., Path]) -> None:

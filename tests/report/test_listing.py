@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.compile.test_compile import BASE, acme
 from tests.conftest import Result
-from tests.test_compile import BASE, acme
 
 Floe = Callable[..., Result]
 NOW = "2024-03-30T12:00:00+00:00"  # the night Europe/Berlin springs forward

@@ -270,7 +270,7 @@ COMPILE_CASES = {
         ("17:56", "error", "sensor 's' watches unknown asset 'revenu'"),
     ),
     "a backfill on a job without partitioned assets": (
-        BASE.replace('"raw_*": {partitions: daily}', '"nothing_*": {group_name: x}')
+        BASE.replace('"raw_*": {partitions: daily}', '"raw_*": {group_name: bronze}')
         + "  backfills:\n    b: {job: raw}\n",
         ("17:14", "error", "backfill 'b' runs job 'raw', which has no partitioned assets"),
     ),
@@ -322,7 +322,7 @@ COMPILE_CASES = {
 def test_compile_diagnostic(case: str, tmp_path: Path, floe: Floe) -> None:
     text, (where, severity, message) = COMPILE_CASES[case]
     found = _diagnostics(floe, acme(tmp_path, text))
-    assert any(w == where and s == severity and m.startswith(message) for w, s, m in found), found
+    assert [(w, s, m[: len(message)]) for w, s, m in found] == [(where, severity, message)], found
 
 
 def test_zero_asset_job_hint_names_what_exists(tmp_path: Path, floe: Floe) -> None:

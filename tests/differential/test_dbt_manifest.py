@@ -4,19 +4,12 @@ dagster-dbt is the oracle: the runtime will build ``@dbt_assets`` from the same 
 translator that applies floe's source rule through ``source_asset_key``, and every asset spec it
 produces must match what ``dbt_graph`` computed without importing dagster. The manifests come
 from ``dbt parse`` on the demo project, then from that manifest multiplied into hundreds of
-synthetic models with every kind of meta the translator reads.
-"""
+synthetic models with every kind of meta the translator reads."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import subprocess
-import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,84 +18,12 @@ from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
     dbt_graph,
-    load_manifest,
-    manifest_digest,
     source_asset_key,
 )
+from tests.conftest import Parsed
+from tests.ports.test_dbt_manifest import DEFAULT_GROUP, KIND, PYTHON_ASSETS
 
-DEMO_DBT = Path(__file__).resolve().parents[1] / "demo" / "shop" / "dbt"
-PYTHON_ASSETS = frozenset({"bronze_orders", "bronze_customers", "bronze_payments"})
-DEFAULT_GROUP = "default"  # Dagster's group for assets without one
-KIND = "dagster/kind/"
-
-
-@dataclass(frozen=True)
-class Parsed:
-    demo: dict[str, Any]  # `dbt parse` of demo/shop/dbt itself
-    copy: dict[str, Any]  # `dbt parse` of a copy in another folder, at another time
-    copy_dir: Path
-    copy_work: Path
-
-
-def _parse_command(project_dir: Path, work: Path) -> list[str]:
-    dbt = Path(sys.executable).with_name("dbt")
-    return [
-        str(dbt),
-        "parse",
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-        "--quiet",
-    ]
-
-
-def _dbt_env() -> dict[str, str]:
-    # Without it dbt writes an anonymous-usage .user.yml into the profiles dir, i.e. into demo/.
-    return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
-def _run_parses(jobs: list[tuple[Path, Path]]) -> None:
-    """Run `dbt parse` for each (project, work dir) at once: the parses dominate the test time."""
-    running = [
-        subprocess.Popen(
-            _parse_command(project, work),
-            cwd=work,
-            env=_dbt_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for project, work in jobs
-    ]
-    for process in running:
-        output, _ = process.communicate(timeout=300)
-        assert process.returncode == 0, output
-
-
-@pytest.fixture(scope="session")
-def parsed(tmp_path_factory: pytest.TempPathFactory) -> Parsed:
-    pytest.importorskip("dbt.version")
-    before = sorted(path.name for path in DEMO_DBT.rglob("*"))
-    demo_work = tmp_path_factory.mktemp("demo_parse")
-    copy_dir = tmp_path_factory.mktemp("elsewhere") / "nested" / "shop_dbt"
-    shutil.copytree(DEMO_DBT, copy_dir)
-    copy_work = tmp_path_factory.mktemp("copy_parse")
-    _run_parses([(DEMO_DBT, demo_work), (copy_dir, copy_work)])
-    assert sorted(path.name for path in DEMO_DBT.rglob("*")) == before, "dbt wrote into demo/"
-    return Parsed(
-        demo=load_manifest(demo_work / "target" / "manifest.json"),
-        copy=load_manifest(copy_work / "target" / "manifest.json"),
-        copy_dir=copy_dir,
-        copy_work=copy_work,
-    )
-
-
-# --- the oracle -------------------------------------------------------------------------------
+pytestmark = pytest.mark.differential
 
 
 def _dbt_assets(manifest: Mapping[str, Any], python_assets: Collection[str]) -> Any:
@@ -161,9 +82,6 @@ def _assert_same(manifest: Mapping[str, Any], python_assets: Collection[str]) ->
     return graph
 
 
-# --- the demo project -------------------------------------------------------------------------
-
-
 def test_demo_graph_matches_dagster_dbt(parsed: Parsed) -> None:
     graph = _assert_same(parsed.demo, PYTHON_ASSETS)
     assets = {asset.key: asset for asset in graph.assets}
@@ -182,7 +100,7 @@ def test_demo_graph_matches_dagster_dbt(parsed: Parsed) -> None:
     # stg_payments only through the ephemeral int_order_payments; raw/exchange_rates is external
     assert revenue.deps == ("raw/exchange_rates", "stg_orders", "stg_payments")
     assert revenue.tags == {"finance": "", "dagster/kind/dbt": "", "dagster/kind/duckdb": ""}
-    assert (revenue.group, revenue.materialized) == ("gold", "table")
+    assert (revenue.group, revenue.materialized) == ("gold", "incremental")
     assert assets["customer_orders"].owners == ("team:analytics",)
     assert assets["tmp_order_totals"].materialized == "view"
     assert assets["stg_customers"].deps == ("bronze_customers", "country_codes")
@@ -215,10 +133,12 @@ def test_sources_in_real_definitions(parsed: Parsed, python_assets: frozenset[st
         assert node.is_external is not source.python_asset, source.key
 
 
-# --- synthetic manifests ----------------------------------------------------------------------
-
 _TAGS = ["finance", "nightly", "pii", "has space", "x" * 70, "ns/tag", "a/b/c", "dagster/kind/py"]
+
+
 _OWNERS = [["team:analytics"], ["ana@example.com", "team:data"]]
+
+
 _GROUPS = {
     "group.shop.finance_grp": {"owner": {"email": "fin@example.com", "name": "Fin"}},
     "group.shop.ops_grp": {"owner": {"email": ["ops@example.com", "team:ops"]}},
@@ -373,77 +293,3 @@ def test_owners_must_be_a_list(parsed: Parsed) -> None:
         dbt_graph(manifest, PYTHON_ASSETS)
     with pytest.raises(Exception, match="str is a disallowed Sequence type"):
         _dagster_view(manifest, PYTHON_ASSETS)
-
-
-def test_source_asset_key_rule() -> None:
-    table = {"resource_type": "source", "source_name": "landing", "name": "orders", "meta": {}}
-    assert source_asset_key(table, {"orders"}) == (["orders"], True)
-    assert source_asset_key(table, {"landing/orders"}) == (["landing", "orders"], False)
-    configured = {**table, "config": {"meta": {"dagster": {"asset_key": "raw_orders"}}}}
-    assert source_asset_key(configured, {"orders"}) == (["raw_orders"], True)
-
-
-# --- manifest_digest --------------------------------------------------------------------------
-
-
-def test_digest_ignores_time_and_place(parsed: Parsed) -> None:
-    demo, copy = parsed.demo, parsed.copy
-    assert demo["metadata"]["invocation_id"] != copy["metadata"]["invocation_id"]
-    assert demo["metadata"]["generated_at"] != copy["metadata"]["generated_at"]
-    assert manifest_digest(demo) == manifest_digest(copy)
-    assert manifest_digest(demo).startswith("sha256:")
-    assert len(manifest_digest(demo)) == len("sha256:") + 64
-
-
-def test_digest_follows_sql_and_config(parsed: Parsed) -> None:
-    before = manifest_digest(parsed.copy)
-    sql = parsed.copy_dir / "models" / "gold" / "revenue_daily.sql"
-    sql.write_text(sql.read_text() + "-- now with a comment\n")
-    _run_parses([(parsed.copy_dir, parsed.copy_work)])  # partial parse: only this file changed
-    changed = load_manifest(parsed.copy_work / "target" / "manifest.json")
-    assert manifest_digest(changed) != before
-
-    node = parsed.demo["nodes"]["model.shop.stg_orders"]
-    retagged = {**node, "tags": [*node["tags"], "nightly"]}
-    other = {**parsed.demo, "nodes": {**parsed.demo["nodes"], node["unique_id"]: retagged}}
-    assert manifest_digest(other) != manifest_digest(parsed.demo)
-
-
-# --- load_manifest errors ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("{not json", "not a dbt manifest: not valid JSON (Expecting property name"),
-        ("[1, 2]", "not a dbt manifest: the JSON is not an object"),
-        ('{"nodes": {}}', "not a dbt manifest: no metadata.dbt_schema_version (run `dbt parse`"),
-        (
-            '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v5.json"}}',
-            "unsupported dbt manifest schema 'https://schemas.getdbt.com/dbt/manifest/v5.json';"
-            " floe reads v10-v12",
-        ),
-        (
-            '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json"}}',
-            "not a dbt manifest: its dbt_schema_version is"
-            " 'https://schemas.getdbt.com/dbt/run-results/v6.json'",
-        ),
-        (
-            '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}}',
-            "not a dbt manifest: no 'nodes' mapping",
-        ),
-    ],
-)
-def test_load_manifest_errors(tmp_path: Path, content: str, message: str) -> None:
-    manifest_file = tmp_path / "manifest.json"
-    manifest_file.write_text(content)
-    with pytest.raises(ManifestError) as raised:
-        load_manifest(manifest_file)
-    assert str(raised.value).startswith(f"{manifest_file}: {message}")
-    assert "\n" not in str(raised.value)
-
-
-def test_load_manifest_missing_file(tmp_path: Path) -> None:
-    missing = tmp_path / "target" / "manifest.json"
-    with pytest.raises(ManifestError, match="cannot read the dbt manifest: No such file"):
-        load_manifest(missing)

@@ -1,0 +1,128 @@
+"""``floe compile``: one checksummed artifact bundle per environment, written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, progress, source_text
+
+if TYPE_CHECKING:
+    from floe_runtime.compile.pipeline import Compiled, CompileOptions
+    from floe_runtime.compile.python_assets import DiscoveryMode
+
+
+@click.command("compile")
+@FLOE_YAML
+@click.option("--env", "environment", help="Compile this environment.")
+@click.option("--all-envs", is_flag=True, help="Compile every environment under environments/.")
+@click.option("--check", is_flag=True, help="Compile in memory and report; write nothing.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist/floe"),
+    show_default=True,
+    help="Bundle folder.",
+)
+@VARIABLES
+@click.option(
+    "--dbt-parse",
+    is_flag=True,
+    help="Run `dbt parse` for each environment's target and bundle its manifest.",
+)
+@click.option(
+    "--discover",
+    type=click.Choice(["static", "import"]),
+    default="static",
+    show_default=True,
+    help="Read Python assets from source (static) or by importing them with Dagster.",
+)
+@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+def compile_command(
+    *,
+    path: Path,
+    environment: str | None,
+    all_envs: bool,
+    check: bool,
+    out: Path,
+    cli_vars: dict[str, str],
+    dbt_parse: bool,
+    discover: DiscoveryMode,
+    output_format: str,
+) -> int:
+    """Compile floe.yaml into one artifact per environment (dist/floe/<env>/)."""
+    from floe_runtime.compile.pipeline import CompileOptions
+    from floe_runtime.spec import environments
+    from floe_runtime.spec.load import SpecOptions
+
+    try:
+        chosen = environments.select(path, name=environment, every=all_envs)
+    except environments.EnvironmentChoiceError as exc:
+        raise click.UsageError(f"{exc} or use --all-envs" if exc.declared else str(exc)) from None
+    options = CompileOptions(
+        spec=SpecOptions(path=path, display=str(path), cli_vars=cli_vars, process_env=os.environ),
+        environments=tuple(chosen),
+        dbt_parse=dbt_parse,
+        discover=discover,
+        progress=progress,
+    )
+    return execute(options, out=None if check else out, output_format=output_format)
+
+
+def execute(options: CompileOptions, *, out: Path | None, output_format: str) -> int:
+    """Compile, write the bundles when every environment compiled (``out`` None: only check),
+    and report."""
+    from floe_runtime.artifact.store import ARTIFACT_NAME
+    from floe_runtime.compile import pipeline
+    from floe_runtime.report import render
+    from floe_runtime.spec.load import read
+
+    source = read(options.spec)
+    results = pipeline.compile_environments(options, source=source)
+    diagnostics = list(dict.fromkeys(d for r in results for d in r.diagnostics))
+    ok = all(r.ok for r in results)
+    if ok and out is not None:
+        pipeline.write_bundles(results, out)
+    lines = [_outcome_line(r, out) for r in results]
+    path = options.spec.path
+    if output_format == "json":
+        environments = {
+            r.environment: {
+                "ok": r.ok,
+                "artifact": str(out / r.environment / ARTIFACT_NAME) if r.ok and out else None,
+                "checksum": r.artifact.checksum if r.artifact else None,
+                "assets": r.summary,
+            }
+            for r in results
+        }
+        click.echo(render.as_json(diagnostics, [str(path)], environments=environments))
+    elif output_format == "github":
+        if diagnostics:
+            click.echo(render.github(diagnostics))
+        click.echo("\n".join(lines))
+    else:
+        click.echo(render.text(diagnostics, source_text(path, source), "\n".join(lines)))
+    return 0 if ok else 1
+
+
+def _outcome_line(result: Compiled, out: Path | None) -> str:
+    from floe_runtime.report.render import error_count, plural
+
+    if not result.ok:
+        errors = error_count(result.diagnostics)
+        return f"floe: {result.environment}: failed ({plural(errors, 'error')})"
+    artifact = result.artifact
+    assert artifact is not None
+    s = result.summary
+    where = "checked, nothing written" if out is None else f"{out / result.environment}"
+    counts = [
+        plural(s["python"] + s["dbt"], "asset")
+        + f" ({s['python']} python, {s['dbt']} dbt, {s['external']} external)",
+        plural(len(artifact.jobs), "job"),
+        plural(len(artifact.orchestration.schedules), "schedule"),
+        plural(len(artifact.orchestration.sensors), "sensor"),
+    ]
+    return f"floe: {result.environment}: {', '.join(counts)} -> {where}"

@@ -1,0 +1,81 @@
+"""``floe list``: what an environment will run, from floe.yaml or from a compiled artifact."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from floe_runtime.cli.common import FLOE_YAML, VARIABLES, progress
+
+KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
+
+
+@click.command("list")
+@click.argument("kind", type=click.Choice(KINDS))
+@FLOE_YAML
+@click.option("--env", "environment", help="The environment whose values to use.")
+@click.option(
+    "--artifact",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="List from a compiled_artifacts.json instead of floe.yaml.",
+)
+@VARIABLES
+@click.option("--dbt-parse", is_flag=True, help="Run `dbt parse` to include dbt models.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
+@click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+    help="Pretend it is this time (ISO 8601; UTC without an offset).",
+)
+def list_command(
+    *,
+    kind: str,
+    path: Path,
+    environment: str | None,
+    artifact: Path | None,
+    cli_vars: dict[str, str],
+    dbt_parse: bool,
+    as_json: bool,
+    now: datetime | None,
+) -> int:
+    """List assets, jobs, schedules (with next ticks), sensors, partitions or backfills."""
+    import json
+
+    from floe_runtime.artifact import store
+    from floe_runtime.compile.pipeline import CompileOptions, compile_environments
+    from floe_runtime.report import listing, render
+    from floe_runtime.spec import environments
+    from floe_runtime.spec.load import SpecOptions
+
+    moment = now or datetime.now(timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    if artifact is not None:
+        compiled = store.read(artifact)
+    else:
+        try:
+            (env,) = environments.select(path, name=environment)
+        except environments.EnvironmentChoiceError as exc:
+            raise click.UsageError(str(exc)) from None
+        options = CompileOptions(
+            spec=SpecOptions(
+                path=path, display=str(path), cli_vars=cli_vars, process_env=os.environ
+            ),
+            environments=(env,),
+            dbt_parse=dbt_parse,
+            progress=progress,
+        )
+        (result,) = compile_environments(options)
+        if not result.ok:
+            click.echo(render.text(result.diagnostics, {}, f"floe: {env}: failed"), err=True)
+            return 1
+        assert result.artifact is not None
+        compiled = result.artifact
+    found = listing.rows(kind, compiled, moment)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
+    else:
+        click.echo(listing.table(kind, found))
+    return 0

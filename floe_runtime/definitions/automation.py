@@ -1,0 +1,44 @@
+"""Automation conditions from the artifact, and the one sensor that evaluates them.
+
+The sensor is declared explicitly (rather than left to Dagster's implicit default) so that its
+status per environment comes from ``orchestration.automation.enabled``, off by default like
+schedules, and its interval from ``poll_interval_seconds``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+
+SENSOR_NAME = "floe_automation"
+
+
+def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] | None:
+    """``{"type": "eager"}`` / ``on_missing`` / ``on_cron`` (with its cron) as Dagster's."""
+    if record is None:
+        return None
+    kind = record["type"]
+    if kind == "eager":
+        return dg.AutomationCondition.eager()
+    if kind == "on_missing":
+        return dg.AutomationCondition.on_missing()
+    if kind == "on_cron":
+        return dg.AutomationCondition.on_cron(
+            record["cron_schedule"], record.get("cron_timezone", "UTC")
+        )
+    raise ValueError(f"unknown automation condition {kind!r}")
+
+
+def automation_sensor(settings: Mapping[str, Any]) -> dg.AutomationConditionSensorDefinition:
+    """The sensor evaluating every asset's automation condition."""
+    return dg.AutomationConditionSensorDefinition(
+        name=SENSOR_NAME,
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if settings.get("enabled")
+        else dg.DefaultSensorStatus.STOPPED,
+        minimum_interval_seconds=int(settings.get("poll_interval_seconds") or 30),
+        description="floe: evaluates the automation conditions of floe.yaml's asset patterns",
+    )

@@ -1,0 +1,242 @@
+"""The dbt project as Dagster assets: ``@dbt_assets`` on the bundled manifest, shaped by the
+artifact.
+
+Every model, seed and snapshot is its own asset; tests are asset checks; sources resolve to the
+Python assets that write them (floe's rule in ``ports.dbt_manifest.source_asset_key``, the same
+the compiler used). Models that share partitions and backfill policy share one ``@dbt_assets``
+definition, since Dagster runs one partitions definition per op. A partitioned run receives its
+partition as dbt vars (``definitions.partitions`` documents the names).
+"""
+
+# No `from __future__ import annotations`: Dagster reads the op's context annotation at
+# definition time and refuses it as a string.
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import yaml
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from floe_runtime.artifact.schema import AssetRecord
+from floe_runtime.definitions.automation import condition
+from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.partitions import backfill_policy, dbt_vars
+from floe_runtime.ports.constants import KIND_TAG_PREFIX
+from floe_runtime.ports.dbt_manifest import ASSET_RESOURCE_TYPES, source_asset_key
+
+
+@dataclass(frozen=True)
+class DbtSetup:
+    """Where dbt runs: the project, its profiles, the target and the dbt executable."""
+
+    project_dir: Path
+    profiles_dir: Path
+    target: str | None
+    executable: str
+    per_model: bool
+
+
+def find_dbt(search_path: str | None, python: str) -> str:
+    """``dbt`` on PATH, else beside the running interpreter (an unactivated virtualenv)."""
+    found = shutil.which("dbt", path=search_path)
+    if found:
+        return found
+    beside = Path(python).parent / "dbt"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    raise LoadError(
+        "dbt executable not found (not on PATH, not beside "
+        f"{python}): install it with `pip install 'floe[dagster]'` or put `dbt` on PATH"
+    )
+
+
+def check_profile(project_dir: Path, profiles_dir: Path, target: str | None) -> None:
+    """Refuse, before any run, a profile or target that dbt would only miss at run time."""
+    try:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LoadError(f"{project_dir / 'dbt_project.yml'}: cannot read it ({exc})") from None
+    profile = (project or {}).get("profile")
+    profiles_file = profiles_dir / "profiles.yml"
+    if not profiles_file.is_file():
+        raise LoadError(
+            f"dbt profiles file {profiles_file} is missing: add profiles.yml there, or set "
+            "dbt.profiles_dir in floe.yaml and recompile"
+        )
+    try:
+        profiles = yaml.safe_load(profiles_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LoadError(f"{profiles_file}: cannot read it ({exc})") from None
+    entry = profiles.get(profile) if isinstance(profiles, dict) else None
+    if not isinstance(entry, dict):
+        raise LoadError(
+            f"{profiles_file}: no profile {profile!r} (named by dbt_project.yml): add it to "
+            "profiles.yml"
+        )
+    chosen = target or entry.get("target")
+    outputs = entry.get("outputs") or {}
+    if chosen not in outputs:
+        known = ", ".join(sorted(outputs)) or "none"
+        raise LoadError(
+            f"{profiles_file}: profile {profile!r} has no target {chosen!r} (targets: {known}): "
+            "add it, or compile with another dbt target (DBT_TARGET)"
+        )
+
+
+class FloeTranslator(DagsterDbtTranslator):
+    """dagster-dbt's default translation, with the artifact's settings on top."""
+
+    def __init__(self, records: Mapping[str, AssetRecord], python_keys: frozenset[str]) -> None:
+        super().__init__(DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self.records = records
+        self.python_keys = python_keys
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(source_asset_key(dbt_resource_props, self.python_keys)[0])
+        return super().get_asset_key(dbt_resource_props)
+
+    def record(self, props: Mapping[str, Any]) -> AssetRecord | None:
+        return self.records.get(self.get_asset_key(props).to_user_string())
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        found = self.record(dbt_resource_props)
+        return found.group if found is not None else super().get_group_name(dbt_resource_props)
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition[Any] | None:
+        found = self.record(dbt_resource_props)
+        return condition(found.automation_condition) if found is not None else None
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        found = self.records.get(spec.key.to_user_string())
+        if found is None or found.kind != "dbt":
+            return spec
+        kinds = {
+            t.removeprefix(KIND_TAG_PREFIX) for t in found.tags if t.startswith(KIND_TAG_PREFIX)
+        }
+        return spec.merge_attributes(kinds=kinds - set(spec.kinds)) if kinds else spec
+
+
+def dbt_nodes(manifest: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The manifest's nodes that dagster-dbt makes assets of (ephemeral models are not)."""
+    for props in manifest["nodes"].values():
+        if props["resource_type"] in ASSET_RESOURCE_TYPES and (
+            props.get("config", {}).get("materialized") != "ephemeral"
+        ):
+            yield props
+
+
+def _release_duckdb(adapter: Any) -> None:
+    """dbt-duckdb keeps its database open for the life of the process once dagster-dbt has
+    queried it (row counts, column metadata), and DuckDB locks the file: close it, or the next
+    dbt process of this run could not write."""
+    manager: Any = type(getattr(adapter, "connections", None))
+    environment = getattr(manager, "_ENV", None)
+    if environment is None or getattr(manager, "TYPE", None) != "duckdb":
+        return
+    with manager._LOCK:
+        environment.close()
+        manager._ENV = None
+
+
+def _selector(props: Mapping[str, Any]) -> str:
+    return "fqn:" + ".".join(props["fqn"])
+
+
+def _op(
+    setup: DbtSetup,
+    name: str,
+    manifest: Mapping[str, Any],
+    translator: FloeTranslator,
+    select: str,
+    exclude: str,
+    partitions: tuple[str, dg.PartitionsDefinition] | None,
+    policy: dg.BackfillPolicy | None,
+) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=manifest,
+        select=select,
+        exclude=exclude,
+        name=name,
+        dagster_dbt_translator=translator,
+        partitions_def=partitions[1] if partitions else None,
+        backfill_policy=policy,
+    )
+    def _build(context: dg.AssetExecutionContext) -> Iterator[Any]:
+        dbt = DbtCliResource(
+            project_dir=str(setup.project_dir),
+            profiles_dir=str(setup.profiles_dir),
+            target=setup.target,
+            dbt_executable=setup.executable,
+        )
+        args = ["build"]
+        if partitions is not None:
+            args += ["--vars", json.dumps(dbt_vars(context, *partitions))]
+        invocation = dbt.cli(args, context=context)
+        stream = invocation.stream()
+        if setup.per_model:
+            stream = stream.fetch_row_counts().fetch_column_metadata()
+        try:
+            yield from stream
+        finally:
+            _release_duckdb(invocation.adapter)
+
+    return _build
+
+
+def build_dbt_assets(
+    manifest: Mapping[str, Any],
+    records: Mapping[str, AssetRecord],
+    python_keys: frozenset[str],
+    partitions: Mapping[str, dg.PartitionsDefinition],
+    setup: DbtSetup,
+    project_name: str,
+) -> list[dg.AssetsDefinition]:
+    """One ``@dbt_assets`` per (partitions, backfill policy) the models need."""
+    translator = FloeTranslator(records, python_keys)
+    groups: dict[tuple[str | None, str], list[Mapping[str, Any]]] = {}
+    policies: dict[str, dg.BackfillPolicy | None] = {"null": None}
+    for props in dbt_nodes(manifest):
+        found = translator.record(props)
+        if found is None:
+            groups.setdefault((None, "null"), []).append(props)
+            continue
+        policy_id = json.dumps(found.backfill_policy, sort_keys=True)
+        policies[policy_id] = (
+            backfill_policy(found.backfill_policy) if found.backfill_policy else None
+        )
+        groups.setdefault((found.partitions, policy_id), []).append(props)
+    ordered = sorted(groups, key=lambda g: (g[0] is not None, g[0] or "", g[1]))
+    built = []
+    for index, group in enumerate(ordered):
+        partitions_name, policy_id = group
+        name = f"dbt_{project_name}" + (f"_{index}" if index else "")
+        if index == 0:
+            # the first group takes everything the others do not: the common case is one
+            # group and dbt's default selection, with nothing to exclude
+            others = [p for g in ordered[1:] for p in groups[g]]
+            select, exclude = "fqn:*", " ".join(_selector(p) for p in others)
+        else:
+            select, exclude = " ".join(_selector(p) for p in groups[group]), ""
+        chosen = None
+        if partitions_name is not None:
+            chosen = (partitions_name, partitions[partitions_name])
+        built.append(
+            _op(setup, name, manifest, translator, select, exclude, chosen, policies[policy_id])
+        )
+    return built

@@ -1,0 +1,71 @@
+"""floe jobs as Dagster jobs.
+
+Batch jobs select exactly the artifact's resolved asset list (what was reviewed is what runs),
+never the selection strings again. Ops jobs call ``target_function(**args)`` with the typed
+arguments the artifact recorded, and log what the function returned.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the op's context annotation at
+# definition time and refuses it as a string.
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from floe_runtime.artifact.schema import JobRecord
+from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.python_assets import import_module
+
+JobDefinition = Any  # a dg.JobDefinition, or the unresolved job define_asset_job returns
+
+
+def target(dotted: str, roots: Sequence[Path], where: str) -> Callable[..., Any]:
+    """Import ``module.function``; a clear error naming the floe.yaml place otherwise."""
+    module_name, _, attribute = dotted.rpartition(".")
+    module = import_module(module_name, roots, where)
+    function = getattr(module, attribute, None)
+    if not callable(function):
+        raise LoadError(f"{where}: {module_name!r} has no function {attribute!r}")
+    return function  # type: ignore[no-any-return]
+
+
+def ops_job(name: str, dotted: str, function: Callable[..., Any], args: Mapping[str, Any]) -> Any:
+    @dg.op(name=f"{name}_op", description=f"floe: calls {dotted}(**args)")
+    def call(context: dg.OpExecutionContext) -> None:
+        context.log.info(f"calling {dotted}(**{dict(args)!r})")
+        result = function(**args)
+        context.log.info(f"{dotted} returned {result!r}")
+
+    @dg.job(name=name, description=f"floe ops job: {dotted}", tags={"floe/job_type": "ops"})
+    def job() -> None:
+        call()
+
+    return job
+
+
+def build_jobs(
+    records: Mapping[str, JobRecord],
+    orchestration: Mapping[str, Any],
+    roots: Sequence[Path],
+    places: Mapping[str, str],
+) -> dict[str, JobDefinition]:
+    """Every floe job, keyed by its floe name (``places``: each job's floe.yaml line)."""
+    specs = orchestration["jobs"]
+    jobs: dict[str, JobDefinition] = {}
+    for name, record in sorted(records.items()):
+        spec = specs[name]
+        if record.type == "ops":
+            assert record.target_function is not None
+            function = target(record.target_function, roots, places[name])
+            jobs[name] = ops_job(name, record.target_function, function, spec.get("args") or {})
+            continue
+        keys = [dg.AssetKey.from_user_string(key) for key in record.assets]
+        jobs[name] = dg.define_asset_job(
+            name,
+            selection=dg.AssetSelection.assets(*keys),
+            description=spec.get("description")
+            or f"floe batch job: {', '.join(spec['selection'])}",
+            tags={"floe/job_type": "batch"},
+        )
+    return jobs

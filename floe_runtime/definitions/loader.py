@@ -1,0 +1,188 @@
+"""``FloeDefinitions.from_compiled_artifacts()``: one compiled artifact → ``dagster.Definitions``.
+
+Everything comes from the artifact that was reviewed: the asset graph, each job's resolved asset
+list, the partitions, automation conditions, schedules and sensors. The code is only asked for
+what the artifact cannot carry (the Python asset functions, the dbt project), and the graph it
+yields is checked against the artifact's before anything is returned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import dagster as dg
+
+from floe_runtime.artifact import store
+from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.compile.python_assets import search_roots
+from floe_runtime.definitions import drift, locate
+from floe_runtime.definitions.automation import automation_sensor
+from floe_runtime.definitions.dbt import DbtSetup, build_dbt_assets, check_profile, find_dbt
+from floe_runtime.definitions.jobs import build_jobs
+from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.partitions import build_partitions
+from floe_runtime.definitions.python_assets import load_python_assets, shape
+from floe_runtime.definitions.schedules import build_schedules
+from floe_runtime.definitions.sensors import build_sensors
+from floe_runtime.spec import modules
+from floe_runtime.spec.yaml_loader import SourceMap, read_yaml_file
+
+
+class _Places:
+    """``floe.yaml:LINE`` for a place in the orchestration, when floe.yaml is at hand."""
+
+    def __init__(self, floe_yaml: Path, shown: str) -> None:
+        self.shown = shown
+        document = read_yaml_file(floe_yaml, shown)[0] if floe_yaml.is_file() else None
+        self.source: SourceMap | None = document.source if document is not None else None
+
+    def __call__(self, *path: str | int) -> str:
+        position = self.source.value_at(("orchestration", *path)) if self.source else None
+        dotted = ".".join(str(p) for p in ("orchestration", *path))
+        return f"{self.shown}:{position.line}" if position else f"{self.shown} ({dotted})"
+
+
+def _read(file: Path) -> CompiledArtifact:
+    try:
+        return store.read(file)
+    except store.ArtifactError as exc:
+        raise LoadError(str(exc)) from None
+
+
+def _manifest(artifact: CompiledArtifact, bundle: Path) -> dict[str, Any]:
+    assert artifact.dbt is not None
+    if artifact.dbt.manifest is None:
+        raise LoadError(
+            f"{bundle}: the artifact was compiled without a dbt manifest, so its dbt models "
+            "cannot run; compile with `floe compile --dbt-parse` (or set dbt.manifest_path)"
+        )
+    path = bundle / artifact.dbt.manifest.file
+    try:
+        loaded = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise LoadError(
+            f"{path}: the bundle's dbt manifest is missing or unreadable ({exc}); deploy the "
+            "whole bundle folder that `floe compile` wrote, or recompile"
+        ) from None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("nodes"), dict):
+        raise LoadError(f"{path}: not a dbt manifest; recompile with `floe compile --dbt-parse`")
+    return loaded
+
+
+def _dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> DbtSetup:
+    assert artifact.dbt is not None
+    dbt = artifact.dbt
+    project_dir = locate.in_project(
+        root, str(base / dbt.project_dir), "dbt project", "dbt.project_dir"
+    )
+    if not (project_dir / "dbt_project.yml").is_file():
+        raise LoadError(
+            f"{project_dir} has no dbt_project.yml: the artifact's dbt.project_dir does not "
+            "point at the dbt project; check the project root (FLOE_PROJECT_ROOT)"
+        )
+    profiles_dir = locate.in_project(
+        root, str(base / dbt.profiles_dir), "dbt profiles folder", "dbt.profiles_dir"
+    )
+    check_profile(project_dir, profiles_dir, dbt.target)
+    return DbtSetup(
+        project_dir=project_dir,
+        profiles_dir=profiles_dir,
+        target=dbt.target,
+        executable=find_dbt(os.environ.get("PATH"), sys.executable),
+        per_model=dbt.observability_level == "per_model",
+    )
+
+
+def load(
+    path: str | Path | None = None,
+    *,
+    project_root: str | Path | None = None,
+    resources: Mapping[str, Any] | None = None,
+    definitions: dg.Definitions | Sequence[dg.Definitions] | None = None,
+    strict: bool = True,
+) -> dg.Definitions:
+    cwd = Path.cwd()
+    file = locate.artifact_path(path, os.environ, cwd)
+    artifact = _read(file)
+    root = locate.project_root(project_root, os.environ, cwd)
+    source = PurePosixPath(artifact.source.path)
+    floe_yaml = root / source
+    if not floe_yaml.parent.is_dir():
+        raise LoadError(
+            f"the folder of {source} (from the artifact) is not under the project root {root}; "
+            f"pass project_root= or set {locate.ROOT_VAR} to the repository root"
+        )
+    places = _Places(floe_yaml, str(source))
+    roots = search_roots(floe_yaml, modules.package_of(floe_yaml))
+    orchestration = artifact.orchestration.model_dump(mode="python")
+    records = {record.key: record for record in artifact.asset_graph.assets}
+    partitions = build_partitions(orchestration["partitions"])
+
+    python = load_python_assets(
+        orchestration["asset_modules"],
+        roots,
+        [places("asset_modules", i) for i in range(len(orchestration["asset_modules"]))],
+    )
+    assets = shape(python.assets, records, partitions)
+    if artifact.dbt is not None:
+        setup = _dbt_setup(artifact, root, source.parent)
+        python_keys = frozenset(s.key.to_user_string() for a in assets for s in a.specs)
+        assets += build_dbt_assets(
+            _manifest(artifact, file.parent),
+            records,
+            python_keys,
+            partitions,
+            setup,
+            artifact.project["name"],
+        )
+    drift.check(drift.differences(assets, records, partitions), str(file), strict)
+
+    jobs = build_jobs(
+        artifact.jobs,
+        orchestration,
+        roots,
+        {name: places("jobs", name, "target_function") for name in artifact.jobs},
+    )
+    sensors: list[Any] = [*build_sensors(artifact, jobs, project_root=root)]
+    if any(r.automation_condition for r in artifact.asset_graph.assets):
+        sensors.append(automation_sensor(orchestration["automation"]))
+    ours = dg.Definitions(
+        assets=[*assets, *python.other],
+        jobs=list(jobs.values()),
+        schedules=build_schedules(artifact, jobs),
+        sensors=sensors,
+        resources=dict(resources or {}),
+    )
+    extra = [definitions] if isinstance(definitions, dg.Definitions) else list(definitions or [])
+    return dg.Definitions.merge(ours, *extra) if extra else ours
+
+
+class FloeDefinitions:
+    """Entry point of the runtime: ``FloeDefinitions.from_compiled_artifacts()``."""
+
+    @staticmethod
+    def from_compiled_artifacts(
+        path: str | Path | None = None,
+        *,
+        project_root: str | Path | None = None,
+        resources: Mapping[str, Any] | None = None,
+        definitions: dg.Definitions | Sequence[dg.Definitions] | None = None,
+        strict: bool = True,
+    ) -> dg.Definitions:
+        """Load a compiled artifact (a file or bundle folder; default ``$FLOE_ARTIFACTS``, else
+        ``dist/floe/$FLOE_ENV/``) into Dagster definitions. ``project_root`` (default
+        ``$FLOE_PROJECT_ROOT``, else the git work tree or working directory) is where the
+        artifact's relative paths point. ``resources`` and ``definitions`` are merged in.
+        ``strict=False`` turns a drift between code and artifact into a warning."""
+        return load(
+            path,
+            project_root=project_root,
+            resources=resources,
+            definitions=definitions,
+            strict=strict,
+        )

@@ -1,0 +1,97 @@
+"""Where the artifact and the code are: the bundle to load and the repository root.
+
+At deploy time the artifact is often downloaded next to the code rather than compiled there,
+so the two are found separately. The artifact names every path relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from floe_runtime.artifact.store import ARTIFACT_NAME
+from floe_runtime.base.errors import FloeError
+
+ARTIFACTS_VAR = "FLOE_ARTIFACTS"
+ENV_VAR = "FLOE_ENV"
+ROOT_VAR = "FLOE_PROJECT_ROOT"
+DEFAULT_ENV = "default"
+
+
+class LoadError(FloeError):
+    """The runtime cannot load the project; the message says what to do."""
+
+
+def _as_file(candidate: Path) -> Path:
+    """A bundle folder names its artifact; a file (or a ``.json`` name) is the artifact."""
+    return (
+        candidate
+        if candidate.is_file() or candidate.suffix == ".json"
+        else candidate / ARTIFACT_NAME
+    )
+
+
+def artifact_path(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """``path``, else ``$FLOE_ARTIFACTS``, else ``dist/floe/$FLOE_ENV/`` (a file or a bundle
+    folder each); one error listing everything tried when none exists."""
+    tried: list[str] = []
+    if path is not None:
+        candidates = [(Path(path), "argument")]
+    elif env.get(ARTIFACTS_VAR):
+        candidates = [(Path(env[ARTIFACTS_VAR]), ARTIFACTS_VAR)]
+    else:
+        environment = env.get(ENV_VAR) or DEFAULT_ENV
+        candidates = [(Path("dist") / "floe" / environment, f"dist/floe/${ENV_VAR}")]
+    for candidate, origin in candidates:
+        absolute = candidate if candidate.is_absolute() else cwd / candidate
+        file = _as_file(absolute)
+        if file.is_file():
+            return file
+        tried.append(f"{file} (from {origin})")
+    raise LoadError(
+        "no compiled floe artifact found; tried: "
+        + "; ".join(tried)
+        + f". Run `floe compile --env ENV`, or set {ARTIFACTS_VAR} to the bundle folder"
+    )
+
+
+def _git_root(cwd: Path) -> Path | None:
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    top = proc.stdout.strip()
+    return Path(top) if proc.returncode == 0 and top else None
+
+
+def project_root(root: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """``root``, else ``$FLOE_PROJECT_ROOT``, else the git work tree of ``cwd``, else ``cwd``."""
+    if root is not None:
+        chosen, origin = Path(root), "project_root"
+    elif env.get(ROOT_VAR):
+        chosen, origin = Path(env[ROOT_VAR]), ROOT_VAR
+    else:
+        return (_git_root(cwd) or cwd).resolve()
+    chosen = chosen if chosen.is_absolute() else cwd / chosen
+    if not chosen.is_dir():
+        raise LoadError(f"project root {chosen} (from {origin}) is not a folder")
+    return chosen.resolve()
+
+
+def in_project(root: Path, relative: str, what: str, origin: str) -> Path:
+    """A path the artifact names, under ``root``; a clear error when it is not there."""
+    found = (root / relative).resolve()
+    if not found.exists():
+        raise LoadError(
+            f"{what} {relative!r} (from the artifact's {origin}) is not at {found}: the project "
+            f"root is {root}; pass project_root= or set {ROOT_VAR} to the repository root"
+        )
+    return found

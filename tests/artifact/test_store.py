@@ -1,0 +1,85 @@
+"""Sealing, writing and reading the artifact: deterministic bytes, a checksum that catches any
+edit, atomic writes, and refusals that say what to do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from floe_runtime.artifact import store
+from floe_runtime.artifact.store import ArtifactError
+from tests.compile.test_compile import BASE, acme
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from floe_runtime.cli.main import run
+
+    root = tmp_path_factory.mktemp("artifact")
+    path = acme(root, BASE)
+    assert run(["compile", str(path), "--out", str(root / "dist")]) == 0
+    return root / "dist" / "dev" / "compiled_artifacts.json"
+
+
+def test_sealing_is_deterministic_and_independent_of_key_order(compiled: Path) -> None:
+    payload = json.loads(compiled.read_text())
+    checksum, text = store.sealed(payload)
+    assert checksum == payload["checksum"]
+    assert text == compiled.read_text()
+    reordered = dict(reversed(list(payload.items())))
+    assert store.sealed(reordered) == (checksum, text)
+
+
+def test_any_edit_changes_the_checksum(compiled: Path) -> None:
+    payload = json.loads(compiled.read_text())
+    edited = {**payload, "environment": "prod"}
+    assert store.sealed(edited)[0] != payload["checksum"]
+
+
+def test_read_refuses_an_edited_artifact(compiled: Path, tmp_path: Path) -> None:
+    edited = tmp_path / "compiled_artifacts.json"
+    edited.write_text(
+        compiled.read_text().replace('"environment": "dev"', '"environment": "prod"', 1)
+    )
+    with pytest.raises(
+        ArtifactError, match=r"checksum mismatch .* recompile it with `floe compile`"
+    ):
+        store.read(edited)
+
+
+def test_read_refuses_an_unknown_major_version(compiled: Path, tmp_path: Path) -> None:
+    payload = json.loads(compiled.read_text())
+    payload["schema_version"] = "2.0"
+    payload["checksum"], text = store.sealed(payload)
+    future = tmp_path / "compiled_artifacts.json"
+    future.write_text(text)
+    with pytest.raises(
+        ArtifactError, match=r"schema version 2.0 is not supported by this floe \(reads 1.x\)"
+    ):
+        store.read(future)
+
+
+def test_read_returns_the_typed_artifact(compiled: Path) -> None:
+    artifact = store.read(compiled)
+    assert artifact.environment == "dev"
+    assert artifact.jobs and all(job.type in ("batch", "ops") for job in artifact.jobs.values())
+
+
+def test_write_atomic_replaces_whole_files_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "compiled_artifacts.json"
+    store.write_atomic(target, b"first")
+    store.write_atomic(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert [p.name for p in target.parent.iterdir()] == ["compiled_artifacts.json"]
+
+
+def test_the_cli_reports_a_refused_artifact_as_exit_1(compiled: Path, tmp_path: Path) -> None:
+    from floe_runtime.cli.main import run
+
+    edited = tmp_path / "compiled_artifacts.json"
+    edited.write_text(
+        compiled.read_text().replace('"environment": "dev"', '"environment": "prod"', 1)
+    )
+    assert run(["list", "jobs", "--artifact", str(edited)]) == 1

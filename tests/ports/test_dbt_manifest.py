@@ -1,0 +1,93 @@
+"""floe's dbt manifest reader: the source-key rule, the digest, and refusals of bad files.
+
+``tests/differential/test_dbt_manifest.py`` checks the graph it builds against dagster-dbt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from floe_runtime.ports.dbt_manifest import (
+    ManifestError,
+    load_manifest,
+    manifest_digest,
+    source_asset_key,
+)
+from tests.conftest import Parsed, run_dbt_parses
+
+PYTHON_ASSETS = frozenset({"bronze_orders", "bronze_customers", "bronze_payments"})
+
+
+DEFAULT_GROUP = "default"  # Dagster's group for assets without one
+
+
+KIND = "dagster/kind/"
+
+
+def test_source_asset_key_rule() -> None:
+    table = {"resource_type": "source", "source_name": "landing", "name": "orders", "meta": {}}
+    assert source_asset_key(table, {"orders"}) == (["orders"], True)
+    assert source_asset_key(table, {"landing/orders"}) == (["landing", "orders"], False)
+    configured = {**table, "config": {"meta": {"dagster": {"asset_key": "raw_orders"}}}}
+    assert source_asset_key(configured, {"orders"}) == (["raw_orders"], True)
+
+
+def test_digest_ignores_time_and_place(parsed: Parsed) -> None:
+    demo, copy = parsed.demo, parsed.copy
+    assert demo["metadata"]["invocation_id"] != copy["metadata"]["invocation_id"]
+    assert demo["metadata"]["generated_at"] != copy["metadata"]["generated_at"]
+    assert manifest_digest(demo) == manifest_digest(copy)
+    assert manifest_digest(demo).startswith("sha256:")
+    assert len(manifest_digest(demo)) == len("sha256:") + 64
+
+
+def test_digest_follows_sql_and_config(parsed: Parsed) -> None:
+    before = manifest_digest(parsed.copy)
+    sql = parsed.copy_dir / "models" / "gold" / "revenue_daily.sql"
+    sql.write_text(sql.read_text() + "-- now with a comment\n")
+    run_dbt_parses([(parsed.copy_dir, parsed.copy_work)])  # partial parse: only this file changed
+    changed = load_manifest(parsed.copy_work / "target" / "manifest.json")
+    assert manifest_digest(changed) != before
+
+    node = parsed.demo["nodes"]["model.shop.stg_orders"]
+    retagged = {**node, "tags": [*node["tags"], "nightly"]}
+    other = {**parsed.demo, "nodes": {**parsed.demo["nodes"], node["unique_id"]: retagged}}
+    assert manifest_digest(other) != manifest_digest(parsed.demo)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not a dbt manifest: not valid JSON (Expecting property name"),
+        ("[1, 2]", "not a dbt manifest: the JSON is not an object"),
+        ('{"nodes": {}}', "not a dbt manifest: no metadata.dbt_schema_version (run `dbt parse`"),
+        (
+            '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v5.json"}}',
+            "unsupported dbt manifest schema 'https://schemas.getdbt.com/dbt/manifest/v5.json';"
+            " floe reads v10-v12",
+        ),
+        (
+            '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json"}}',
+            "not a dbt manifest: its dbt_schema_version is"
+            " 'https://schemas.getdbt.com/dbt/run-results/v6.json'",
+        ),
+        (
+            '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}}',
+            "not a dbt manifest: no 'nodes' mapping",
+        ),
+    ],
+)
+def test_load_manifest_errors(tmp_path: Path, content: str, message: str) -> None:
+    manifest_file = tmp_path / "manifest.json"
+    manifest_file.write_text(content)
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(manifest_file)
+    assert str(raised.value).startswith(f"{manifest_file}: {message}")
+    assert "\n" not in str(raised.value)
+
+
+def test_load_manifest_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "target" / "manifest.json"
+    with pytest.raises(ManifestError, match="cannot read the dbt manifest: No such file"):
+        load_manifest(missing)
