@@ -103,6 +103,10 @@ def execute(
     """Run the pending batches in order; False when interrupted (``stop()`` between batches, or
     a signal Dagster caught inside a run): resumable. A failed batch raises BackfillError. The
     batch in flight is not marked done either way."""
+    # the console shows warnings and errors only (the progress stays readable); every event is
+    # still recorded in the instance, for the Dagster UI
+    console = {"console": {"config": {"log_level": "WARNING"}}}
+    quiet = {"loggers": console} if "console" in plan.job.loggers else None
     for index, batch in enumerate(plan.pending):
         if stop():
             return False
@@ -115,6 +119,7 @@ def execute(
         if len(batch) > 1:
             tags.update({RANGE_START: batch[0], RANGE_END: batch[-1]})
         result = plan.job.execute_in_process(
+            run_config=quiet,
             instance=instance,
             partition_key=batch[0] if len(batch) == 1 else None,
             tags=tags,
