@@ -36,7 +36,9 @@ schemas: setup
 bench: setup
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/compile.py
+	$(BIN)/python bench/many_errors.py
 	$(BIN)/python bench/runtime_load.py
+	$(BIN)/python bench/diff.py
 
 screenshot: setup  # docs/asset-graph.png from the running Dagster UI (needs chromium)
 	$(BIN)/python docs/screenshot.py

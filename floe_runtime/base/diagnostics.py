@@ -8,8 +8,10 @@ facts.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
@@ -56,15 +58,77 @@ def format_path(path: JsonPath) -> str:
     return out
 
 
+SHORTLIST = 6
+"""Candidates compared in full per hint; bigger name sets are first narrowed by trigrams."""
+POSTINGS_BUDGET = 4000
+"""Trigram postings a query may visit (rarest trigrams first) when narrowing."""
+_LONGEST_NAME = 200
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """A 'did you mean' hint when ``name`` is close to one of ``known``."""
-    candidates = sorted(set(known))
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in candidates}
-        if name.lower() in lowered:
-            close = [lowered[name.lower()]]
-    return f"did you mean {close[0]!r}?" if close else None
+    """A 'did you mean' hint when ``name`` is close to one of ``known``.
+
+    Bounded: the index of a name set is built once and cached, a query visits at most
+    ``POSTINGS_BUDGET`` trigram postings (the rarest, most telling ones first; trigrams in
+    more than a quarter of the names only when nothing rarer matched) and compares at
+    most ``SHORTLIST`` candidates in full; names longer than 200 characters get no hint.
+    """
+    found = closest(name, known)
+    return f"did you mean {found!r}?" if found is not None else None
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The one of ``known`` closest to ``name``, if any is close (see :func:`did_you_mean`)."""
+    if len(name) > _LONGEST_NAME:
+        return None
+    index = _index(frozenset(known))
+    close = difflib.get_close_matches(name, index.shortlist(name), n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    return index.lowered.get(name.lower())
+
+
+class _NameIndex:
+    """Trigram postings of a name set, for a short list of plausible candidates."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = sorted(n for n in names if len(n) <= _LONGEST_NAME)
+        self.lowered = {n.lower(): n for n in reversed(self.names)}
+        self.postings: dict[str, list[int]] = {}
+        if len(self.names) > SHORTLIST:
+            for number, candidate in enumerate(self.names):
+                for gram in _trigrams(candidate):
+                    self.postings.setdefault(gram, []).append(number)
+
+    def shortlist(self, name: str) -> list[str]:
+        if len(self.names) <= SHORTLIST:
+            return self.names
+        lists = sorted((self.postings.get(gram, []) for gram in _trigrams(name)), key=len)
+        shared: dict[int, int] = {}
+        visited = 0
+        for numbers in lists:
+            common = len(numbers) > len(self.names) // 4  # says little, costs much
+            if visited and (common or visited + len(numbers) > POSTINGS_BUDGET):
+                break
+            visited += len(numbers)
+            for number in numbers:
+                shared[number] = shared.get(number, 0) + 1
+        best = heapq.nlargest(
+            SHORTLIST,
+            shared,
+            key=lambda n: (shared[n], -abs(len(self.names[n]) - len(name)), -n),
+        )
+        return [self.names[number] for number in sorted(best)]
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f" {text} "
+    return {padded[i : i + 3] for i in range(max(1, len(padded) - 2))}
+
+
+@lru_cache(maxsize=64)
+def _index(names: frozenset[str]) -> _NameIndex:
+    return _NameIndex(names)
 
 
 def known_list(names: Iterable[str], limit: int = 8) -> str:

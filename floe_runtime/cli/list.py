@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from floe_runtime.base.errors import FloeError
 from floe_runtime.cli.common import FLOE_YAML, VARIABLES, progress
 
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
@@ -54,6 +55,11 @@ def list_command(
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if artifact is not None:
         compiled = store.read(artifact)
+        if environment is not None and environment != compiled.environment:
+            raise FloeError(
+                f"{artifact} was compiled for environment {compiled.environment!r}, not "
+                f"{environment!r}: drop --env, or list that environment's artifact"
+            )
     else:
         try:
             (env,) = environments.select(path, name=environment)

@@ -19,7 +19,9 @@ from floe_runtime.base.version import __version__
 from floe_runtime.cli.backfill import backfill
 from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
+from floe_runtime.cli.diff import diff_command
 from floe_runtime.cli.list import list_command
+from floe_runtime.cli.review import review_command
 from floe_runtime.cli.schema import schema
 from floe_runtime.cli.validate import validate
 
@@ -80,4 +82,6 @@ cli.add_command(compile_command)
 cli.add_command(list_command)
 cli.add_command(schema)
 cli.add_command(comment)
+cli.add_command(diff_command)
+cli.add_command(review_command)
 cli.add_command(backfill)

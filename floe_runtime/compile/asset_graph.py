@@ -17,11 +17,15 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
 from floe_runtime.compile.python_assets import Discovery
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.dbt_manifest import DbtGraph
-from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.globs import Glob, GlobError, compile_glob
 from floe_runtime.ports.selection import AssetInfo, SelectionGraph
 from floe_runtime.spec.models import AssetConfig, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
 
+# Dagster's VALID_GROUP_NAME_REGEX (dagster/_core/definitions/utils.py), anchored at both ends.
+_VALID_GROUP = re.compile(r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*\Z")
+UNCHECKED = "unchecked"
+"""Code of a finding an incomplete graph cannot confirm; the compiler groups them."""
 _SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_name", "compute_kind")
 
 
@@ -61,7 +65,7 @@ class _Rule:
     """One asset pattern, ready to match: its regex, floe.yaml line and the settings it sets."""
 
     pattern: str
-    regex: re.Pattern[str]
+    regex: Glob
     line: int
     settings: dict[str, Any]
 
@@ -171,6 +175,15 @@ def build(
             origin=facts["origin"],
             configured_by=shaped,
         )
+    for key, record in records.items():
+        if record.group is not None and not _VALID_GROUP.match(record.group):
+            error(
+                f"asset {key!r} ({record.origin}) is in group {record.group!r}, which "
+                "Dagster refuses",
+                ("orchestration", "dbt" if record.kind == "dbt" else "asset_modules"),
+                "a group is letters, digits and '_', in segments separated by '/' (like "
+                "marketing/finance); set group_name in code, dbt meta, or an asset pattern",
+            )
     dbt_known = dbt is not None or project.orchestration.dbt is None
     graph = AssetGraph(records, complete=python.complete and dbt_known)
     problems += _unused_patterns(patterns, records, source, graph.complete)
@@ -190,14 +203,13 @@ def _unused_patterns(
             continue
         path: JsonPath = ("orchestration", "assets", pattern)
         yield Diagnostic(
-            f"asset pattern {pattern!r} matches no asset"
-            + ("" if complete else " that floe could discover"),
+            f"asset pattern {pattern!r} matches no asset",
             source.file,
             source.key_at(path),
             path,
             "check the spelling, or remove the pattern",
             severity="warning",
-            code="pattern",
+            code="pattern" if complete else UNCHECKED,
         )
 
 

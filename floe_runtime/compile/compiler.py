@@ -28,23 +28,26 @@ from floe_runtime.base.diagnostics import (
     Diagnostic,
     JsonPath,
     Severity,
+    closest,
     did_you_mean,
     format_path,
     has_errors,
     known_list,
 )
 from floe_runtime.base.version import __version__
-from floe_runtime.compile.asset_graph import AssetGraph
+from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
 from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX
 from floe_runtime.ports.cron import parse_cron
-from floe_runtime.ports.partitions import default_fmt, range_problems
+from floe_runtime.ports.partition_keys import now_utc, range_problems
+from floe_runtime.ports.partitions import default_fmt
 from floe_runtime.ports.selection import (
     SelectionError,
     SelectionGraph,
     attributes,
     parse_selection,
     resolve,
+    value_literal,
 )
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Spec
@@ -85,15 +88,45 @@ class _Compiler:
     def __post_init__(self) -> None:
         self.materializable = frozenset(self.graph.materializable())
 
+    skipped: list[tuple[str, JsonPath]] = field(default_factory=list)
+
     def report(
-        self, message: str, path: JsonPath, hint: str | None = None, severity: Severity = "error"
+        self,
+        message: str,
+        path: JsonPath,
+        hint: str | None = None,
+        severity: Severity = "error",
+        about_assets: bool = True,
     ) -> None:
-        """Selections the graph cannot confirm (an incomplete graph) only warn."""
-        level: Severity = "warning" if severity == "warning" or not self.graph.complete else "error"
-        if level == "warning" and severity == "error":
-            hint = (hint + "; " if hint else "") + "some assets could not be discovered"
+        """A problem found against the asset graph. When the graph is incomplete it may be a
+        consequence of what is missing, so it is kept for one grouped warning instead."""
+        if about_assets and not self.graph.complete:
+            self.skipped.append((message, path))
+            return
         self.out.append(
-            self.source.diagnostic(message, path, hint=hint, severity=level, code="compile")
+            self.source.diagnostic(message, path, hint=hint, severity=severity, code="compile")
+        )
+
+    def grouped(self, causes: list[UnresolvedRecord], unchecked: list[Diagnostic]) -> None:
+        """One warning for every check an incomplete graph left open, naming the cause."""
+        skipped = self.skipped + [(d.message, d.path) for d in unchecked]
+        if not skipped:
+            return
+        reasons = [f"{c.what}: {c.reason}" for c in causes] or ["some assets are unknown"]
+        cause = "; ".join(reasons[:2]) + (
+            f" and {len(reasons) - 2} more" if len(reasons) > 2 else ""
+        )
+        shown = "; ".join(f"{format_path(path)}: {message}" for message, path in skipped[:5])
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        self.out.append(
+            self.source.diagnostic(
+                f"{len(skipped)} check{'s' if len(skipped) != 1 else ''} against the asset graph "
+                f"could not be made because the graph is incomplete ({cause})",
+                skipped[0][1],
+                hint=f"fix the cause first; unchecked: {shown}{more}",
+                severity="warning",
+                code="incomplete",
+            )
         )
 
     # ── jobs ─────────────────────────────────────────────────────────────────────────
@@ -160,9 +193,9 @@ class _Compiler:
             names = known.get(attribute.name)
             if not names or attribute.value is None:
                 continue
-            guess = did_you_mean(attribute.value, names)
-            if guess:
-                hints.append(guess.replace("did you mean '", f"did you mean {attribute.name}:'"))
+            guess = closest(attribute.value, names)
+            if guess is not None:
+                hints.append(f"did you mean {attribute.name}:{value_literal(guess)}?")
             else:
                 hints.append(f"{attribute.name}s: {known_list(names)}")
         return "; ".join(hints) or f"groups: {known_list(known['group'])}"
@@ -202,6 +235,7 @@ class _Compiler:
                     (ORCH, "schedules", name, "job"),
                     "remove them from the job, or drop the automation condition",
                     severity="warning",
+                    about_assets=False,
                 )
             if schedule.partition_selector == "all" and job.partitions is None:
                 self.report(
@@ -259,7 +293,7 @@ class _Compiler:
         """Ranges validate could not place (no ``partitions:``): check them against the job's."""
         defs = self.project.orchestration.partitions
         range_path = (*path, "partition_range")
-        for problem in range_problems(start, end, defs[partitions], defs, partitions):
+        for problem in range_problems(start, end, defs[partitions], defs, partitions, now_utc()):
             where = (*range_path, problem.bound) if problem.bound else range_path
             self.report(f"backfill {name!r}: {problem.message}", where, problem.hint)
 
@@ -275,6 +309,7 @@ class _Compiler:
                 (ORCH, "jobs"),
                 "use fewer, broader jobs, or automation conditions instead of scheduled jobs",
                 severity="warning",
+                about_assets=False,
             )
 
 
@@ -310,12 +345,14 @@ def compile_environment(
     compiler = _Compiler(
         project, source, spec.package, inputs.graph, inputs.graph.selection_graph()
     )
-    compiler.out += inputs.graph_problems
+    unchecked = [d for d in inputs.graph_problems if d.code == UNCHECKED]
+    compiler.out += [d for d in inputs.graph_problems if d.code != UNCHECKED]
     jobs = compiler.jobs()
     compiler.schedules(jobs)
     compiler.sensors()
     compiler.backfills(jobs)
     compiler.load_time(jobs)
+    compiler.grouped(inputs.unresolved, unchecked)
     problems = compiler.out
     if has_errors(problems):
         return None, problems

@@ -6,6 +6,7 @@ output is reduced to the lines that say what went wrong.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from pathlib import Path
 from floe_runtime.base.errors import FloeError
 
 _ERROR_MARKERS = ("error", "Error", "ERROR", "not found", "Could not", "Compilation")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
+_MAX_REASON = 3000
 
 
 class DbtParseError(FloeError):
@@ -66,8 +70,19 @@ def parse(
     proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     manifest = target_path / "manifest.json"
     if proc.returncode != 0 or not manifest.is_file():
-        lines = [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
-        relevant = [ln for ln in lines if any(m in ln for m in _ERROR_MARKERS)] or lines[-5:]
-        detail = " | ".join(relevant[-6:])[:1500]
+        detail = failure_reason(proc.stdout + proc.stderr)
         raise DbtParseError(f"dbt parse failed (exit {proc.returncode}): {detail}")
     return manifest
+
+
+def failure_reason(output: str) -> str:
+    """dbt's own account of the failure: everything from its first error line on (the
+    reason follows the "Encountered an error" / "Parsing Error" headers), without colours,
+    timestamps or blank lines; cut at the end, never before the reason."""
+    lines = [_TIMESTAMP.sub("", _ANSI.sub("", line)).strip() for line in output.splitlines()]
+    lines = [line for line in lines if line]
+    headers = [i for i, line in enumerate(lines) if "Encountered an error" in line]
+    marked = [i for i, line in enumerate(lines) if any(m in line for m in _ERROR_MARKERS)]
+    first = (headers or marked or [max(0, len(lines) - 5)])[0]
+    detail = " | ".join(lines[first:])
+    return detail if len(detail) <= _MAX_REASON else detail[: _MAX_REASON - 1] + "…"

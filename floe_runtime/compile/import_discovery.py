@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from floe_runtime.compile.python_assets import Discovery, PythonAsset, Unresolved
 
@@ -45,10 +46,11 @@ def discover_by_import(
     proc = subprocess.run(
         command, capture_output=True, text=True, env=dict(process_env), check=False
     )
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["the discovery process failed"])[-1]
-        return Discovery(unresolved=tuple(Unresolved(m, reason) for m in modules))
-    found = json.loads(proc.stdout.splitlines()[-1])
+    found = _document(proc.stdout) if proc.returncode == 0 else None
+    if found is None:
+        lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
+        reason = f"importing the asset modules failed: {lines[-1][:500]}"
+        return Discovery(unresolved=tuple(Unresolved(m, reason, fatal=True) for m in modules))
     root = display_root
     assets = tuple(
         sorted(
@@ -73,7 +75,30 @@ def discover_by_import(
         )
     )
     unresolved = tuple(
-        Unresolved(e["module"], e["reason"], _display(e["file"], root), e["line"])
+        Unresolved(
+            e["module"],
+            e["reason"],
+            _display(e["file"], root),
+            e["line"],
+            fatal=not _missing_dependency(e["module"], e.get("missing")),
+        )
         for e in found["errors"]
     )
     return Discovery(assets, unresolved)
+
+
+def _missing_dependency(module: str, missing: str | None) -> bool:
+    """An import that failed for want of a package other than the module's own (a dependency
+    not installed here, which Dagster's environment may have): unresolved, not broken."""
+    return bool(missing) and str(missing).split(".")[0] != module.split(".")[0]
+
+
+def _document(stdout: str) -> dict[str, Any] | None:
+    """The child's one JSON line, or None when it is not there (a module broke the process)."""
+    try:
+        found = json.loads(stdout)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or not {"assets", "errors"} <= found.keys():
+        return None
+    return found

@@ -11,10 +11,11 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from floe_runtime.artifact.schema import (
     CompiledArtifact,
@@ -32,7 +33,9 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Severity, has_er
 from floe_runtime.compile import asset_graph
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
+from floe_runtime.compile.functions import check_function
 from floe_runtime.compile.python_assets import Discovery, DiscoveryMode, discover, search_roots
+from floe_runtime.ports.constants import DEFAULT_GROUP
 from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
@@ -42,6 +45,8 @@ from floe_runtime.ports.dbt_manifest import (
 )
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Read, Spec, SpecOptions, load_spec, read
+from floe_runtime.spec.models import CustomSensor, OpsJob
+from floe_runtime.spec.provenance import with_provenance
 
 DBT: JsonPath = ("orchestration", "dbt")
 
@@ -145,7 +150,10 @@ def _dbt_parse_all(
 
 
 def _dbt(
-    spec: Spec, floe_yaml: Path, parsed: Path | DbtParseError | None, python_keys: set[str]
+    spec: Spec,
+    floe_yaml: Path,
+    parsed: Path | DbtParseError | None,
+    python_keys: Mapping[str, str],
 ) -> tuple[DbtGraph | None, ManifestRecord | None, bytes | None, list[Diagnostic]]:
     """The dbt part of the graph, from a fresh parse or the declared manifest_path."""
     assert spec.project is not None
@@ -174,7 +182,7 @@ def _dbt(
         )
     try:
         manifest, raw = read_manifest(path)
-        graph = dbt_graph(manifest, python_keys)
+        graph = dbt_graph(manifest, python_keys, python_keys)
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
     metadata = manifest.get("metadata", {})
@@ -200,16 +208,50 @@ def _unresolved(
         records.append(UnresolvedRecord(source="python", what=where, reason=item.reason))
         index = declared.index(item.module) if item.module in declared else None
         path: JsonPath = ("orchestration", "asset_modules", *([index] if index is not None else []))
+        if item.fatal:
+            hint = "fix or remove the module: Dagster cannot load it either"
+        elif item.reason.startswith(("ModuleNotFoundError", "ImportError")):
+            hint = "install the project's dependencies here, or compile with --discover static"
+        else:
+            hint = (
+                "these assets are unresolved (the artifact says complete: false); write them "
+                "with literal @asset decorators, or compile with --discover import"
+            )
         problems.append(
             _problem(
                 spec,
                 f"{item.module}: {item.reason}" + (f" ({where})" if item.file else ""),
                 path,
-                "assets floe cannot read are unknown to the compiler; selections are checked "
-                "against the assets it could read",
+                hint,
+                error=item.fatal,
             )
         )
     return records, problems
+
+
+def _functions(spec: Spec, floe_yaml: Path) -> list[Diagnostic]:
+    """Every ``target_function``: defined in its module, and ``args`` fit its parameters."""
+    assert spec.project is not None
+    orchestration = spec.project.orchestration
+    callers: Sequence[tuple[JsonPath, str, Mapping[str, Any]]] = [
+        (("orchestration", "jobs", name), job.target_function, job.args)
+        for name, job in orchestration.jobs.items()
+        if isinstance(job, OpsJob)
+    ] + [
+        (("orchestration", "sensors", name), sensor.target_function, sensor.args)
+        for name, sensor in orchestration.sensors.items()
+        if isinstance(sensor, CustomSensor)
+    ]
+    roots = search_roots(floe_yaml, spec.package)
+    problems = []
+    for path, dotted, args in callers:
+        absolute = modules.resolve(dotted, spec.package)
+        for found in check_function(absolute, args, roots):
+            where: JsonPath = (
+                (*path, "args", found.argument) if found.argument else (*path, "target_function")
+            )
+            problems.append(_problem(spec, found.message, where, found.hint, error=found.certain))
+    return problems
 
 
 def _compile(
@@ -222,8 +264,9 @@ def _compile(
     assert spec.project is not None and spec.source is not None
     python, mode = discovery
     unresolved, problems = _unresolved(spec, python)
+    problems += _functions(spec, floe_yaml)
     dbt, record, manifest, dbt_problems = _dbt(
-        spec, floe_yaml, parsed, {a.key for a in python.assets}
+        spec, floe_yaml, parsed, {a.key: a.group or DEFAULT_GROUP for a in python.assets}
     )
     problems += dbt_problems
     if has_errors(problems):
@@ -291,10 +334,22 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
             if len(specs) > 1:
                 options.progress(f"compiling {env} ({index}/{len(specs)})")
             discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
-            results.append(_compile(spec, env, floe_yaml, discovery, parsed.get(env)))
+            result = _compile(spec, env, floe_yaml, discovery, parsed.get(env))
+            results.append(_with_provenance(result, spec, source))
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _with_provenance(result: Compiled, spec: Spec, source: Read) -> Compiled:
+    """Compile's own findings on values from variables name the variable (as validation's do)."""
+    document = source[0]
+    if document is None:
+        return result
+    own = result.diagnostics[len(spec.diagnostics) :]
+    prefix = spec.display[: len(spec.display) - len(spec.path.name)]
+    named = with_provenance(own, document.data, spec.variables, spec.path.parent, prefix)
+    return replace(result, diagnostics=spec.diagnostics + named)
 
 
 def write_bundles(results: list[Compiled], out: Path) -> list[Path]:

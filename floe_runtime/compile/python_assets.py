@@ -45,12 +45,16 @@ class PythonAsset:
 
 @dataclass(frozen=True)
 class Unresolved:
-    """Something in an asset module that floe could not read without running it."""
+    """Something in an asset module that floe could not read without running it.
+
+    ``fatal``: the module itself is missing or broken, so Dagster will fail to load it too;
+    otherwise some of its assets are built at run time (factories, computed keys)."""
 
     module: str
     reason: str
     file: str | None = None
     line: int | None = None
+    fatal: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,11 @@ def module_file(module: str, roots: Sequence[Path]) -> Path | None:
     for root in roots:
         base = root.joinpath(*parts)
         for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-            if candidate.is_file():
-                return candidate
+            try:
+                if candidate.is_file():
+                    return candidate
+            except OSError:  # a name the file system cannot hold (too long) is not a file
+                continue
     return None
 
 
@@ -92,17 +99,24 @@ def discover(modules: Iterable[str], roots: Sequence[Path], display_root: Path) 
     for module in modules:
         path = module_file(module, roots)
         if path is None:
-            unresolved.append(Unresolved(module, "module not found beside floe.yaml"))
+            unresolved.append(Unresolved(module, "module not found beside floe.yaml", fatal=True))
             continue
         display = _relative(path, display_root)
         files[module] = display
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=display)
         except SyntaxError as exc:
-            unresolved.append(Unresolved(module, f"syntax error: {exc.msg}", display, exc.lineno))
+            unresolved.append(
+                Unresolved(module, f"syntax error: {exc.msg}", display, exc.lineno, fatal=True)
+            )
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            unresolved.append(Unresolved(module, f"cannot read: {exc}", display))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            unresolved.append(Unresolved(module, f"cannot read: {exc}", display, fatal=True))
+            continue
+        except (RecursionError, MemoryError):
+            unresolved.append(
+                Unresolved(module, "too deeply nested for Python to parse", display, fatal=True)
+            )
             continue
         reader = _ModuleReader(module, display)
         reader.read(tree)
@@ -138,8 +152,29 @@ def _name(node: ast.expr) -> str | None:
 def _literal(node: ast.expr) -> Any:
     try:
         return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError) as exc:
-        raise _NotLiteral(ast.unparse(node)) from exc
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+        raise _NotLiteral(_shown(node)) from exc
+
+
+def _shown(node: ast.expr) -> str:
+    """The source of an expression for a message: short, and never a crash on deep nesting."""
+    try:
+        text = ast.unparse(node)
+    except (RecursionError, MemoryError, ValueError):
+        return f"an expression at line {getattr(node, 'lineno', '?')}"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _group(node: ast.expr | None, inherited: str | None = None) -> str | None:
+    """``group_name=``: None (or "") is Dagster's default group, not the group "None"."""
+    if node is None:
+        return inherited
+    value = _literal(node)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _NotLiteral(_shown(node))
+    return value
 
 
 def _key(node: ast.expr, functions: dict[str, str]) -> str:
@@ -153,13 +188,13 @@ def _key(node: ast.expr, functions: dict[str, str]) -> str:
         for keyword in node.keywords:
             if keyword.arg in ("key", "asset", "path"):
                 return _key(keyword.value, functions)
-        raise _NotLiteral(ast.unparse(node))
+        raise _NotLiteral(_shown(node))
     value = _literal(node)
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
         return "/".join(value)
-    raise _NotLiteral(ast.unparse(node))
+    raise _NotLiteral(_shown(node))
 
 
 def _prefix(node: ast.expr | None) -> list[str]:
@@ -170,7 +205,7 @@ def _prefix(node: ast.expr | None) -> list[str]:
         return [value]
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise _NotLiteral(ast.unparse(node))
+    raise _NotLiteral(_shown(node))
 
 
 def _named_key(kw: dict[str, ast.expr], name: str, functions: dict[str, str]) -> str:
@@ -189,7 +224,7 @@ def _str_list(node: ast.expr | None) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, (list, tuple, set)) and all(isinstance(v, str) for v in value):
         return tuple(sorted(value))
-    raise _NotLiteral(ast.unparse(node))
+    raise _NotLiteral(_shown(node))
 
 
 def _str_dict(node: ast.expr | None) -> dict[str, str]:
@@ -200,7 +235,7 @@ def _str_dict(node: ast.expr | None) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         return dict(sorted(value.items()))
-    raise _NotLiteral(ast.unparse(node))
+    raise _NotLiteral(_shown(node))
 
 
 def _kwargs(call: ast.expr) -> dict[str, ast.expr]:
@@ -239,15 +274,15 @@ class _ModuleReader:
             if _name(decorator) in ASSET_DECORATORS:
                 try:
                     self.functions[node.name] = self._single_key(node, _kwargs(decorator))
-                except _NotLiteral:
-                    continue
+                except (_NotLiteral, RecursionError):
+                    continue  # reported with its reason below
         for node, decorator in decorated:
             try:
                 if _name(decorator) in ASSET_DECORATORS:
                     self._single(node, decorator)
                 else:
                     self._multi(node, decorator)
-            except _NotLiteral as exc:
+            except (_NotLiteral, RecursionError) as exc:
                 self.unresolved.append(
                     Unresolved(
                         self.module,
@@ -261,6 +296,8 @@ class _ModuleReader:
 
     def _single_key(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kw: dict[str, Any]) -> str:
         name = str(_literal(kw["name"])) if "name" in kw else node.name
+        if "key" not in kw and not name:
+            raise _NotLiteral("an empty name")
         return _named_key(kw, name, {})
 
     def _single(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
@@ -270,7 +307,7 @@ class _ModuleReader:
         renamed: dict[str, str] = {}
         if ins is not None:
             if not isinstance(ins, ast.Dict):
-                raise _NotLiteral(ast.unparse(ins))
+                raise _NotLiteral(_shown(ins))
             for name_node, asset_in in zip(ins.keys, ins.values, strict=True):
                 if name_node is None:
                     raise _NotLiteral("**ins")
@@ -295,7 +332,7 @@ class _ModuleReader:
             return []
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return list(node.elts)
-        raise _NotLiteral(ast.unparse(node))
+        raise _NotLiteral(_shown(node))
 
     def _deps(self, node: ast.expr | None) -> set[str]:
         return {_key(item, self.functions) for item in self._items(node)}
@@ -303,7 +340,7 @@ class _ModuleReader:
     def _multi(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
         kw = _kwargs(decorator)
         shared_deps = self._deps(kw.get("deps"))
-        group = str(_literal(kw["group_name"])) if "group_name" in kw else None
+        group = _group(kw.get("group_name"))
         kinds = _kind_tags(kw)
         specs = kw.get("specs")
         outs = kw.get("outs")
@@ -329,9 +366,12 @@ class _ModuleReader:
         shared_deps: set[str],
     ) -> None:
         if not (isinstance(spec, ast.Call) and _name(spec.func) == "AssetSpec"):
-            raise _NotLiteral(ast.unparse(spec))
+            raise _NotLiteral(_shown(spec))
         spec_kw = _kwargs(spec)
-        key = _key(spec.args[0] if spec.args else spec_kw["key"], {})
+        key_node = spec.args[0] if spec.args else spec_kw.get("key")
+        if key_node is None:
+            raise _NotLiteral("AssetSpec() without a key")
+        key = _key(key_node, {})
         deps = shared_deps | self._deps(spec_kw.get("deps"))
         self._add(node, key, spec_kw, group, kinds, deps)
 
@@ -344,7 +384,7 @@ class _ModuleReader:
         kinds: tuple[str, ...],
         deps: set[str],
     ) -> None:
-        own_group = str(_literal(kw["group_name"])) if "group_name" in kw else group
+        own_group = _group(kw.get("group_name"), group)
         self.assets.append(
             PythonAsset(
                 key=key,
@@ -363,22 +403,47 @@ class _ModuleReader:
         )
 
     def _factories(self, tree: ast.Module) -> None:
-        """Module-level calls that probably build assets (factories, loaders) cannot be read."""
-        for node in tree.body:
-            value = node.value if isinstance(node, (ast.Assign, ast.Expr)) else None
-            if not isinstance(value, ast.Call):
-                continue
-            name = _name(value.func) or ""
-            if "asset" in name.lower() and name not in ("AssetKey", "AssetSpec", "AssetIn"):
-                self.unresolved.append(
-                    Unresolved(
-                        self.module,
-                        f"{name}(...) at module level may build assets floe cannot read "
-                        "without running the module",
-                        self.file,
-                        node.lineno,
+        """Assets floe cannot read: asset decorators anywhere but on a top-level function
+        (inside functions, loops or conditions, or called by hand), and module-level calls
+        that look like asset factories or loaders."""
+        decorators = ASSET_DECORATORS | MULTI_ASSET_DECORATORS
+        top_level = {
+            id(decorator)
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for decorator in node.decorator_list
+        }
+        found: dict[int, str] = {}
+        for node in ast.walk(tree):
+            uses: list[ast.expr] = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                uses = list(node.decorator_list)
+            elif isinstance(node, ast.Call):
+                uses = [node]
+            for use in uses:
+                if id(use) not in top_level and _name(use) in decorators:
+                    found.setdefault(
+                        use.lineno,
+                        f"@{_name(use)} inside a function, loop or condition (or applied by hand)",
                     )
+        for statement in tree.body:
+            value = statement.value if isinstance(statement, (ast.Assign, ast.Expr)) else None
+            name = _name(value.func) if isinstance(value, ast.Call) else None
+            if (
+                name
+                and "asset" in name.lower()
+                and name not in ("AssetKey", "AssetSpec", "AssetIn")
+            ):
+                found.setdefault(statement.lineno, f"{name}(...) at module level")
+        for line, what in sorted(found.items()):
+            self.unresolved.append(
+                Unresolved(
+                    self.module,
+                    f"{what} may build assets floe cannot read without running the module",
+                    self.file,
+                    line,
                 )
+            )
 
 
 def _looks_like_resource(param: ast.arg) -> bool:

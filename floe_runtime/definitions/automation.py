@@ -12,7 +12,9 @@ from typing import Any
 
 import dagster as dg
 
-SENSOR_NAME = "floe_automation"
+from floe_runtime.artifact.store import AUTOMATION_SENSOR
+
+SENSOR_NAME = AUTOMATION_SENSOR
 
 
 def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] | None:

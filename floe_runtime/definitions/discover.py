@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import sys
 import traceback
 from typing import Any
@@ -50,6 +51,7 @@ def describe(modules: list[str], roots: list[str]) -> dict[str, Any]:
                     "reason": f"{type(exc).__name__}: {exc}",
                     "file": file,
                     "line": line,
+                    "missing": exc.name if isinstance(exc, ImportError) else None,
                 }
             )
             continue
@@ -81,11 +83,21 @@ def describe(modules: list[str], roots: list[str]) -> dict[str, Any]:
     return {"assets": assets, "errors": errors}
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str]) -> None:
+    """Print the JSON on the real stdout and nothing else: whatever the user's modules print
+    goes to stderr, and their exit handlers never run (``os._exit`` after the flush)."""
+    result = os.dup(1)
+    os.dup2(2, 1)
     split = argv.index("--")
-    print(json.dumps(describe(argv[split + 1 :], argv[:split])))
-    return 0
+    try:
+        document = json.dumps(describe(argv[split + 1 :], argv[:split]))
+    finally:
+        sys.stdout.flush()
+    with os.fdopen(result, "w", encoding="utf-8") as out:
+        out.write(document + "\n")
+        out.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    main(sys.argv[1:])

@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import textwrap
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
 from floe_runtime.base.errors import FloeError
-from floe_runtime.ports.constants import KIND_TAG_PREFIX
+from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 
 ASSET_RESOURCE_TYPES: Final = frozenset({"model", "seed", "snapshot"})
 """dbt resource types that dagster-dbt turns into assets; tests become asset checks instead."""
@@ -99,17 +98,23 @@ class DbtAsset:
     description: str | None
     file: str
     materialized: str | None
+    relation: str | None = None
 
 
 @dataclass(frozen=True)
 class DbtSource:
-    """A dbt source table: not a dbt asset, but the key dbt assets depend on."""
+    """A dbt source table: not a dbt asset, but the key dbt assets depend on.
+
+    ``resolved_to`` is the dbt asset Dagster puts in its place when their tables are the same
+    (dagster-dbt's source metadata and Dagster's ``resolve_assets_def_deps``)."""
 
     unique_id: str
     key: str
     source_name: str
     table_name: str
     python_asset: bool
+    relation: str | None = None
+    resolved_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,140 @@ def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
     for section in ("nodes", "sources"):
         if not isinstance(manifest.get(section), dict):
             raise ManifestError(f"{path}: not a dbt manifest: no {section!r} mapping")
+    problems = shape_problems(manifest)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ManifestError(f"{path}: malformed dbt manifest: {'; '.join(problems[:3])}{more}")
     return manifest
+
+
+# What each field floe reads must be, when present: a manifest is as hostile as any input.
+_STR, _OPT_STR, _DICT, _STR_LIST = "a string", "a string or null", "an object", "a list of strings"
+_NAMES = "a string, a list of strings or null"
+_PLAIN: Final = {_STR: str, _OPT_STR: str, _DICT: dict}
+_ABSENT: Final = object()
+_RESOURCE_FIELDS: Final = {
+    "resource_type": _STR,
+    "name": _STR,
+    "unique_id": _STR,
+    "original_file_path": _STR,
+    "source_name": _STR,
+    "description": _OPT_STR,
+    "raw_code": _OPT_STR,
+    "raw_sql": _OPT_STR,
+    "group": _OPT_STR,
+    "database": _OPT_STR,
+    "schema": _OPT_STR,
+    "alias": _OPT_STR,
+    "config": _DICT,
+    "meta": _DICT,
+    "depends_on": _DICT,
+    "tags": _STR_LIST,
+}
+_CONFIG_FIELDS: Final = {
+    "meta": _DICT,
+    "materialized": _OPT_STR,
+    "schema": _OPT_STR,
+    "group": _OPT_STR,
+    "alias": _OPT_STR,
+}
+_DAGSTER_META_FIELDS: Final = {"group": _OPT_STR, "owners": _NAMES, "asset_key": _NAMES}
+_SHAPE_SECTIONS: Final = (*_LOOKUP_SECTIONS, "groups")
+_REQUIRED: Final = {
+    "nodes": ("resource_type", "name", "original_file_path", "config"),
+    "sources": ("resource_type", "name", "source_name"),
+}
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _fits(value: Any, expected: str) -> bool:
+    if expected == _STR:
+        return isinstance(value, str)
+    if expected == _OPT_STR:
+        return value is None or isinstance(value, str)
+    if expected == _DICT:
+        return isinstance(value, dict)
+    strings = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if expected == _STR_LIST:
+        return strings
+    return value is None or isinstance(value, str) or strings
+
+
+def _fields(record: Mapping[str, Any], fields: Mapping[str, str], where: str) -> list[str]:
+    problems = []
+    for name, expected in fields.items():
+        value = record.get(name, _ABSENT)
+        if value is _ABSENT or type(value) is _PLAIN.get(expected):  # the common, valid case
+            continue
+        if not _fits(value, expected):
+            problems.append(f"{where}.{name} must be {expected}, not {_kind(value)}")
+    return problems
+
+
+def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Every field floe reads that has the wrong type, checked once before anything reads it
+    (so a ``config: null`` or a node that is a list is a message, not a crash)."""
+    problems: list[str] = []
+    metadata = manifest.get("metadata")
+    if isinstance(metadata, dict):
+        problems += _fields(
+            metadata, {"adapter_type": _OPT_STR, "project_name": _OPT_STR}, "metadata"
+        )
+    for section in _SHAPE_SECTIONS:
+        resources = manifest.get(section)
+        if resources is None:
+            continue
+        if not isinstance(resources, dict):
+            problems.append(f"{section} must be an object, not {_kind(resources)}")
+            continue
+        for unique_id, props in resources.items():
+            found = _resource_problems(section, props)
+            if found:
+                where = f"{section}[{unique_id!r}]"
+                problems += [f"{where}{problem}" for problem in found]
+                if len(problems) > 20:
+                    return problems
+    return problems
+
+
+def _resource_problems(section: str, props: Any) -> list[str]:
+    """What is wrong with one resource, each message starting where in it (``.config …``)."""
+    if not isinstance(props, dict):
+        return [f" must be an object, not {_kind(props)}"]
+    if section == "groups":
+        problems = _fields(props, {"name": _STR, "owner": _DICT}, "")
+        owner = props.get("owner")
+        if isinstance(owner, dict):
+            problems += _fields(owner, {"email": _NAMES}, ".owner")
+        return problems
+    problems = [
+        f" has no {name}"
+        for name in _REQUIRED.get(section, ("resource_type",))
+        if name not in props
+    ]
+    problems += _fields(props, _RESOURCE_FIELDS, "")
+    if props.get("version") and not isinstance(props.get("alias"), str):
+        problems.append(" is versioned but has no alias")
+    config = props.get("config")
+    config_meta = None
+    if isinstance(config, dict):
+        problems += _fields(config, _CONFIG_FIELDS, ".config")
+        config_meta = config.get("meta")
+    depends_on = props.get("depends_on")
+    if isinstance(depends_on, dict) and "nodes" in depends_on:
+        problems += _fields(depends_on, {"nodes": _STR_LIST}, ".depends_on")
+    for meta_where, meta in (("meta", props.get("meta")), ("config.meta", config_meta)):
+        dagster = meta.get("dagster") if isinstance(meta, dict) else None
+        if dagster is None:
+            continue
+        if not isinstance(dagster, dict):
+            problems.append(f".{meta_where}.dagster must be an object, not {_kind(dagster)}")
+            continue
+        problems += _fields(dagster, _DAGSTER_META_FIELDS, f".{meta_where}.dagster")
+    return problems
 
 
 def _meta_asset_key(props: Mapping[str, Any]) -> list[str] | None:
@@ -212,7 +350,9 @@ def _is_non_asset(props: Mapping[str, Any]) -> bool:
 
 def _description(props: Mapping[str, Any]) -> str:
     """dagster-dbt's ``default_description_fn``: the dbt description plus the raw SQL."""
-    code = textwrap.indent(props.get("raw_sql") or props.get("raw_code", ""), "    ")
+    raw = props.get("raw_sql") or props.get("raw_code", "")
+    # textwrap.indent's rule (prefix every line that is not blank), without its generator
+    code = "".join(["    " + line if line.strip() else line for line in raw.splitlines(True)])
     summary = props.get("description") or f"dbt {props['resource_type']} {props['name']}"
     return "\n\n".join(filter(None, [summary, f"#### Raw SQL:\n```sql\n{code}\n```"]))
 
@@ -237,6 +377,75 @@ def _group(props: Mapping[str, Any]) -> str | None:
     """``meta.dagster.group`` (top-level meta only), else the dbt group."""
     dagster_group = props.get("meta", {}).get("dagster", {}).get("group")
     return dagster_group or props.get("config", {}).get("group") or None
+
+
+def relation_name(props: Mapping[str, Any]) -> str | None:
+    """dagster-dbt's ``dagster/table_name``: database, schema, alias (and a source's name)."""
+    parts = [
+        props.get("database"),
+        props.get("schema"),
+        props.get("alias"),
+        props.get("name") if props.get("resource_type") == "source" else None,
+    ]
+    return ".".join([str(part) for part in parts if part]) or None
+
+
+def _by_table_name(
+    assets: list[DbtAsset],
+    sources: Mapping[str, DbtSource],
+    known: Collection[str],
+    python_groups: Mapping[str, str],
+) -> tuple[list[DbtAsset], dict[str, str]]:
+    """Dagster's ``resolve_assets_def_deps`` on the dbt assets: a dep on a key nothing defines
+    is replaced by the one asset of the same group whose key ends in that (one-part) name, else
+    by the one asset whose table name is the source's table. Sources sharing a key carry no
+    table name (dagster-dbt drops their metadata); two assets on one table are an error."""
+    known_deps = all(dep in known for asset in assets for dep in asset.deps)
+    if known_deps:
+        return assets, {}
+    by_table: dict[str, list[str]] = {}
+    for asset in assets:
+        if asset.relation is not None:
+            by_table.setdefault(asset.relation, []).append(asset.key)
+    by_group_name: dict[tuple[str, str], list[str]] = {}
+    groups = {**python_groups, **{a.key: a.group or DEFAULT_GROUP for a in assets}}
+    for key, group in groups.items():
+        by_group_name.setdefault((group, key.rsplit("/", 1)[-1]), []).append(key)
+    dbt_keys = {asset.key for asset in assets}
+    shared = {key for key, count in _counts(s.key for s in sources.values()).items() if count > 1}
+    table_of = {s.key: s.relation for s in sources.values() if s.key not in shared}
+    resolved: list[DbtAsset] = []
+    replaced: dict[str, str] = {}
+    for asset in assets:
+        deps = []
+        for dep in asset.deps:
+            target = None
+            if dep not in known:
+                named = by_group_name.get((asset.group or DEFAULT_GROUP, dep), [])
+                if "/" not in dep and len(named) == 1 and named[0] not in dbt_keys:
+                    target = named[0]
+                else:
+                    same_table = by_table.get(table_of.get(dep) or "", [])
+                    if len(same_table) > 1:
+                        raise ManifestError(
+                            f"dbt resources {', '.join(sorted(same_table))} share the table "
+                            f"{table_of[dep]!r}, so Dagster cannot tell which one {asset.key} "
+                            f"reads through {dep}"
+                        )
+                    target = same_table[0] if same_table else None
+            if target is not None:
+                replaced[dep] = target
+            deps.append(target or dep)
+        changed = tuple(sorted(set(deps)))
+        resolved.append(asset if changed == asset.deps else replace(asset, deps=changed))
+    return resolved, replaced
+
+
+def _counts(items: Iterable[str]) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for item in items:
+        counted[item] = counted.get(item, 0) + 1
+    return counted
 
 
 class _Resolver:
@@ -297,8 +506,13 @@ class _Resolver:
         return found
 
 
-def dbt_graph(manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -> DbtGraph:
-    """The dbt assets and source keys of a manifest, as ``@dbt_assets`` will define them.
+def dbt_graph(
+    manifest: Mapping[str, Any],
+    python_asset_keys: Collection[str],
+    python_groups: Mapping[str, str] | None = None,
+) -> DbtGraph:
+    """The dbt assets and source keys of a manifest, as ``@dbt_assets`` next to the Python
+    assets (``python_groups``: key → group) will define them in one ``Definitions``.
 
     Raises :class:`ManifestError` where dagster-dbt would refuse to load the definitions: two
     dbt resources (or sources, after floe's rule) that share one asset key.
@@ -334,25 +548,30 @@ def dbt_graph(manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -
                 description=_description(props),
                 file=props["original_file_path"],
                 materialized=config.get("materialized"),
+                relation=relation_name(props),
             )
         )
     _check_unique_keys(ids_by_key)
 
-    sources = []
+    sources: dict[str, DbtSource] = {}
     for unique_id in sorted(manifest["sources"]):
         props = manifest["sources"][unique_id]
         parts, python_asset = source_asset_key(props, python_asset_keys)
-        sources.append(
-            DbtSource(
-                unique_id=unique_id,
-                key="/".join(parts),
-                source_name=props["source_name"],
-                table_name=props["name"],
-                python_asset=python_asset,
-            )
+        sources[unique_id] = DbtSource(
+            unique_id=unique_id,
+            key="/".join(parts),
+            source_name=props["source_name"],
+            table_name=props["name"],
+            python_asset=python_asset,
+            relation=relation_name(props),
         )
+    known = python_asset_keys | {asset.key for asset in assets}
+    assets, replaced = _by_table_name(assets, sources, known, python_groups or {})
+    final = tuple(
+        replace(source, resolved_to=replaced.get(source.key)) for source in sources.values()
+    )
     assets.sort(key=lambda asset: asset.key)
-    return DbtGraph(assets=tuple(assets), sources=tuple(sources), adapter_type=adapter_type)
+    return DbtGraph(assets=tuple(assets), sources=final, adapter_type=adapter_type)
 
 
 def _check_unique_keys(ids_by_key: Mapping[str, set[str]]) -> None:

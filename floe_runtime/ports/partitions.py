@@ -1,20 +1,18 @@
 """Partition definitions as Dagster will read them: key formats, times and keys.
 
-Pure functions shared by validation (is this definition sensible?), the compiler (what are the
-resolved settings?) and ``floe list`` (how many keys?).
+Pure functions shared by validation (is this definition sensible?) and the compiler (what are
+the resolved settings?); ``partition_keys`` builds on them to count keys and check ranges.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floe_runtime.base.diagnostics import did_you_mean, known_list
 from floe_runtime.ports.cron import Cron, parse_cron
 
 SUB_DAILY_FMT = "%Y-%m-%d-%H:%M"
@@ -68,6 +66,14 @@ def key_format(time_window: Any) -> str:
 
 def fmt_problem(fmt: str, cron: Cron) -> str | None:
     """Why ``fmt`` cannot give every window of ``cron`` its own key, or None."""
+    sample = datetime(2024, 11, 23, 17, 45)
+    try:
+        datetime.strptime(sample.strftime(fmt), fmt)
+    except (ValueError, re.error) as exc:
+        return (
+            f"key format {fmt!r} cannot be read back by strptime, as Dagster reads every key "
+            f"({exc}); write each directive once, as in {default_fmt(cron)!r}"
+        )
     units: set[str] = set()
     directives = _DIRECTIVE.findall(fmt)
     for directive in directives:
@@ -95,10 +101,23 @@ def fmt_problem(fmt: str, cron: Cron) -> str | None:
     )
 
 
+MACHINE_DEPENDENT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+"""Zone files that name no place: what they mean depends on the machine that reads them."""
+
+
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """Every IANA zone name this machine knows, less the machine-dependent ones."""
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones()) - MACHINE_DEPENDENT_ZONES
+
+
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo | None:
-    """The IANA zone, or None when ``name`` is not one."""
-    if not name or name.startswith(("/", ".")) or ".." in name:
+    """The IANA zone, or None when ``name`` is not one (``localtime``, ``Factory``, and the
+    ``posix/``/``right/`` copies are files, not places, so they are not)."""
+    if name != "UTC" and name not in known_zones():
         return None
     try:
         return ZoneInfo(name)
@@ -112,7 +131,7 @@ def parse_time(text: str, fmt: str | None, timezone: str) -> datetime | None:
     for candidate in ((fmt,) if fmt else ()) + _ISO_FORMATS:
         try:
             parsed = datetime.strptime(text, candidate)
-        except ValueError:
+        except (ValueError, re.error):
             continue
         return parsed.replace(tzinfo=tz) if tz is not None else parsed
     return None
@@ -142,89 +161,3 @@ def time_dimension(multi: Any, defs: Mapping[str, Any]) -> Any:
         if getattr(resolved, "type", None) == "time_window":
             return resolved
     return None
-
-
-@dataclass(frozen=True)
-class RangeProblem:
-    """Why a backfill range does not fit; ``bound`` is "start", "end" or "" (the range)."""
-
-    bound: str
-    message: str
-    hint: str | None = None
-
-
-def range_problems(
-    start: str, end: str, definition: Any, defs: Mapping[str, Any], name: str | None
-) -> list[RangeProblem]:
-    """Check a backfill range against partitions entry ``name`` (``definition``). With no
-    definition (not known yet), only dates must be dates in order."""
-    if getattr(definition, "type", None) == "multi":
-        definition = time_dimension(definition, defs)
-        if definition is None:
-            return [
-                RangeProblem(
-                    "",
-                    "a range over multi partitions runs along their time dimension, and these "
-                    "have none",
-                    "omit partition_range to backfill every partition",
-                )
-            ]
-    kind = getattr(definition, "type", None)
-    if kind == "dynamic":
-        return []
-    if kind == "static":
-        return _key_range_problems(start, end, list(definition.partition_keys), name)
-    fmt = key_format(definition) if kind == "time_window" else None
-    timezone = definition.timezone if kind == "time_window" else "UTC"
-    bounds = {"start": parse_time(start, fmt, timezone), "end": parse_time(end, fmt, timezone)}
-    if definition is None and bounds["start"] is None and bounds["end"] is None:
-        return []  # keys of partitions the compiler will name
-    problems = [
-        RangeProblem(
-            bound,
-            f"{bound} {text!r} is not a date",
-            f"write YYYY-MM-DD{f' or in the key format {fmt!r}' if fmt else ''}",
-        )
-        for bound, text in (("start", start), ("end", end))
-        if bounds[bound] is None
-    ]
-    first, last = bounds["start"], bounds["end"]
-    if first is None or last is None:
-        return problems
-    if first > last:
-        problems.append(RangeProblem("end", f"start {start!r} is after end {end!r}"))
-    if kind == "time_window":
-        earliest = parse_time(definition.start, fmt, timezone)
-        latest = parse_time(definition.end, fmt, timezone) if definition.end else None
-        if earliest and first < earliest:
-            problems.append(
-                RangeProblem(
-                    "start", f"start {start!r} is before the first partition ({definition.start})"
-                )
-            )
-        if latest and last >= latest:
-            problems.append(
-                RangeProblem(
-                    "end", f"end {end!r} is at or after the partitions' end ({definition.end})"
-                )
-            )
-    return problems
-
-
-def _key_range_problems(
-    start: str, end: str, keys: list[str], name: str | None
-) -> list[RangeProblem]:
-    problems = [
-        RangeProblem(
-            bound,
-            f"{bound} {key!r} is not a key of partitions {name!r}",
-            did_you_mean(key, keys) or f"keys: {known_list(keys)}",
-        )
-        for bound, key in (("start", start), ("end", end))
-        if key not in keys
-    ]
-    if not problems and keys.index(start) > keys.index(end):
-        problems.append(
-            RangeProblem("end", f"start {start!r} comes after end {end!r} in the partition keys")
-        )
-    return problems

@@ -7,80 +7,21 @@ disk), so the listing shows exactly what the runtime will build. Times depend on
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from floe_runtime.ports.cron import next_ticks, parse_cron
-from floe_runtime.ports.partitions import dimension, key_format, parse_time, time_dimension
+from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
+from floe_runtime.ports.partition_keys import KeySpan, PartitionKeysError, keys_between, span
+from floe_runtime.ports.partitions import dimension, time_dimension
 from floe_runtime.spec.models import (
-    DynamicPartitions,
     MultiPartitions,
     StaticPartitions,
     TimeWindowPartitions,
 )
 
-MAX_COUNTED_KEYS = 1_000_000
 Row = dict[str, Any]
-
-
-def ticks(cron_schedule: str, timezone: str, after: datetime) -> Iterator[datetime]:
-    """Every tick strictly after ``after``, lazily."""
-    cron = parse_cron(cron_schedule)
-    while True:
-        batch = next_ticks(cron, after, timezone, 256)
-        yield from batch
-        after = batch[-1]
-
-
-def time_window_keys(tw: TimeWindowPartitions, now: datetime) -> tuple[list[str], bool]:
-    """Partition keys as Dagster lists them (complete windows up to ``end`` or now, plus
-    ``end_offset``); the bool says the list was cut at MAX_COUNTED_KEYS."""
-    fmt = key_format(tw)
-    start = parse_time(tw.start, fmt, tw.timezone)
-    end = parse_time(tw.end, fmt, tw.timezone) if tw.end else now
-    if start is None or end is None:
-        return [], False
-    keys: list[str] = []
-    window_start: datetime | None = None
-    extra = tw.end_offset
-    for tick in ticks(tw.cron_schedule, tw.timezone, start - timedelta(seconds=1)):
-        if window_start is not None:
-            if tick > end:
-                if extra <= 0:
-                    break
-                extra -= 1
-            keys.append(window_start.strftime(fmt))
-            if len(keys) >= MAX_COUNTED_KEYS:
-                return keys, True
-        window_start = tick
-    return keys, False
-
-
-def partition_keys(
-    name: str, artifact: CompiledArtifact, now: datetime
-) -> tuple[list[str] | None, bool]:
-    """Keys of a partitions entry (None for dynamic ones, known only at run time)."""
-    definition = artifact.orchestration.partitions[name]
-    return _keys(definition, artifact, now)
-
-
-def _keys(
-    definition: Any, artifact: CompiledArtifact, now: datetime
-) -> tuple[list[str] | None, bool]:
-    definition = dimension(definition, artifact.orchestration.partitions)
-    if isinstance(definition, TimeWindowPartitions):
-        return time_window_keys(definition, now)
-    if isinstance(definition, StaticPartitions):
-        return list(definition.partition_keys), False
-    if isinstance(definition, MultiPartitions):
-        dims = [_keys(d, artifact, now) for d in definition.partitions.values()]
-        first, second = dims[0][0], dims[1][0]
-        if first is None or second is None:
-            return None, False
-        return [f"{a}|{b}" for a in first for b in second], dims[0][1] or dims[1][1]
-    return None, False
 
 
 def _describe_partitions(definition: Any) -> str:
@@ -128,7 +69,7 @@ def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
     if kind == "schedules":
         out = []
         for name, s in sorted(o.schedules.items()):
-            upcoming = next_ticks(parse_cron(s.cron_schedule), now, s.timezone, 3)
+            upcoming = _upcoming(name, s.cron_schedule, s.timezone, now)
             job = artifact.jobs.get(s.job)
             out.append(
                 {
@@ -157,15 +98,15 @@ def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
     if kind == "partitions":
         out = []
         for name, definition in sorted(o.partitions.items()):
-            keys, cut = partition_keys(name, artifact, now)
+            keys = _span(name, definition, o.partitions, now)
             out.append(
                 {
                     "name": name,
                     "type": definition.type,
-                    "keys": None if keys is None else len(keys),
-                    "more": cut,
-                    "first": keys[0] if keys else None,
-                    "last": keys[-1] if keys else None,
+                    "keys": keys.count,
+                    "more": not keys.exact,
+                    "first": keys.first,
+                    "last": keys.last,
                     "definition": _describe_partitions(definition),
                 }
             )
@@ -192,6 +133,20 @@ def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
     raise ValueError(kind)
 
 
+def _upcoming(name: str, cron: str, timezone: str, now: datetime) -> list[datetime]:
+    """The next three ticks; a cron that never fires (or fires after year 9999) is an error
+    naming the schedule, as Dagster's scheduler would fail on it."""
+    try:
+        return next_ticks(parse_cron(cron), now, timezone, 3)
+    except CronError as exc:
+        raise PartitionKeysError(f"schedule {name!r}: {exc}") from None
+    except (OverflowError, ValueError):
+        raise PartitionKeysError(
+            f"schedule {name!r}: cron {cron!r} has no ticks after {now.isoformat()} before "
+            "the year 10000"
+        ) from None
+
+
 def _watches(sensor: Any) -> str:
     if sensor.type == "file_watcher":
         return f"{sensor.path}/{sensor.pattern}"
@@ -202,44 +157,45 @@ def _watches(sensor: Any) -> str:
     return sensor.target_function  # type: ignore[no-any-return]
 
 
+def _span(name: str, definition: Any, defs: Mapping[str, Any], now: datetime) -> KeySpan:
+    try:
+        return span(definition, defs, now)
+    except PartitionKeysError as exc:
+        raise PartitionKeysError(f"partitions {name!r}: {exc}") from None
+
+
 def _backfill_count(
     backfill: Any, partitions: str | None, artifact: CompiledArtifact, now: datetime
 ) -> int | None:
+    """Keys a backfill runs: all of them, or those of its range (along the time dimension of a
+    multi partition, times every key of the other dimension)."""
     if partitions is None:
         return None
-    definition = artifact.orchestration.partitions[partitions]
-    if isinstance(definition, DynamicPartitions):
-        return None
-    keys, _ = partition_keys(partitions, artifact, now)
-    if keys is None:
-        return None
-    if backfill.partition_range is None:
-        return len(keys)
+    defs = artifact.orchestration.partitions
+    definition = defs[partitions]
+    whole = _span(partitions, definition, defs, now)
+    if whole.count is None or backfill.partition_range is None:
+        return whole.count
+    start, end = backfill.partition_range.start, backfill.partition_range.end
+    if isinstance(definition, StaticPartitions):
+        keys = list(definition.partition_keys)
+        if start not in keys or end not in keys:
+            return 0
+        return max(0, keys.index(end) - keys.index(start) + 1)
+    time_dim = definition
+    others = 1
     if isinstance(definition, MultiPartitions):
-        time_dim = time_dimension(definition, artifact.orchestration.partitions)
+        time_dim = time_dimension(definition, defs)
         if time_dim is None:
             return None
-        time_keys, _ = time_window_keys(time_dim, now)
-        per_time_key = len(keys) // max(1, len(time_keys))
-        return _in_range(time_keys, backfill.partition_range, time_dim) * per_time_key
-    return _in_range(keys, backfill.partition_range, definition)
-
-
-def _in_range(keys: list[str], partition_range: Any, definition: Any) -> int:
-    if isinstance(definition, StaticPartitions):
-        if partition_range.start not in keys or partition_range.end not in keys:
-            return 0
-        return keys.index(partition_range.end) - keys.index(partition_range.start) + 1
-    fmt = key_format(definition)
-    start = parse_time(partition_range.start, fmt, definition.timezone)
-    end = parse_time(partition_range.end, fmt, definition.timezone)
-    if start is None or end is None:
-        return 0
-    return sum(
-        1
-        for key in keys
-        if (moment := parse_time(key, fmt, definition.timezone)) and start <= moment <= end
-    )
+        for value in definition.partitions.values():
+            resolved = dimension(value, defs)
+            if resolved is not time_dim:
+                others *= _span(partitions, resolved, defs, now).count or 0
+    if not isinstance(time_dim, TimeWindowPartitions):
+        return None
+    counted = keys_between(time_dim, now, start, end)
+    return None if counted is None else counted[0] * others
 
 
 def table(kind: str, items: list[Row]) -> str:

@@ -35,11 +35,26 @@ def _count(diagnostics: Sequence[Diagnostic]) -> str:
     return ", ".join(parts)
 
 
-def _frame(d: Diagnostic, sources: Mapping[str, str]) -> list[str]:
-    text = sources.get(d.file)
-    if text is None or d.position is None or d.code == "secret":
+class _Lines:
+    """Each source file split into lines once per rendering, not once per diagnostic."""
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self.sources = sources
+        self.split: dict[str, list[str]] = {}
+
+    def of(self, file: str) -> list[str] | None:
+        if file not in self.split:
+            text = self.sources.get(file)
+            if text is None:
+                return None
+            self.split[file] = text.splitlines()
+        return self.split[file]
+
+
+def _frame(d: Diagnostic, sources: _Lines) -> list[str]:
+    lines = sources.of(d.file)
+    if lines is None or d.position is None or d.code == "secret":
         return []
-    lines = text.splitlines()
     if not 0 < d.position.line <= len(lines):
         return []
     line = lines[d.position.line - 1]
@@ -60,9 +75,10 @@ def location(d: Diagnostic) -> str:
 def text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], summary: str | None) -> str:
     """Compiler-style text: ``file:line:col: error: message``, the line, a caret, a hint."""
     out: list[str] = []
+    lines = _Lines(sources)
     for d in diagnostics:
         out.append(f"{location(d)}: {d.severity}: {d.message}")
-        out += _frame(d, sources)
+        out += _frame(d, lines)
         if d.path:
             out.append(f"  = at {d.json_path}")
         if d.hint:

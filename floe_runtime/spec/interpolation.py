@@ -98,6 +98,11 @@ def _references(text: str) -> tuple[list[_Reference | str], list[str]]:
     return parts, problems
 
 
+def reference_names(text: str) -> list[str]:
+    """The variables ``text`` refers to, in order."""
+    return [part.name for part in _references(text)[0] if isinstance(part, _Reference)]
+
+
 def lookup(name: str, layers: Sequence[Layer]) -> tuple[str, str] | None:
     """The value of ``name`` and its source, from the first layer that has it."""
     for layer in layers:

@@ -15,6 +15,7 @@ from floe_runtime.spec import environments, semantics
 from floe_runtime.spec.interpolation import Variable, interpolate
 from floe_runtime.spec.models import FloeProject
 from floe_runtime.spec.modules import package_of
+from floe_runtime.spec.provenance import with_provenance
 from floe_runtime.spec.shape import build_project
 from floe_runtime.spec.yaml_loader import SourceMap, YamlDocument, read_yaml_file
 
@@ -86,9 +87,13 @@ def load_spec(options: SpecOptions, *, environment: str, source: Read | None = N
     project, shape_problems = build_project(data, document.source)
     problems += _outside(shape_problems, unresolved)
     if project is None:
+        prefix = display[: len(display) - len(path.name)]
+        problems = with_provenance(problems, document.data, variables, path.parent, prefix)
         return replace(spec, diagnostics=problems)
     package = package_of(path)
     problems += _outside(semantics.check(project, document.source, package), unresolved)
+    prefix = display[: len(display) - len(path.name)]
+    problems = with_provenance(problems, document.data, variables, path.parent, prefix)
     if has_errors(problems):
         return replace(spec, diagnostics=problems)
     return replace(spec, project=project, package=package, diagnostics=problems)

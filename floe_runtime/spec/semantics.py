@@ -8,6 +8,7 @@ functions floe will call live in code the project owns. Rules that need the asse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,15 +19,18 @@ from floe_runtime.base.diagnostics import (
     Position,
     Severity,
     did_you_mean,
+    format_path,
     known_list,
 )
 from floe_runtime.ports.cron import Cron, CronError, parse_cron
 from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.partition_keys import now_utc, range_problems
 from floe_runtime.ports.partitions import (
+    MACHINE_DEPENDENT_ZONES,
     fmt_problem,
     key_format,
+    known_zones,
     parse_time,
-    range_problems,
     static_key_problem,
     zone,
 )
@@ -94,9 +98,15 @@ class _Checker:
     def timezone(self, name: str, path: JsonPath) -> bool:
         if zone(name) is not None:
             return True
-        from zoneinfo import available_timezones
-
-        hint = did_you_mean(name, available_timezones()) or "use an IANA name like Europe/Berlin"
+        if name in MACHINE_DEPENDENT_ZONES or name.startswith(("posix/", "right/")):
+            self.error(
+                f"timezone {name!r} depends on the machine that reads it",
+                path,
+                "use an IANA name like Europe/Berlin, the same on every machine",
+                code="timezone",
+            )
+            return False
+        hint = did_you_mean(name, known_zones()) or "use an IANA name like Europe/Berlin"
         self.error(f"unknown timezone {name!r}", path, hint, code="timezone")
         return False
 
@@ -267,6 +277,25 @@ class _Checker:
                     self.selection(expression, (*path, "selection", index))
             elif isinstance(job, OpsJob):
                 self.function(job.target_function, (*path, "target_function"))
+                self.arguments(job.args, (*path, "args"))
+
+    def arguments(self, value: object, path: JsonPath) -> None:
+        """Arguments travel as JSON (the artifact) and Dagster run config: neither carries
+        infinities or NaN, which JSON would silently turn into null."""
+        stack: list[tuple[object, JsonPath]] = [(value, path)]
+        while stack:
+            item, where = stack.pop()
+            if isinstance(item, dict):
+                stack += [(v, (*where, str(k))) for k, v in item.items()]
+            elif isinstance(item, list):
+                stack += [(v, (*where, i)) for i, v in enumerate(item)]
+            elif isinstance(item, float) and not math.isfinite(item):
+                self.error(
+                    f"{format_path(where)} is {item}, which JSON and Dagster config cannot carry",
+                    where,
+                    "use a finite number, or a string the function parses",
+                    code="args",
+                )
 
     def selection(self, expression: str, path: JsonPath) -> None:
         try:
@@ -281,7 +310,15 @@ class _Checker:
             )
             return
         runtime = runtime_only_attributes(parsed)
-        if runtime:
+        if runtime == ("table_name",):
+            self.error(
+                "selection uses table_name:, which Dagster parses but resolves only in its UI "
+                "(in code it raises NotImplementedError); a job cannot select by it",
+                path,
+                "select the same assets by key:, group:, tag:, kind: or owner:",
+                code="selection",
+            )
+        elif runtime:
             self.error(
                 f"selection uses {', '.join(a + ':' for a in runtime)}, which depends on runtime "
                 "state; floe resolves every job before deploy",
@@ -345,6 +382,7 @@ class _Checker:
                     self.reference(watched, jobs, "job", (*path, "watched_jobs", index))
             elif sensor.type == "custom":
                 self.function(sensor.target_function, (*path, "target_function"))
+                self.arguments(sensor.args, (*path, "args"))
             elif sensor.type == "file_watcher":
                 try:
                     compile_glob(sensor.pattern)
@@ -384,7 +422,7 @@ class _Checker:
         definition = defs.get(name) if name else None
         try:
             problems = range_problems(
-                partition_range.start, partition_range.end, definition, defs, name
+                partition_range.start, partition_range.end, definition, defs, name, now_utc()
             )
         except CronError:
             return  # the partitions' own cron error is already reported

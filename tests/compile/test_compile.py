@@ -329,7 +329,10 @@ def test_zero_asset_job_hint_names_what_exists(tmp_path: Path, floe: Floe) -> No
     path = acme(tmp_path, BASE.replace('"group:bronze"]', '"group:bronz"]'))
     result = floe("compile", str(path), "--check")
     assert result.code == 1
-    assert "hint: did you mean group:'bronze'?" in result.out
+    # Dagster's grammar has no single quotes: the hint is written as it must be typed
+    assert "hint: did you mean group:bronze?" in result.out
+    path = acme(tmp_path, BASE.replace('"group:bronze"]', '"key:raw_ordrs"]'))
+    assert "hint: did you mean key:raw_orders?" in floe("compile", str(path), "--check").out
 
 
 def test_graph_too_big_for_dagster_to_load_quickly_warns(tmp_path: Path, floe: Floe) -> None:
@@ -358,7 +361,7 @@ def test_every_artifact_validates_against_its_schema(tmp_path: Path, floe: Floe)
         "    f: {type: file_watcher, job: raw, path: ./in, pattern: '*.csv'}\n"
         "    a: {type: asset_sensor, job: gold, watched_assets: [revenue]}\n"
         "    r: {type: run_status, job: vacuum, watched_jobs: [gold], status: SUCCESS}\n"
-        "    c: {type: custom, job: raw, target_function: acme.ops.vacuum, args: {x: [1, 2]}}\n"
+        "    c: {type: custom, job: raw, target_function: acme.ops.vacuum, args: {days: [1, 2]}}\n"
         "  backfills:\n"
         "    b: {job: raw, partition_range: {start: '2024-02-01', end: '2024-02-29'}}\n"
     ).replace(
@@ -380,3 +383,153 @@ def test_every_artifact_validates_against_its_schema(tmp_path: Path, floe: Floe)
     for path in written:
         jsonschema.validate(json.loads(path.read_text()), ARTIFACT_SCHEMA)
         assert artifact.read(path).schema_version == "1.0"
+
+
+# --- asset modules, target functions and groups (issue 7) ------------------------------------
+
+COMPILE_CASES_7 = {
+    "an asset module that does not exist": (
+        BASE.replace("asset_modules: [.assets]", "asset_modules: [.assets, .nowhere]"),
+        ("4:28", "error", "acme.nowhere: module not found beside floe.yaml"),
+    ),
+    "a target_function its module does not define": (
+        BASE.replace(".ops.vacuum", ".ops.vacum"),
+        ("13:42", "error", "'acme.ops' (ops.py) defines no function 'vacum'"),
+    ),
+    "args the function does not take": (
+        BASE.replace('{days: "${DAYS:7}"}', "{days: 1, dayz: 2}"),
+        ("13:77", "error", "acme.ops.vacuum() has no parameter 'dayz'"),
+    ),
+    "a required parameter args does not give": (
+        BASE.replace('{days: "${DAYS:7}"}', "{}"),
+        ("13:42", "error", "acme.ops.required() requires 'limit', which args does not give"),
+    ),
+    "a group Dagster refuses": (
+        BASE.replace("asset_modules: [.assets]", "asset_modules: [.assets, .badgroup]"),
+        ("4:18", "error", "asset 'odd' (acme/badgroup.py:2) is in group 'not-valid'"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPILE_CASES_7), ids=sorted(COMPILE_CASES_7))
+def test_compile_refuses_what_dagster_would_fail_on(case: str, tmp_path: Path, floe: Floe) -> None:
+    text, (where, severity, message) = COMPILE_CASES_7[case]
+    if "required" in message:
+        text = text.replace(".ops.vacuum", ".ops.required")
+    path = acme(tmp_path, text)
+    (path.parent / "ops.py").write_text(
+        "def vacuum(days: int = 1) -> None: ...\n\n\ndef required(limit, *, dry=False): ...\n"
+    )
+    (path.parent / "badgroup.py").write_text(
+        "import dagster as dg\n@dg.asset(group_name='not-valid')\ndef odd(): ...\n"
+    )
+    found = _diagnostics(floe, path)
+    assert any(w == where and s == severity and m.startswith(message) for w, s, m in found), found
+    out = tmp_path / "out"
+    assert floe("compile", str(path), "--out", str(out)).code == 1
+    assert not out.exists()  # no artifact, not even a partial one
+
+
+def test_a_syntax_error_in_an_asset_module_fails_the_compile(tmp_path: Path, floe: Floe) -> None:
+    path = acme(tmp_path, BASE)
+    (path.parent / "assets.py").write_text(ASSETS_PY + "\ndef broken(:\n")
+    out = tmp_path / "out"
+    result = floe("compile", str(path), "--out", str(out))
+    assert result.code == 1
+    assert "error: acme.assets: syntax error: invalid syntax (acme/assets.py:" in result.out
+    assert not out.exists()
+
+
+def test_factory_assets_make_the_graph_incomplete_and_say_where(tmp_path: Path, floe: Floe) -> None:
+    """One warning names the factory's line; the checks it makes impossible are grouped under
+    one more warning instead of one warning each."""
+    path = acme(tmp_path, BASE.replace('"+key:revenue"]', '"+key:revenue", "key:made_*"]'))
+    (path.parent / "assets.py").write_text(
+        ASSETS_PY + "\n\nfor name in ['made_a', 'made_b']:\n"
+        "    globals()[name] = dg.asset(name=name)(lambda: None)\n"
+    )
+    out = tmp_path / "out"
+    result = floe("compile", str(path), "--out", str(out))
+    assert result.code == 0, result.text
+    assert "warning: acme.assets: @asset inside a function, loop or condition" in result.out
+    assert "(acme/assets.py:27)" in result.out
+    warnings = [line for line in result.out.splitlines() if ": warning: " in line]
+    assert len(warnings) == 2, warnings
+    assert (
+        "1 check against the asset graph could not be made because the graph is " in (warnings[1])
+    )
+    payload = json.loads((out / "dev" / "compiled_artifacts.json").read_text())
+    assert payload["asset_graph"]["complete"] is False
+    assert payload["asset_graph"]["unresolved"] == [
+        {
+            "source": "python",
+            "what": "acme/assets.py:27",
+            "reason": "@asset inside a function, loop or condition (or applied by hand) may "
+            "build assets floe cannot read without running the module",
+        }
+    ]
+
+
+def test_a_malformed_prebuilt_manifest_is_an_error_not_a_crash(tmp_path: Path, floe: Floe) -> None:
+    manifest = {
+        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},
+        "nodes": {"model.x.a": {"resource_type": "model", "name": "a", "config": None}},
+        "sources": {"source.x.s.t": {"resource_type": "source", "name": "t"}},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    text = BASE.replace(
+        "  partitions:",
+        "  dbt: {project_dir: dbt, manifest_path: ../manifest.json}\n  partitions:",
+    )
+    result = floe("compile", str(acme(tmp_path, text)), "--check")
+    assert result.code == 1
+    assert "malformed dbt manifest: nodes['model.x.a'] has no original_file_path; " in result.out
+    assert "nodes['model.x.a'].config must be an object, not null" in result.out
+    assert "sources['source.x.s.t'] has no source_name" in result.out
+
+
+def test_dbt_parse_errors_keep_dbts_reason(tmp_path: Path, floe: Floe) -> None:
+    project = tmp_path / "acme" / "dbt"
+    shutil.copytree(REPO / "tests" / "fixtures" / "jaffle_dbt", project)
+    (project / "models" / "marts" / "bad.yml").write_text(
+        "version: 2\nmodels:\n  - name: customers\n    columns: 5\n"
+    )
+    text = BASE.replace("  partitions:", "  dbt: {project_dir: dbt}\n  partitions:")
+    result = floe("compile", str(acme(tmp_path, text)), "--check", "--dbt-parse")
+    assert result.code == 1
+    assert "dbt parse failed (exit 2): Encountered an error: | Parsing Error | Invalid models" in (
+        result.out
+    )
+    assert "at path ['columns']: 5 is not of type 'array'" in result.out
+
+
+def test_a_function_in_a_package_outside_the_repository_only_warns(
+    tmp_path: Path, floe: Floe
+) -> None:
+    """allowed_modules may name an installed package floe cannot read: unchecked, said so."""
+    text = BASE.replace("  partitions:", "  allowed_modules: [company_lib]\n  partitions:").replace(
+        ".ops.vacuum", "company_lib.tasks.vacuum"
+    )
+    found = _diagnostics(floe, acme(tmp_path, text))
+    assert (
+        "14:42",
+        "warning",
+        "module 'company_lib.tasks' of 'company_lib.tasks.vacuum' is not found beside floe.yaml, "
+        "so floe cannot check that it defines the function",
+    ) in found
+
+
+def test_compile_errors_on_values_from_variables_name_the_variable(
+    tmp_path: Path, floe: Floe
+) -> None:
+    path = acme(
+        tmp_path,
+        BASE.replace('"group:bronze"]', '"${RAW_SELECTION:group:bronze}"]'),
+        {"prod": "# production\nRAW_SELECTION=group:bronz\n"},
+    )
+    result = floe("compile", str(path), "--env", "prod", "--check")
+    assert result.code == 1
+    assert (
+        "selection 'group:bronz' selects no assets (`RAW_SELECTION` = 'group:bronz' from "
+    ) in result.out
+    assert "environments/prod.env:2)" in result.out

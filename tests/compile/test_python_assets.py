@@ -83,14 +83,74 @@ def test_what_cannot_be_read_is_reported_with_its_line(tmp_path: Path) -> None:
     ]
 
 
-def test_syntax_errors_and_missing_modules_are_unresolved_not_fatal(tmp_path: Path) -> None:
+def test_syntax_errors_and_missing_modules_are_fatal(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "broken.py").write_text("import dagster as dg\n\ndef oops(:\n")
-    found = discover(["pkg.broken", "pkg.missing"], [tmp_path], tmp_path)
-    assert [(u.module, u.reason, u.line) for u in found.unresolved] == [
-        ("pkg.broken", "syntax error: invalid syntax", 3),
-        ("pkg.missing", "module not found beside floe.yaml", None),
+    found = discover(["pkg.broken", "pkg.missing", "pkg." + "x" * 300], [tmp_path], tmp_path)
+    assert [(u.module, u.reason, u.line, u.fatal) for u in found.unresolved] == [
+        ("pkg.broken", "syntax error: invalid syntax", 3, True),
+        ("pkg.missing", "module not found beside floe.yaml", None, True),
+        ("pkg." + "x" * 300, "module not found beside floe.yaml", None, True),
+    ]
+
+
+def test_factory_made_assets_are_unresolved_with_their_line(tmp_path: Path) -> None:
+    assets, unresolved = _read(
+        tmp_path,
+        """
+        import dagster as dg
+
+        def make(name):
+            @dg.asset(name=name)
+            def built(): ...
+            return built
+
+        one = make("one")
+        for region in ["us", "eu"]:
+            globals()[region] = dg.asset(name=region)(lambda: None)
+
+        @dg.asset
+        def plain(): ...
+        """,
+    )
+    assert list(assets) == ["plain"]
+    assert unresolved == [
+        "pkg/mod.py:5: @asset inside a function, loop or condition (or applied by hand) may "
+        "build assets floe cannot read without running the module",
+        "pkg/mod.py:11: @asset inside a function, loop or condition (or applied by hand) may "
+        "build assets floe cannot read without running the module",
+    ]
+
+
+def test_odd_python_is_read_without_crashing(tmp_path: Path) -> None:
+    deep = "(" * 150 + "1" + ")" * 150
+    huge = " + ".join(["1"] * 500)
+    assets, unresolved = _read(
+        tmp_path,
+        f"""
+        import dagster as dg
+
+        @dg.multi_asset(specs=[dg.AssetSpec()])
+        def keyless(): ...
+
+        @dg.asset(group_name=None)
+        def default_group(): ...
+
+        @dg.asset(group_name=[{deep}])
+        def nested(): ...
+
+        TOTAL = {huge}
+        """,
+    )
+    assert assets["default_group"].group is None  # type: ignore[attr-defined]  # not "None"
+    assert any("AssetSpec() without a key" in u for u in unresolved)
+    assert any("nested()" in u for u in unresolved)
+    # An expression too deep for Python's own compiler: Dagster could not import it either.
+    (tmp_path / "pkg" / "deep.py").write_text("TOTAL = " + " + ".join(["1"] * 50000) + "\n")
+    found = discover(["pkg.deep"], [tmp_path], tmp_path)
+    assert [(u.reason, u.fatal) for u in found.unresolved] == [
+        ("too deeply nested for Python to parse", True)
     ]
 
 
@@ -129,5 +189,51 @@ def test_import_discovery_names_the_failing_file_and_line(tmp_path: Path, floe: 
         'name: boom\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n'
     )
     result = floe("compile", str(package / "floe.yaml"), "--check", "--discover", "import")
+    assert result.code == 1, result.text  # Dagster cannot load it either
+    assert "error: boom.assets: RuntimeError: no db (boom/assets.py:3)" in result.out
+
+
+def test_import_discovery_ignores_what_modules_print_at_import_and_exit(
+    tmp_path: Path, floe: Floe
+) -> None:
+    package = tmp_path / "noisy"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "assets.py").write_text(
+        "import atexit, sys\nimport dagster as dg\n"
+        "print('loading...')\nsys.stdout.write('{half a line')\n"
+        "atexit.register(lambda: print('bye {not json'))\n\n"
+        "@dg.asset(group_name='g')\ndef a(): ...\n"
+    )
+    (package / "floe.yaml").write_text(
+        'name: noisy\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n'
+        '  jobs:\n    j: {type: batch, selection: ["group:g"]}\n'
+    )
+    out = tmp_path / "out"
+    result = floe("compile", str(package / "floe.yaml"), "--discover", "import", "--out", str(out))
     assert result.code == 0, result.text
-    assert "warning: boom.assets: RuntimeError: no db (boom/assets.py:3)" in result.out
+    payload = json.loads((out / "default" / "compiled_artifacts.json").read_text())
+    assert [a["key"] for a in payload["asset_graph"]["assets"]] == ["a"]
+    assert payload["asset_graph"]["complete"] is True
+
+
+def test_import_discovery_tells_a_missing_dependency_from_a_broken_module(
+    tmp_path: Path, floe: Floe
+) -> None:
+    """A third-party package missing here may exist where Dagster runs: unresolved, a warning.
+    A module of the project itself that is missing is an error."""
+    package = tmp_path / "deps"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "assets.py").write_text("import not_installed_anywhere_xyz\n")
+    (package / "other.py").write_text("import deps.nowhere\n")
+    floe_yaml = package / "floe.yaml"
+    floe_yaml.write_text('name: deps\nversion: "1"\norchestration:\n  asset_modules: [.assets]\n')
+    result = floe("compile", str(floe_yaml), "--check", "--discover", "import")
+    assert result.code == 0, result.text
+    assert "warning: deps.assets: ModuleNotFoundError: No module named" in result.out
+    assert "install the project's dependencies here" in result.out
+    floe_yaml.write_text(floe_yaml.read_text().replace("[.assets]", "[.other]"))
+    result = floe("compile", str(floe_yaml), "--check", "--discover", "import")
+    assert result.code == 1
+    assert "error: deps.other: ModuleNotFoundError: No module named 'deps.nowhere'" in result.out

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +93,77 @@ def test_load_manifest_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "target" / "manifest.json"
     with pytest.raises(ManifestError, match="cannot read the dbt manifest: No such file"):
         load_manifest(missing)
+
+
+# --- hostile shapes: one message each, never a crash ------------------------------------------
+
+_V12 = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+_MODEL = {
+    "resource_type": "model",
+    "name": "a",
+    "unique_id": "model.x.a",
+    "original_file_path": "models/a.sql",
+    "config": {"materialized": "table", "meta": {}},
+    "depends_on": {"nodes": []},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m["nodes"].update({"model.x.a": [1]}), "nodes['model.x.a'] must be an object"),
+        (
+            lambda m: m["nodes"]["model.x.a"].update(config=None),
+            ".config must be an object, not null",
+        ),
+        (lambda m: m["nodes"]["model.x.a"].update(meta=[]), ".meta must be an object, not list"),
+        (lambda m: m["nodes"]["model.x.a"].update(tags="x"), ".tags must be a list of strings"),
+        (lambda m: m["nodes"]["model.x.a"].pop("config"), "nodes['model.x.a'] has no config"),
+        (lambda m: m["nodes"]["model.x.a"].update(depends_on={"nodes": [1]}), ".depends_on.nodes"),
+        (lambda m: m["nodes"]["model.x.a"].update(version=2), "is versioned but has no alias"),
+        (
+            lambda m: m["nodes"]["model.x.a"]["config"]["meta"].update(dagster="x"),
+            ".config.meta.dagster must be an object, not str",
+        ),
+        (
+            lambda m: m["nodes"]["model.x.a"]["config"]["meta"].update(dagster={"asset_key": 5}),
+            ".dagster.asset_key must be a string, a list of strings or null, not int",
+        ),
+        (
+            lambda m: m["sources"].update(
+                {"source.x.s.t": {"resource_type": "source", "name": "t"}}
+            ),
+            "sources['source.x.s.t'] has no source_name",
+        ),
+        (lambda m: m.update(groups=[]), "groups must be an object, not list"),
+        (lambda m: m["metadata"].update(adapter_type=5), "metadata.adapter_type must be a string"),
+    ],
+)
+def test_malformed_manifests_are_refused_with_the_field(
+    tmp_path: Path, change: Any, message: str
+) -> None:
+    manifest: dict[str, Any] = {
+        "metadata": {"dbt_schema_version": _V12, "adapter_type": "duckdb"},
+        "nodes": {"model.x.a": json.loads(json.dumps(_MODEL))},
+        "sources": {},
+    }
+    change(manifest)
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(path)
+    assert f"{path}: malformed dbt manifest: " in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_owners_written_as_one_string_get_dagster_dbts_wording(tmp_path: Path) -> None:
+    from floe_runtime.ports.dbt_manifest import dbt_graph
+
+    model = json.loads(json.dumps(_MODEL))
+    model["meta"] = {"dagster": {"owners": "team:a"}}
+    manifest = {"metadata": {"dbt_schema_version": _V12}, "nodes": {"model.x.a": model}}
+    manifest["sources"] = {}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match=r"model\.x\.a: meta\.dagster\.owners must be a list"):
+        dbt_graph(load_manifest(path), set())

@@ -121,7 +121,6 @@ def test_runtime_only_attributes_lists_each_once_in_order() -> None:
             "syntax; write +key:raw_orders+2",
             3,
         ),
-        ("tag:team-a", 'this tag: is Dagster\'s legacy syntax; write tag:"team-a"', 1),
         (
             "key:a or b",
             "unexpected 'b' at column 10: bare asset names are not selections; write key:b",

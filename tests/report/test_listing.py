@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.compile.test_compile import BASE, acme
 from tests.conftest import Result
 
@@ -65,8 +67,9 @@ def test_jobs_with_resolved_asset_counts(tmp_path: Path, floe: Floe) -> None:
 def test_partitions_with_key_counts(tmp_path: Path, floe: Floe) -> None:
     path = acme(tmp_path, PROJECT)
     rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
-    assert rows["daily"]["keys"] == 366  # 2024 is a leap year; the end is exclusive
-    assert (rows["daily"]["first"], rows["daily"]["last"]) == ("2024-01-01", "2024-12-31")
+    # The end (2025-01-01) is still in the future: as in Dagster, keys stop at "now".
+    assert rows["daily"]["keys"] == 89
+    assert (rows["daily"]["first"], rows["daily"]["last"]) == ("2024-01-01", "2024-03-29")
     assert rows["regions"]["keys"] == 2
 
 
@@ -80,8 +83,21 @@ def test_open_ended_partitions_count_up_to_now(tmp_path: Path, floe: Floe) -> No
 def test_backfills_with_partition_and_run_counts(tmp_path: Path, floe: Floe) -> None:
     path = acme(tmp_path, PROJECT)
     (row,) = _rows(floe, "backfills", str(path))
-    assert row["partition_count"] == 91  # January to March 2024, both ends included
-    assert row["runs"] == 10
+    assert row["partition_count"] == 89  # January to March 29: the partitions that exist now
+    assert row["runs"] == 9
+
+
+def test_an_end_in_the_past_caps_the_keys_and_a_negative_offset_drops_windows(
+    tmp_path: Path, floe: Floe
+) -> None:
+    text = PROJECT.replace('end: "2025-01-01"', 'end: "2024-02-01", end_offset: -2')
+    text = text.replace('end: "2024-03-31"}', 'end: "2024-01-31"}')
+    path = acme(tmp_path, text)
+    rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
+    assert (rows["daily"]["keys"], rows["daily"]["last"]) == (31, "2024-01-31")
+    path = acme(tmp_path, PROJECT.replace('end: "2025-01-01"', "end_offset: -2"))
+    rows = {r["name"]: r for r in _rows(floe, "partitions", str(path))}
+    assert (rows["daily"]["keys"], rows["daily"]["last"]) == (87, "2024-03-27")
 
 
 def test_listing_from_an_artifact_matches_floe_yaml(tmp_path: Path, floe: Floe) -> None:
@@ -121,4 +137,90 @@ def test_backfill_over_multi_partitions_runs_along_the_time_dimension(
     ).replace('"raw_*": {partitions: daily}', '"raw_*": {partitions: by_region}')
     path = acme(tmp_path, text)
     (row,) = _rows(floe, "backfills", str(path))
-    assert (row["partitions"], row["partition_count"], row["runs"]) == ("by_region", 182, 19)
+    assert (row["partitions"], row["partition_count"], row["runs"]) == ("by_region", 178, 18)
+
+
+# --- times Dagster's own iterators cannot reach, and artifacts from elsewhere -----------------
+
+
+def _reseal(path: Path, cron: str) -> None:
+    """Rewrite every cron of an artifact and seal it again: a valid checksum, a bad cron."""
+    from floe_runtime.artifact.store import sealed
+
+    payload = json.loads(path.read_text())
+    payload.pop("checksum")
+    for entry in [*payload["orchestration"]["schedules"].values()]:
+        entry["cron_schedule"] = cron
+    for entry in payload["orchestration"]["partitions"].values():
+        if entry["type"] == "time_window":
+            entry["cron_schedule"] = cron
+    payload["checksum"], text = sealed(payload)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [
+        ("0 0 31 4 *", "'0 0 31 4 *' matches no date within 50 years"),
+        ("61 * * * *", "minute field: 61 is out of range 0-59"),
+    ],
+)
+def test_a_resealed_artifact_with_a_bad_cron_is_an_error(
+    tmp_path: Path, floe: Floe, cron: str, message: str
+) -> None:
+    path = acme(tmp_path, PROJECT)
+    assert floe("compile", str(path), "--out", str(tmp_path / "out")).code == 0
+    artifact = tmp_path / "out" / "dev" / "compiled_artifacts.json"
+    _reseal(artifact, cron)
+    for kind, owner in (("schedules", "schedule 'nightly'"), ("partitions", "partitions 'daily'")):
+        result = floe("list", kind, "--artifact", str(artifact), "--now", NOW)
+        assert result.code == 1, result.text
+        assert result.err.startswith(f"floe: {owner}: ") and message in result.err
+
+
+def test_never_firing_crons_and_the_ends_of_the_calendar(tmp_path: Path, floe: Floe) -> None:
+    never = PROJECT.replace('"0 2 * * *"', '"0 0 31 4 *"')
+    result = floe("list", "schedules", str(acme(tmp_path, never)), "--now", NOW)
+    assert (result.code, result.err) == (
+        1,
+        "floe: schedule 'nightly': '0 0 31 4 *' matches no date within 50 years\n",
+    )
+    result = floe("list", "schedules", str(acme(tmp_path, PROJECT)), "--now", "9999-12-31T23:00:00")
+    assert result.code == 1
+    assert "schedule 'nightly': cron '0 2 * * *' has no ticks after 9999-12-31T23:00:00" in (
+        result.err
+    )
+    year_one = PROJECT.replace('start: "2024-01-01", end: "2025-01-01"', 'start: "0001-01-01"')
+    result = floe("list", "partitions", str(acme(tmp_path, year_one)), "--now", NOW)
+    assert result.code == 1
+    assert "partition windows from 0001-01-01" in result.text
+    assert "outside the years Python can represent" in result.text
+
+
+def test_an_artifact_of_another_environment_is_refused(tmp_path: Path, floe: Floe) -> None:
+    path = acme(tmp_path, PROJECT, {"dev": "", "prod": ""})
+    assert floe("compile", str(path), "--all-envs", "--out", str(tmp_path / "out")).code == 0
+    artifact = tmp_path / "out" / "dev" / "compiled_artifacts.json"
+    result = floe("list", "jobs", "--artifact", str(artifact), "--env", "prod")
+    assert result.code == 1
+    assert "was compiled for environment 'dev', not 'prod'" in result.err
+    assert floe("list", "jobs", "--artifact", str(artifact), "--env", "dev").code == 0
+
+
+def test_a_huge_multi_partition_is_counted_not_listed(tmp_path: Path, floe: Floe) -> None:
+    """Ten years hourly by 1,000 keys: 87 million keys, counted by arithmetic."""
+    keys = ", ".join(f"k{i}" for i in range(1000))
+    text = PROJECT.replace(
+        "    regions: {type: static, partition_keys: [us, eu]}",
+        "    regions: {type: static, partition_keys: [us, eu]}\n"
+        '    hourly: {type: time_window, start: "2014-03-30-12:00", cron_schedule: "0 * * * *"}\n'
+        f"    many: {{type: static, partition_keys: [{keys}]}}\n"
+        "    huge: {type: multi, partitions: {hour: hourly, item: many}}",
+    )
+    rows = {r["name"]: r for r in _rows(floe, "partitions", str(acme(tmp_path, text)))}
+    hours = 10 * 365 * 24 + 3 * 24  # ten years, three of them leap days (2016, 2020, 2024)
+    assert rows["huge"]["keys"] == hours * 1000
+    assert (rows["huge"]["first"], rows["huge"]["last"]) == (
+        "2014-03-30-12:00|k0",
+        "2024-03-30-11:00|k999",
+    )

@@ -134,4 +134,17 @@ def test_problems_only_some_environments_have_are_labelled(
     path = project(BASE, envs={"dev": "", "prod": "BATCH=0\n"})
     result = floe("validate", str(path))
     assert result.code == 1
-    assert "9:39: error: must be at least 1 [environment: prod]" in result.out
+    # the variable, its value and the line that set it are named, then the environment
+    assert "9:39: error: must be at least 1 (`BATCH` = '0' from " in result.out
+    assert "environments/prod.env:1) [environment: prod]" in result.out
+
+
+def test_errors_name_the_variable_its_value_and_where_it_was_set(
+    project: Callable[..., Path], floe: Floe
+) -> None:
+    path = project(BASE, envs={"prod": "# production\n\nBATCH=0\n"})
+    result = floe("validate", str(path), "--env", "prod")
+    assert "must be at least 1 (`BATCH` = '0' from " in result.out
+    assert "environments/prod.env:3)" in result.out
+    result = floe("validate", str(path), "--env", "prod", "--var", "BATCH=-2")
+    assert "must be at least 1 (`BATCH` = '-2' from --var)" in result.out

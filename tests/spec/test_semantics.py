@@ -267,7 +267,89 @@ CASES = {
           b: {job: j, partitions: daily, partition_range: {start: yesterday, end: "2024-02-01"}}
         """,
         "9:61",
-        "start 'yesterday' is not a date",
+        "start 'yesterday' is not a partition key",
+    ),
+    "a selection by table_name": (
+        """
+        jobs:
+          j: {type: batch, selection: ['table_name:"db.main.orders"']}
+        """,
+        "5:34",
+        "selection uses table_name:, which Dagster parses but resolves only in its UI",
+    ),
+    "a key format that repeats a directive": (
+        """
+        partitions:
+          daily: {type: time_window, start: "2024-01-01", fmt: "%Y-%m-%d-%d"}
+        """,
+        "5:58",
+        "key format '%Y-%m-%d-%d' cannot be read back by strptime",
+    ),
+    "a machine-dependent timezone": (
+        """
+        partitions:
+          daily: {type: time_window, start: "2024-01-01", timezone: localtime}
+        """,
+        "5:63",
+        "timezone 'localtime' depends on the machine that reads it",
+    ),
+    "the Factory zone": (
+        """
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        schedules:
+          s: {job: j, cron_schedule: "0 0 * * *", timezone: Factory}
+        """,
+        "7:55",
+        "timezone 'Factory' depends on the machine that reads it",
+    ),
+    "an infinite argument": (
+        """
+        allowed_modules: [x]
+        jobs:
+          j: {type: ops, target_function: x.f, args: {limit: .inf, nested: [1, {a: .nan}]}}
+        """,
+        [
+            ("6:56", "orchestration.jobs.j.args.limit is inf, which JSON and Dagster config"),
+            ("6:78", "orchestration.jobs.j.args.nested[1].a is nan"),
+        ],
+    ),
+    "a NaN deep in sensor arguments": (
+        """
+        allowed_modules: [x]
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        sensors:
+          s: {type: custom, job: j, target_function: x.f, args: {nested: [1, {a: .nan}]}}
+        """,
+        "8:76",
+        "orchestration.sensors.s.args.nested[1].a is nan",
+    ),
+    "backfill range written outside the hourly key format": (
+        """
+        partitions:
+          hourly: {type: time_window, start: "2024-01-01", cron_schedule: "0 * * * *"}
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        backfills:
+          b: {job: j, partitions: hourly, partition_range: {start: "2024-02-01", end: "2024-02-02"}}
+        """,
+        [
+            ("9:62", "start '2024-02-01' is not a partition key"),
+            ("9:81", "end '2024-02-02' is not a partition key"),
+        ],
+    ),
+    "backfill range past an open end": (
+        """
+        partitions:
+          daily: {type: time_window, start: "2024-01-01"}
+        jobs:
+          j: {type: batch, selection: ["*"]}
+        backfills:
+          b: {job: j, partitions: daily, partition_range: {start: "2024-06-01", end: "9000-01-01"}}
+        """,
+        "9:80",
+        "end '9000-01-01' is after the last partition that exists now",
     ),
     "selection that does not parse": (
         """
@@ -403,3 +485,14 @@ def test_all_errors_are_reported_at_once(project: Callable[..., Path]) -> None:
         """,
     )
     assert [pos for pos, _ in found] == ["7:14", "8:32", "9:52"]
+
+
+def test_did_you_mean_finds_the_name_among_thousands(project: Callable[..., Path]) -> None:
+    """Hints stay right when there are thousands of names (their cost is in bench/)."""
+    jobs = "".join(
+        f"  load_table_{i:04d}: {{type: batch, selection: ['*']}}\n" for i in range(3000)
+    )
+    body = f"jobs:\n{jobs}schedules:\n  s: {{job: load_tabel_1234, cron_schedule: '0 6 * * *'}}\n"
+    path = project(HEAD + textwrap.indent(body, "  "))
+    diagnostics, _ = validate(SpecOptions(path=path, display="floe.yaml"))
+    assert [d.hint for d in diagnostics] == ["did you mean 'load_table_1234'?"]

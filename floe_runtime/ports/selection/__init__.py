@@ -7,8 +7,9 @@ on a static asset graph, and must agree with them exactly: the same strings are 
 same asset keys are selected. ``tests/test_selection.py`` checks both against real Dagster.
 
 Deliberate differences: Dagster retries expressions its grammar rejects with a legacy syntax
-(``*my_asset+``); floe refuses them and names the modern spelling. Attributes that depend on a
-running deployment (``status:``, ``sensor:`` ...) parse, but resolving them is refused.
+(``*my_asset+``); floe refuses them and names the modern spelling, except legacy ``tag:k=v``
+strings, which it reads as Dagster does (``tag:k=`` is common and valid there). Attributes that
+depend on a running deployment (``status:``, ``sensor:`` ...) parse, but resolving them is refused.
 """
 
 from floe_runtime.ports.selection.evaluation import AssetInfo, SelectionGraph, resolve
@@ -18,6 +19,7 @@ from floe_runtime.ports.selection.syntax import (
     attributes,
     parse_selection,
     runtime_only_attributes,
+    value_literal,
 )
 
 __all__ = [
@@ -29,4 +31,5 @@ __all__ = [
     "parse_selection",
     "resolve",
     "runtime_only_attributes",
+    "value_literal",
 ]

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 from typing import TypeVar
 
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
+from floe_runtime.ports.globs import compile_wildcard
 from floe_runtime.ports.selection.syntax import (
     UNLIMITED,
     AllAssets,
@@ -87,7 +87,7 @@ class SelectionGraph:
             return self.keys & {pattern, pattern + "\n"}
         found = self._wildcards.get(pattern)
         if found is None:
-            regex = _wildcard_regex(pattern)
+            regex = compile_wildcard(pattern)
             found = self._wildcards[pattern] = frozenset(k for k in self.keys if regex.match(k))
         return found
 
@@ -97,7 +97,7 @@ class SelectionGraph:
             return frozenset()
         if "*" not in group:
             return self._groups.get(group, frozenset())
-        regex = _wildcard_regex(group)
+        regex = compile_wildcard(group)
         return frozenset().union(
             *(keys for name, keys in self._groups.items() if regex.match(name))
         )
@@ -175,10 +175,6 @@ def _closure(
 
 
 @lru_cache(maxsize=1024)
-def _wildcard_regex(pattern: str) -> re.Pattern[str]:
-    """Dagster's ``_wildcard_to_regex``, byte for byte, so edge cases match too."""
-    return re.compile("^" + re.escape(pattern).replace("\\*", ".*") + "$")
-
 
 # --- resolution ------------------------------------------------------------------------------
 

@@ -371,7 +371,17 @@ def _bad_value(token: _Token, prefix: str) -> SelectionError:
 
 # Dagster's parse_clause: `*`/`+` prefix, a bare name, `+`/`*` suffix.
 _LEGACY_CLAUSE: Final = re.compile(r"^(\*?\+*)?([./\w\d\[\]?_-]+)(\+*\*?)?$")
-_QUOTABLE: Final = re.compile(r'[^"\\\r\n]*')
+
+
+def _legacy_tag(expr: str) -> Attribute | None:
+    """Dagster's ``tag_string`` fallback, which it applies silently (``tag:k=`` is valid there):
+    everything after ``tag:`` split on ``=``, quotes and spaces kept, at most one ``=``."""
+    if not expr.startswith("tag:"):
+        return None
+    parts = expr[len("tag:") :].split("=")
+    if len(parts) > 2:
+        return None
+    return Attribute("tag", parts[0], parts[1] if len(parts) == 2 else "", column=1)
 
 
 def _legacy_hint(expr: str) -> SelectionError | None:
@@ -391,11 +401,6 @@ def _legacy_hint(expr: str) -> SelectionError | None:
         )
         column = len(expr) - len(expr.lstrip()) + 1
         return SelectionError(f"{what} Dagster's legacy syntax; write {rewrite}", column)
-    if expr.startswith("tag:"):
-        parts = expr[len("tag:") :].split("=")
-        if len(parts) <= 2 and all(_QUOTABLE.fullmatch(part) for part in parts):
-            rewrite = "tag:" + "=".join(f'"{part}"' for part in parts)
-            return SelectionError(f"this tag: is Dagster's legacy syntax; write {rewrite}", 1)
     return None
 
 
@@ -412,6 +417,12 @@ def _key_literal(name: str) -> str:
     return f'"{name}"'
 
 
+def value_literal(value: str) -> str:
+    """``value`` as the grammar reads it back: bare when it can be, else in double quotes
+    (Dagster's grammar has no single-quoted strings)."""
+    return _key_literal(value)
+
+
 # --- public parsing API ----------------------------------------------------------------------
 
 
@@ -421,6 +432,9 @@ def parse_selection(expr: str) -> Selection:
     try:
         return _Parser(_tokenize(expr)).parse()
     except SelectionError as error:
+        legacy_tag = _legacy_tag(expr)
+        if legacy_tag is not None:
+            return legacy_tag
         hint = _legacy_hint(expr)
         if hint is None:
             raise

@@ -1,0 +1,82 @@
+"""``floe review``: what a pull request changes, per environment, as a PR comment body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from floe_runtime.cli.diff import NOW, moment
+
+
+@click.command("review")
+@click.option(
+    "--base",
+    "base",
+    metavar="REF",
+    help="Compare with the merge base of REF (default: the upstream branch, else origin/main).",
+)
+@click.option(
+    "--config",
+    "configs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A floe.yaml to review (repeat for a monorepo; default: ./floe.yaml).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist/floe-review"),
+    show_default=True,
+    help="Where review.md, full.md and review.json go.",
+)
+@click.option("--now", type=NOW, help="Pretend it is this time (ISO 8601; UTC by default).")
+@click.option(
+    "--dbt-parse/--no-dbt-parse",
+    default=True,
+    show_default=True,
+    help="Run `dbt parse` on both sides so dbt models are in the diff.",
+)
+def review_command(
+    base: str | None,
+    configs: tuple[Path, ...],
+    out: Path,
+    now: datetime | None,
+    dbt_parse: bool,
+) -> int:
+    """Compile the working tree and the merge base with REF for every environment, and write
+    the review: review.md (the PR comment body), full.md (untruncated) and review.json.
+
+    Exits 1 when the head does not compile (its errors are in the review), else 0.
+    """
+    from floe_runtime.base.errors import FloeError
+    from floe_runtime.review.run import ReviewOptions, review
+
+    options = ReviewOptions(
+        cwd=Path.cwd(),
+        configs=configs or (Path("floe.yaml"),),
+        base=base,
+        now=moment(now),
+        dbt_parse=dbt_parse,
+        progress=lambda message: click.echo(f"floe: {message}", err=True),
+    )
+    try:
+        result = review(options=options)
+    except FloeError as exc:
+        click.echo(f"floe: {exc}", err=True)
+        return 1
+    try:
+        written = result.write(out)
+    except OSError as exc:
+        click.echo(f"floe: cannot write the review to {out}: {exc.strerror or exc}", err=True)
+        return 1
+    report = result.report
+    state = "invalid" if not result.valid else "changed" if report["changed"] else "no changes"
+    envs = ", ".join(report["changed_envs"]) or "none"
+    click.echo(f"floe: review of {report['config']}: {state} (environments: {envs})")
+    if result.comment.truncated:
+        click.echo(f"floe: the comment was shortened ({report['level']})", err=True)
+    for path in written:
+        click.echo(f"floe: wrote {path}")
+    return 0 if result.valid else 1

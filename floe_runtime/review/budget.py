@@ -1,0 +1,95 @@
+"""Fit a review into a size limit by dropping detail in steps, never by cutting markdown.
+
+GitHub refuses comment bodies over 65,536 characters and job summaries over 1 MiB. The body
+is rendered at the most detailed level that fits (full → unchanged environments collapsed →
+names only → counts); a shortened body says so and where the full diff is. Past the last
+level (an absurd number of environments) the summary list itself is cut between items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from floe_runtime.review import marker
+from floe_runtime.review.markdown import Level, Section, render
+
+COMMENT_LIMIT = 65_536  # characters, marker included
+SUMMARY_LIMIT = 1024 * 1024  # bytes of a job summary
+LEVEL_NAMES = {
+    Level.FULL: "full",
+    Level.COLLAPSED: "unchanged environments collapsed",
+    Level.NAMES: "names only",
+    Level.COUNTS: "counts only",
+}
+
+
+@dataclass(frozen=True)
+class Fitted:
+    body: str
+    level: Level
+    truncated: bool
+
+
+def comment_length(text: str) -> int:
+    """Characters as GitHub may count them: UTF-16 code units (never fewer than code points)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def summary_length(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def fit(
+    sections: list[Section],
+    *,
+    limit: int,
+    measure: Callable[[str], int],
+    where: str,
+    stamp: Callable[[str], str] = lambda body: body,
+) -> Fitted:
+    """The most detailed rendering of ``sections`` whose stamped body is within ``limit``."""
+    text = ""
+    for level in Level:
+        note = None
+        if level != Level.FULL:
+            note = (
+                f"This review was shortened to fit ({LEVEL_NAMES[level]}); "
+                f"the full diff is in {where}."
+            )
+        text = render(sections, level, note)
+        body = stamp(text)
+        if measure(body) <= limit:
+            return Fitted(body, level, level != Level.FULL)
+    overhead = measure(stamp("")) + 1
+    return Fitted(stamp(_cut(text, limit - overhead, measure)), Level.COUNTS, True)
+
+
+def _cut(body: str, limit: int, measure: Callable[[str], int]) -> str:
+    """Keep whole lines while they fit, then say how many were left out."""
+    kept: list[str] = []
+    used = 0
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        tail = f"\n\n… {len(lines) - index} more lines: see the full diff.\n"
+        if used + measure(line) + 1 + measure(tail) > limit:
+            return "\n".join(kept) + tail
+        kept.append(line)
+        used += measure(line) + 1
+    return body
+
+
+def comment(sections: list[Section], *, config: str, head: str, where: str) -> Fitted:
+    """The PR comment body: marker first, within GitHub's limit."""
+    return fit(
+        sections,
+        limit=COMMENT_LIMIT,
+        measure=comment_length,
+        where=where,
+        stamp=lambda body: marker.stamp(body, config=config, head=head),
+    )
+
+
+def full(sections: list[Section], *, where: str) -> Fitted:
+    """The job-summary version: as detailed as 1 MiB allows."""
+    return fit(sections, limit=SUMMARY_LIMIT, measure=summary_length, where=where)

@@ -1,0 +1,390 @@
+"""A review as GitHub markdown, at one of four levels of detail (the budget picks one).
+
+Everything that comes from the repository (names, values, error messages) may come from a
+hostile fork: it is printed only through ``escape`` (HTML entities for every character
+markdown, HTML or a mention could act on) or, inside the mermaid block, ``_label``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from floe_runtime.review.diff import Diff, EnvironmentDiff, FieldChange, Graph
+
+MAX_NAME = 120  # characters of one name shown; a longer one is cut with an ellipsis
+MAX_LISTED = 25  # names in one table cell before "and N more"
+MAX_GRAPH_NODES = 40  # past this, affected assets are listed, not drawn
+MINUS = "\u2212"
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,-./=+%$^'()?!;…")
+
+
+class Level(IntEnum):
+    """Detail, from most to least; each level keeps what the next one keeps."""
+
+    FULL = 0
+    COLLAPSED = 1  # unchanged environments only in the summary list
+    NAMES = 2  # changed entities by name, no tables or graph
+    COUNTS = 3  # the summary lines only
+
+
+@dataclass(frozen=True)
+class Section:
+    """One floe.yaml's review: its diff, and per environment the errors that stop it."""
+
+    config: str
+    diff: Diff
+    errors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed_environments(self) -> list[str]:
+        names = set(self.diff.changed_environments) | set(self.errors)
+        return sorted(names)
+
+    def environments(self) -> list[str]:
+        return sorted({e.environment for e in self.diff.environments} | set(self.errors))
+
+    def environment(self, name: str) -> EnvironmentDiff | None:
+        return next((e for e in self.diff.environments if e.environment == name), None)
+
+
+def escape(text: str, limit: int = MAX_NAME) -> str:
+    """Untrusted text as inert markdown: shortened to ``limit``, one line, every character
+    outside a small safe set written as an HTML entity (so ``|``, backticks, ``<``, ``*``,
+    ``[``, ``@`` and friends neither format, link, mention nor break a table). ``_`` between
+    letters and ``:`` not starting ``://`` cannot format or link, and stay readable."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = " ".join(text.split())
+    out = []
+    for i, c in enumerate(text):
+        if (
+            c in _SAFE
+            or (c > "\x7f" and c.isalnum())
+            or (
+                c == "_"
+                and 0 < i < len(text) - 1
+                and text[i - 1].isalnum()
+                and text[i + 1].isalnum()
+            )
+        ):
+            out.append(c)
+        elif c == ":" and not text.startswith("//", i + 1):
+            out.append(c)
+        else:
+            out.append(f"&#{ord(c)};")
+    return "".join(out)
+
+
+def code(text: str, limit: int = MAX_NAME) -> str:
+    return f"<code>{escape(text, limit)}</code>"
+
+
+def _plural(count: int, word: str) -> str:
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
+KIND_WORDS = {
+    "job": "job",
+    "schedule": "schedule",
+    "sensor": "sensor",
+    "partition": "partitions definition",
+    "backfill": "backfill",
+    "asset_setting": "asset setting",
+    "setting": "project setting",
+    "asset": "asset",
+}
+_PLURALS = {"partitions definition": "partitions definitions"}
+
+
+def _noun(count: int, kind: str) -> str:
+    word = KIND_WORDS.get(kind, kind)
+    if count != 1 and word in _PLURALS:
+        return f"{count} {_PLURALS[word]}"
+    return _plural(count, word)
+
+
+def summary(section: Section, name: str) -> str:
+    """The one line that says what happens to an environment."""
+    errors = section.errors.get(name)
+    if errors is not None:
+        return f"❌ invalid: {_plural(len(errors), 'error')}"
+    env = section.environment(name)
+    assert env is not None
+    if env.state == "unchanged":
+        return "no changes"
+    if env.state == "removed":
+        return "🗑️ environment removed"
+    parts = []
+    if env.state == "added":
+        counts = env.counts
+        parts.append(
+            "🆕 new: "
+            + ", ".join(_noun(counts.get(k, 0), k) for k in ("job", "schedule", "sensor", "asset"))
+        )
+    else:
+        tally = env.tally()
+        for kind in KIND_WORDS:
+            done = [
+                f"{tally[kind, a]} {a}"
+                for a in ("added", "removed", "changed")
+                if tally.get((kind, a))
+            ]
+            if done:
+                total = sum(tally.get((kind, a), 0) for a in ("added", "removed", "changed"))
+                parts.append(f"{_noun(total, kind).split(' ', 1)[1]}: {', '.join(done)}")
+        if env.job_assets:
+            parts.append(f"{_plural(len(env.job_assets), 'job')} with a new asset list")
+    if env.statuses:
+        first = env.statuses[0]
+        more = f" (+{len(env.statuses) - 1} more)" if len(env.statuses) > 1 else ""
+        parts.append(
+            f"⚠️ {first.kind} {code(first.name, 60)} {first.old} → <b>{first.new}</b>{more}"
+        )
+    return " · ".join(parts)
+
+
+def render(sections: list[Section], level: Level, note: str | None = None) -> str:
+    """The comment body (without its marker) for ``sections`` at ``level``."""
+    out = ["## floe review", ""]
+    if note:
+        out += [f"> [!NOTE]\n> {note}", ""]
+    for section in sections:
+        out += _section(section, level)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _section(section: Section, level: Level) -> list[str]:
+    out = [f"### {code(section.config, 200)}", ""]
+    names = section.environments()
+    if not names:
+        out += ["No environments on either side.", ""]
+    for name in names:
+        out.append(f"- **{escape(name)}** · {summary(section, name)}")
+    out.append("")
+    for note in section.notes:
+        out += [f"> {escape(note, 500)}", ""]
+    if level >= Level.COUNTS:
+        return out
+    for group in _groups(section, names):
+        env = section.environment(group[0])
+        errors = section.errors.get(group[0])
+        changed = errors is not None or (env is not None and env.changed)
+        if not changed and level >= Level.COLLAPSED:
+            continue
+        body = _errors(errors) if errors is not None else _environment(env, level)
+        opened = " open" if changed else ""
+        title = ", ".join(f"<b>{escape(name)}</b>" for name in group)
+        out += [
+            f"<details{opened}><summary>{title} · {summary(section, group[0])}</summary>",
+            "",
+            *body,
+            "</details>",
+            "",
+        ]
+    return out
+
+
+def _groups(section: Section, names: list[str]) -> list[list[str]]:
+    """Environments where exactly the same happens are shown once, together."""
+    groups: list[tuple[Any, list[str]]] = []
+    for name in names:
+        env = section.environment(name)
+        errors = section.errors.get(name)
+        what: Any = errors
+        if errors is None and env is not None:
+            what = (env.state, env.changes, env.job_assets, env.ticks, env.statuses, env.graph)
+        same = next((g for key, g in groups if key == what), None)
+        if same is None:
+            groups.append((what, [name]))
+        else:
+            same.append(name)
+    return [g for _, g in groups]
+
+
+def _errors(errors: tuple[str, ...]) -> list[str]:
+    lines = ["The head does not compile here; fix these first:", ""]
+    lines += [f"- {escape(e, 600)}" for e in errors]
+    return [*lines, ""]
+
+
+def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
+    if env is None or not env.changed:
+        counts = env.counts if env is not None else {}
+        listed = ", ".join(
+            _noun(counts.get(k, 0), k) for k in ("job", "schedule", "sensor", "asset")
+        )
+        return [f"Nothing changes here ({listed}).", ""]
+    if level >= Level.NAMES:
+        return _names(env)
+    out: list[str] = []
+    if env.statuses:
+        out += [
+            "**Status changes**",
+            "",
+            "| | kind | name | was | becomes |",
+            "|---|---|---|---|---|",
+        ]
+        out += [f"| ⚠️ | {s.kind} | {code(s.name)} | {s.old} | **{s.new}** |" for s in env.statuses]
+        out.append("")
+    rows = [c for c in env.changes if c.kind != "asset"]
+    if rows:
+        out += ["**Changes**", "", "| kind | name | change | what |", "|---|---|---|---|"]
+        for c in rows:
+            what = _fields(c.fields, c.action)
+            out.append(f"| {KIND_WORDS[c.kind]} | {code(c.name)} | {c.action} | {what} |")
+        out.append("")
+    assets = [c for c in env.changes if c.kind == "asset"]
+    if assets:
+        out += ["**Assets**", "", "| asset | change | what |", "|---|---|---|"]
+        for c in assets:
+            out.append(f"| {code(c.name)} | {c.action} | {_fields(c.fields, c.action)} |")
+        out.append("")
+    if env.job_assets:
+        out += ["**Jobs: resolved assets**", "", "| job | assets | added | removed |"]
+        out.append("|---|---|---|---|")
+        for j in env.job_assets:
+            out.append(
+                f"| {code(j.job)} | {j.old} → {j.new} | {_names_cell(j.added, '+')} | "
+                f"{_names_cell(j.removed, MINUS)} |"
+            )
+        out.append("")
+    if env.ticks:
+        out += ["**Next ticks**", "", "| schedule | cron | timezone | status | next ticks |"]
+        out.append("|---|---|---|---|---|")
+        for t in env.ticks:
+            ticks = "<br>".join(escape(tick) for tick in t.ticks) or "(none)"
+            zone = escape(t.timezone)
+            out.append(f"| {code(t.schedule)} | {code(t.cron)} | {zone} | {t.status} | {ticks} |")
+        out.append("")
+    out += _graph(env.graph)
+    return out
+
+
+def _names(env: EnvironmentDiff) -> list[str]:
+    """Level NAMES: which entities change, by name, one line per kind and action."""
+    out = []
+    for s in env.statuses:
+        out.append(f"- ⚠️ {s.kind} {code(s.name)}: {s.old} → **{s.new}**")
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for c in env.changes:
+        grouped.setdefault((c.kind, c.action), []).append(c.name)
+    for (kind, action), names in grouped.items():
+        out.append(f"- {_noun(len(names), kind)} {action}: {', '.join(code(n) for n in names)}")
+    for j in env.job_assets:
+        out.append(f"- job {code(j.job)}: {j.old} → {j.new} assets")
+    return [*out, ""]
+
+
+def _names_cell(names: Iterable[str], sign: str) -> str:
+    listed = list(names)
+    if not listed:
+        return "—"
+    shown = ", ".join(f"{sign}{code(n)}" for n in listed[:MAX_LISTED])
+    rest = len(listed) - MAX_LISTED
+    return shown + (f" and {rest} more" if rest > 0 else "")
+
+
+def _fields(fields: tuple[FieldChange, ...], action: str) -> str:
+    if action == "removed":
+        return "—"
+    parts = []
+    for f in fields:
+        if action == "added" and f.new in ("", [], {}):
+            continue
+        if action == "added":
+            parts.append(f"{escape(f.field)}: {_value(f.new)}")
+        else:
+            parts.append(f"{escape(f.field)}: {_change(f.old, f.new)}")
+    return "<br>".join(parts) or "—"
+
+
+def _change(old: Any, new: Any) -> str:
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and all(isinstance(v, str) for v in (*old, *new))
+    ):
+        added = [v for v in new if v not in old]
+        removed = [v for v in old if v not in new]
+        if added or removed:
+            return ", ".join(
+                [
+                    *(f"+{code(v)}" for v in added[:MAX_LISTED]),
+                    *(f"{MINUS}{code(v)}" for v in removed[:MAX_LISTED]),
+                ]
+            ) + _more(
+                len(added) + len(removed) - len(added[:MAX_LISTED]) - len(removed[:MAX_LISTED])
+            )
+    return f"{_value(old)} → {_value(new)}"
+
+
+def _more(count: int) -> str:
+    return f" and {count} more" if count > 0 else ""
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return code(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if not value:
+            return "[]"
+        return ", ".join(code(v) for v in value[:MAX_LISTED]) + _more(len(value) - MAX_LISTED)
+    return code(json.dumps(value, sort_keys=True, ensure_ascii=False), 300)
+
+
+# ── mermaid ────────────────────────────────────────────────────────────────────────────
+_STYLE = {"added": ":::added", "removed": ":::removed", "changed": ":::changed", "job": ""}
+
+
+def _label(text: str) -> str:
+    """Text as a mermaid label: entity codes for anything but plain characters."""
+    if len(text) > 60:
+        text = text[:59] + "…"
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c in " _-./") else f"#{ord(c)};" for c in text
+    )
+
+
+def _graph(graph: Graph) -> list[str]:
+    if not graph.assets:
+        return []
+    jobs = sorted({job for job, _ in graph.jobs})
+    if len(graph.assets) + len(jobs) > MAX_GRAPH_NODES:
+        listed = [f"{code(k)} ({action})" for k, action in graph.assets[: MAX_LISTED * 2]]
+        more = _more(len(graph.assets) - len(listed))
+        return [
+            f"**Affected assets** ({len(graph.assets)}, too many to draw): "
+            + ", ".join(listed)
+            + more,
+            "",
+        ]
+    ids = {key: f"a{i}" for i, (key, _) in enumerate(graph.assets)}
+    job_ids = {job: f"j{i}" for i, job in enumerate(jobs)}
+    lines = ["**Affected assets** and the jobs that run them", "", "```mermaid", "graph LR"]
+    lines += [f'  {ids[k]}["{_label(k)}"]{_STYLE[a]}' for k, a in graph.assets]
+    lines += [f'  {job_ids[j]}(["job: {_label(j)}"])' for j in jobs]
+    lines += [f"  {ids[a]} --> {ids[b]}" for a, b in graph.deps]
+    lines += [f"  {job_ids[j]} -.-> {ids[a]}" for j, a in graph.jobs]
+    lines += [
+        "  classDef added fill:#d4f7d4,stroke:#2a7a2a",
+        "  classDef removed fill:#f7d4d4,stroke:#a02a2a",
+        "  classDef changed fill:#fdf1c7,stroke:#a07a00",
+        "```",
+        "",
+    ]
+    return lines

@@ -1,0 +1,206 @@
+"""``floe review``'s pipeline: compile the working tree and the merge base, diff, render.
+
+Both sides are compiled in memory with the same compile pipeline as ``floe compile`` (with
+``dbt parse`` where a dbt project exists, so the review sees the real asset graph), for every
+environment either side declares. The outputs are the PR comment body (budgeted, marker
+first), the full markdown for the job summary, and a JSON report for the Action's outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from floe_runtime.artifact.store import write_atomic
+from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.errors import FloeError
+from floe_runtime.base.secrets import literal_secret_kind
+from floe_runtime.compile.dbt_parse import dbt_executable
+from floe_runtime.compile.pipeline import Compiled, CompileOptions, compile_environments
+from floe_runtime.review import budget, git
+from floe_runtime.review.diff import Payload, diff, environment_json
+from floe_runtime.review.markdown import Section
+from floe_runtime.spec import environments
+from floe_runtime.spec.load import SpecOptions
+
+WHERE = "the job summary of this workflow run (locally: `full.md` beside `review.md`)"
+MAX_ERRORS = 50  # per environment; the rest are counted
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    cwd: Path
+    configs: tuple[Path, ...]
+    base: str | None
+    now: datetime
+    dbt_parse: bool
+    progress: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Review:
+    comment: budget.Fitted
+    full: budget.Fitted
+    report: dict[str, Any]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.report["valid"])
+
+    def write(self, out: Path) -> list[Path]:
+        files = {
+            "review.md": self.comment.body,
+            "full.md": self.full.body,
+            "review.json": json.dumps(self.report, indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n",
+        }
+        for name, text in files.items():
+            write_atomic(out / name, text.encode("utf-8"))
+        return [out / name for name in files]
+
+
+def review(*, options: ReviewOptions) -> Review:
+    root = git.toplevel(options.cwd)
+    head = git.head_commit(root)
+    ref = options.base or git.default_base(root)
+    base = git.merge_base(root, ref)
+    configs = [_relative(root, options.cwd / c) for c in options.configs]
+    parse = options.dbt_parse and dbt_executable() is not None
+    notes = [] if parse or not options.dbt_parse else ["dbt is not installed: dbt models unknown"]
+    with git.worktree(root, base) as tree:
+        sections = [_section(config, root, tree, parse, options, notes) for config in configs]
+    label = ";".join(configs)
+    comment = budget.comment(sections, config=label, head=head, where=WHERE)
+    full = budget.full(sections, where="`review.json`")
+    for text in (comment.body, full.body):
+        kind = literal_secret_kind(text)
+        if kind is not None:  # the diff hides values; this is the last line of defence
+            raise FloeError(f"the review would contain {kind}; refusing to write it")
+    report = {
+        "valid": all(s.valid for s in sections),
+        "changed": any(s.changed_environments for s in sections),
+        "changed_envs": sorted({e for s in sections for e in s.changed_environments}),
+        "truncated": comment.truncated,
+        "level": budget.LEVEL_NAMES[comment.level],
+        "config": label,
+        "head": head,
+        "base": base,
+        "base_ref": ref,
+        "environments": _environments(sections),
+    }
+    return Review(comment, full, report)
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError as exc:
+        raise git.GitError(f"{path}: not inside the repository at {root}") from exc
+
+
+def _section(
+    config: str,
+    root: Path,
+    tree: Path,
+    parse: bool,
+    options: ReviewOptions,
+    notes: list[str],
+) -> Section:
+    head_yaml, base_yaml = root / config, tree / config
+    if not head_yaml.is_file() and not base_yaml.is_file():
+        raise git.GitError(f"{config}: no such file at the head nor at the base")
+    side_notes = list(notes)
+    # The two sides are independent and mostly wait on `dbt parse` subprocesses.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        base_job = pool.submit(_compile, "base", base_yaml, config, parse, options, (root, tree))
+        head_job = pool.submit(_compile, "head", head_yaml, config, parse, options, (root, tree))
+        (base, base_failed), (head, errors) = base_job.result(), head_job.result()
+    if not base_yaml.is_file():
+        side_notes.append("No floe.yaml at the base: everything is new.")
+    if not head_yaml.is_file():
+        side_notes.append("floe.yaml is deleted: everything is removed.")
+    for env, lines in sorted(base_failed.items()):
+        side_notes.append(
+            f"The base does not compile in {env} ({len(lines)} errors): compared with nothing."
+        )
+    return Section(config, diff(base, head, options.now), errors, tuple(side_notes))
+
+
+def _compile(
+    side: str,
+    floe_yaml: Path,
+    config: str,
+    parse: bool,
+    options: ReviewOptions,
+    roots: tuple[Path, ...],
+) -> tuple[dict[str, Payload], dict[str, tuple[str, ...]]]:
+    """Each environment's payload, and each failed environment's errors (file:line)."""
+    if not floe_yaml.is_file():
+        return {}, {}
+    compile_options = CompileOptions(
+        spec=SpecOptions(path=floe_yaml, display=config, process_env=os.environ),
+        environments=tuple(environments.select(floe_yaml, every=True)),
+        dbt_parse=parse,
+        progress=lambda message: options.progress(f"{side}: {message}"),
+    )
+    results: list[Compiled] = compile_environments(compile_options)
+    payloads: dict[str, Payload] = {
+        r.environment: r.artifact.model_dump(mode="json") for r in results if r.artifact is not None
+    }
+    errors = {r.environment: _errors(r.diagnostics, roots) for r in results if r.artifact is None}
+    return payloads, errors
+
+
+def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str, ...]:
+    found = [d for d in diagnostics if d.severity == "error"]
+    lines = [_clean(f"{_location(d)}: {d.message}" + _hint(d), roots) for d in found]
+    lines = [
+        line if literal_secret_kind(line) is None else f"{line.split(': ', 1)[0]}: (hidden)"
+        for line in lines
+    ]
+    if len(lines) > MAX_ERRORS:
+        lines = [*lines[:MAX_ERRORS], f"… and {len(lines) - MAX_ERRORS} more errors"]
+    return tuple(lines)
+
+
+def _location(d: Diagnostic) -> str:
+    return d.file if d.position is None else f"{d.file}:{d.position.line}:{d.position.col}"
+
+
+def _hint(d: Diagnostic) -> str:
+    return f" (hint: {d.hint})" if d.hint else ""
+
+
+_TEMP = re.compile(r"/[^\s'\"]*?/floe-(?:compile|review-base)-[A-Za-z0-9_]+/(?:base/)?")
+
+
+def _clean(text: str, roots: tuple[Path, ...]) -> str:
+    """No machine paths in a comment: checkout and temporary folders are cut off."""
+    for root in roots:
+        text = text.replace(f"{root}/", "").replace(f"{root.resolve()}/", "")
+    return _TEMP.sub("", text)
+
+
+def _environments(sections: list[Section]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for section in sections:
+        for name in section.environments():
+            key = name if len(sections) == 1 else f"{section.config}:{name}"
+            env = section.environment(name)
+            errors = section.errors.get(name)
+            entry: Mapping[str, Any] = environment_json(env) if env is not None else {}
+            out[key] = {
+                **entry,
+                "config": section.config,
+                "valid": errors is None,
+                "state": "invalid" if errors is not None else entry.get("state"),
+                "errors": list(errors or ()),
+            }
+    return out
