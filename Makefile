@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup demo test lint typecheck imports schemas bench clean
+.PHONY: setup demo test lint typecheck imports schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: setup
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/hooks.py
+
+screenshot: setup  # docs/asset-graph.png from the running Dagster UI (needs chromium)
+	$(BIN)/python docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

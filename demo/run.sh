@@ -26,7 +26,7 @@ echo "-- the same floe.yaml in dev: other values (environments/dev.env)"
 
 step "4. a typo is caught on the laptop, with the line to fix"
 broken=$(mktemp -d)
-trap 'rm -rf "$broken"' EXIT
+trap 'rm -rf "$broken" "${home:-}"' EXIT
 cp -r shop "$broken/"
 sed -i '0,/      job: bronze_refresh/s//      job: bronze_refesh/' "$broken/shop/floe.yaml"
 sed -i 's/cron_schedule: "0 3 \* \* SUN"/cron_schedule: "0 3 * * SUNDAY"/' "$broken/shop/floe.yaml"
@@ -40,9 +40,11 @@ step "5. the dev artifact in real Dagster: every asset for one day, on DuckDB"
 (cd .. && FLOE_ARTIFACTS=dist/floe/dev .venv/bin/python demo/materialize.py 2024-01-05)
 
 step "6. a short named backfill"
-# >>> rt-ops: `floe backfill run <name> --env dev` (a few partitions, batch by batch) goes here.
-echo "(the named backfill runs here once \`floe backfill run\` exists)"
-# <<< rt-ops
+# bronze_first_week: 7 daily partitions, batch_size 3 -> 3 Dagster runs (3 + 3 + 1 days), recorded
+# in a throw-away DAGSTER_HOME; Ctrl-C stops it and the same command resumes where it stopped.
+home=$(mktemp -d)
+printf 'telemetry:\n  enabled: false\n' > "$home/dagster.yaml"
+(cd .. && DAGSTER_HOME="$home" .venv/bin/floe backfill run bronze_first_week --env dev)
 
 echo
 echo "demo: done (artifacts in dist/floe/)"

@@ -18,6 +18,7 @@ from floe_runtime.base import children
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.output import printable
 from floe_runtime.base.version import __version__
+from floe_runtime.cli.backfill import backfill
 from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
 from floe_runtime.cli.diff import diff_command
@@ -93,3 +94,4 @@ cli.add_command(comment)
 cli.add_command(diff_command)
 cli.add_command(review_command)
 cli.add_command(hook)
+cli.add_command(backfill)

@@ -1,16 +1,247 @@
-"""Sensors from the artifact. Placeholder in branch rt-core: branch rt-ops owns this module
-and replaces it at merge; the loader only relies on this signature."""
+"""floe.yaml sensors as Dagster sensors, each with a cursor so one event triggers one run.
+
+- ``file_watcher``: new or changed files matching ``pattern`` directly inside ``path`` (relative
+  paths are read from floe.yaml's folder under the project root). The cursor holds the files
+  already seen (name → modification time), so each file triggers once, a rewritten file again.
+- ``asset_sensor``: a Dagster multi-asset sensor; fires once every watched asset has a new
+  materialization since the last run it requested.
+- ``run_status``: a Dagster run-status sensor on the watched jobs; one run per watched run.
+- ``custom``: ``target_function(context, **args)`` (``context`` only when the function has a
+  parameter of that name). ``True`` requests a run when the condition becomes true (not again
+  until it has been false); ``False``/``None`` skips; Dagster's ``RunRequest``, ``SkipReason``
+  or ``SensorResult`` (or a list of run requests) pass through unchanged.
+
+A run for a partitioned job targets the partition of what triggered it when the job has that
+partition, otherwise the latest complete partition (as a ``latest`` schedule would).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+import inspect
+import json
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+
 from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.base.errors import FloeError
+from floe_runtime.definitions import partition_keys
+from floe_runtime.definitions.schedules import target
+from floe_runtime.spec.models import AssetSensor, CustomSensor, FileWatcherSensor, RunStatusSensor
+
+MAX_FOLDER_ENTRIES = 10_000
+MAX_FILES_PER_TICK = 100
 
 
 def build_sensors(
     artifact: CompiledArtifact, jobs: Mapping[str, Any], *, project_root: Path
-) -> list[Any]:
-    return []
+) -> list[dg.SensorDefinition]:
+    """One Dagster sensor per floe.yaml sensor, named like it."""
+    folder = project_root / Path(artifact.source.path).parent
+    sensors: list[dg.SensorDefinition] = []
+    for name, spec in sorted(artifact.orchestration.sensors.items()):
+        common: dict[str, Any] = {
+            "name": name,
+            "minimum_interval_seconds": spec.poll_interval_seconds,
+            "default_status": dg.DefaultSensorStatus.RUNNING
+            if spec.enabled
+            else dg.DefaultSensorStatus.STOPPED,
+            "description": spec.description,
+        }
+        job = target(jobs, spec.job, f"sensor {name!r}")
+        runs = _Requests(spec.job, artifact.jobs[spec.job].partitions is not None)
+        if isinstance(spec, FileWatcherSensor):
+            sensors.append(_file_watcher(spec, folder, runs, job=job, **common))
+        elif isinstance(spec, AssetSensor):
+            sensors.append(_asset_sensor(spec, runs, job=job, **common))
+        elif isinstance(spec, RunStatusSensor):
+            watched = [target(jobs, w, f"sensor {name!r}") for w in spec.watched_jobs]
+            sensors.append(_run_status(spec, runs, watched, request_job=job, **common))
+        else:
+            sensors.append(_custom(spec, runs, job=job, **common))
+    return sensors
+
+
+class _Requests:
+    """Run requests for the sensor's job: one, or one per partition when it is partitioned.
+
+    ``context`` is any of Dagster's sensor contexts: all carry the repository and the instance.
+    """
+
+    def __init__(self, job: str, partitioned: bool) -> None:
+        self.job = job
+        self.partitioned = partitioned
+
+    def __call__(
+        self,
+        context: Any,
+        run_key: str | None,
+        tags: Mapping[str, str],
+        partition: str | None = None,
+    ) -> list[dg.RunRequest]:
+        if not self.partitioned:
+            return [dg.RunRequest(run_key=run_key, tags=dict(tags))]
+        definition = partition_keys.of_job(context.repository_def, self.job)
+        store = context.instance
+        if partition is not None and partition_keys.contains(definition, partition, store):
+            keys = [partition]
+        else:
+            keys = partition_keys.latest(definition, None, store)
+        return [
+            dg.RunRequest(
+                run_key=None if run_key is None else f"{run_key}:{key}",
+                partition_key=key,
+                tags=dict(tags),
+            )
+            for key in keys
+        ]
+
+
+def _file_watcher(
+    spec: FileWatcherSensor, base: Path, runs: _Requests, **kwargs: Any
+) -> dg.SensorDefinition:
+    folder = Path(os.path.expanduser(spec.path))
+    folder = folder if folder.is_absolute() else base / folder
+    shown = f"{spec.path}/{spec.pattern}"
+
+    @dg.sensor(**kwargs)
+    def evaluate(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        if not folder.is_dir():
+            return dg.SkipReason(f"folder {folder} does not exist (path: {spec.path!r}); waiting")
+        present = _files(folder, spec.pattern)
+        if present is None:
+            return dg.SkipReason(
+                f"{folder} holds more than {MAX_FOLDER_ENTRIES:,} entries; move processed "
+                "files out of it so the sensor can list it"
+            )
+        seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
+        fresh = sorted((mtime, name) for name, mtime in present.items() if seen.get(name) != mtime)
+        cursor = {name: mtime for name, mtime in present.items() if seen.get(name) == mtime}
+        requests: list[dg.RunRequest] = []
+        for mtime, name in fresh[:MAX_FILES_PER_TICK]:
+            made = runs(context, f"{name}:{mtime}", {"floe/file": name})
+            if made:  # else the job has no partition yet: the file waits for one
+                requests += made
+                cursor[name] = mtime
+        waiting = (
+            f"job {runs.job!r} has no partition yet; {len(fresh)} new files wait"
+            if fresh
+            else f"no new files matching {shown}"
+        )
+        return dg.SensorResult(
+            run_requests=requests,
+            skip_reason=None if requests else waiting,
+            cursor=json.dumps(cursor, sort_keys=True),
+        )
+
+    return evaluate
+
+
+def _files(folder: Path, pattern: str) -> dict[str, int] | None:
+    """Regular files in ``folder`` whose name matches, with their mtime in ns; None when the
+    folder is too large to list on every tick."""
+    found: dict[str, int] = {}
+    with os.scandir(folder) as entries:
+        for count, entry in enumerate(entries):
+            if count >= MAX_FOLDER_ENTRIES:
+                return None
+            if fnmatchcase(entry.name, pattern) and entry.is_file():
+                found[entry.name] = entry.stat().st_mtime_ns
+    return found
+
+
+def _asset_sensor(spec: AssetSensor, runs: _Requests, **kwargs: Any) -> dg.SensorDefinition:
+    keys = [dg.AssetKey.from_user_string(asset) for asset in spec.watched_assets]
+
+    def evaluate(
+        context: dg.MultiAssetSensorEvaluationContext,
+    ) -> list[dg.RunRequest] | dg.SkipReason:
+        latest = context.latest_materialization_records_by_key()
+        waiting = [key.to_user_string() for key, record in latest.items() if record is None]
+        if waiting:
+            return dg.SkipReason(f"waiting for a new materialization of {', '.join(waiting)}")
+        records = [record for record in latest.values() if record is not None]
+        partitions = {record.partition_key for record in records}
+        requests = runs(
+            context,
+            "+".join(str(record.storage_id) for record in records),
+            {"floe/trigger": "asset_sensor"},
+            partitions.pop() if len(partitions) == 1 else None,
+        )
+        if not requests:
+            return dg.SkipReason(f"job {runs.job!r} has no partition yet")
+        context.advance_all_cursors()  # type: ignore[no-untyped-call]
+        return requests
+
+    with warnings.catch_warnings():
+        # Dagster keeps multi-asset sensors for what this is, a sensor that runs a given job;
+        # its "superseded by declarative automation" notice does not apply
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        return dg.multi_asset_sensor(monitored_assets=keys, **kwargs)(evaluate)
+
+
+def _run_status(
+    spec: RunStatusSensor, runs: _Requests, watched: list[Any], **kwargs: Any
+) -> dg.SensorDefinition:
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus[spec.status], monitored_jobs=watched, **kwargs
+    )
+    def evaluate(context: dg.RunStatusSensorContext) -> list[dg.RunRequest]:
+        run = context.dagster_run
+        tags = {"floe/watched_run": run.run_id, "floe/watched_job": run.job_name}
+        return runs(context, run.run_id, tags, context.partition_key)
+
+    return evaluate
+
+
+def _custom(spec: CustomSensor, runs: _Requests, **kwargs: Any) -> dg.SensorDefinition:
+    function = _import(spec.target_function, str(kwargs["name"]))
+    with_context = "context" in inspect.signature(function).parameters
+    args = dict(spec.args)
+
+    @dg.sensor(**kwargs)
+    def evaluate(context: dg.SensorEvaluationContext) -> Any:
+        result = function(context, **args) if with_context else function(**args)
+        if isinstance(result, (dg.RunRequest, dg.SkipReason, dg.SensorResult, list)):
+            return result
+        if result is not None and not isinstance(result, bool):
+            raise FloeError(
+                f"{spec.target_function} returned a {type(result).__name__}; a custom sensor "
+                "returns True/False, or a Dagster RunRequest, SkipReason or SensorResult"
+            )
+        was_true = context.cursor == "true"
+        state = "true" if result else "false"
+        if not result:
+            return dg.SensorResult(skip_reason=f"{spec.target_function} is false", cursor=state)
+        if was_true:
+            return dg.SensorResult(
+                skip_reason=f"{spec.target_function} is still true; it ran already", cursor=state
+            )
+        requests = runs(context, None, {"floe/trigger": spec.target_function})
+        if not requests:
+            return dg.SensorResult(skip_reason=f"job {runs.job!r} has no partition yet")
+        return dg.SensorResult(run_requests=requests, cursor=state)
+
+    return evaluate
+
+
+def _import(dotted: str, sensor: str) -> Callable[..., Any]:
+    """The project function a custom sensor calls, imported when the definitions load."""
+    module, _, attribute = dotted.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module), attribute)
+    except Exception as exc:
+        raise FloeError(
+            f"sensor {sensor!r}: cannot load target_function {dotted} "
+            f"({type(exc).__name__}: {exc}); check that the module is importable from the "
+            "project root"
+        ) from exc
+    if not callable(function):
+        raise FloeError(f"sensor {sensor!r}: target_function {dotted} is not a function")
+    return function  # type: ignore[no-any-return]

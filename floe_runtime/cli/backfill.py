@@ -1,0 +1,174 @@
+"""``floe backfill run|launch NAME``: the named backfills of floe.yaml, with one command.
+
+``run`` executes in this process on the Dagster instance in ``$DAGSTER_HOME`` (so the runs show
+in the Dagster UI), batch by batch, and resumes after Ctrl-C / SIGTERM. ``launch`` submits to a
+running Dagster webserver. Dagster is imported inside the commands only.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from floe_runtime.base.errors import FloeError
+
+ARTIFACTS = click.option(
+    "--artifacts",
+    type=click.Path(path_type=Path),
+    help="compiled_artifacts.json or its bundle folder (default: dist/floe/ENV/).",
+)
+ENVIRONMENT = click.option(
+    "--env", "environment", envvar="FLOE_ENV", help="The environment's bundle [env: FLOE_ENV]."
+)
+
+
+@click.group()
+def backfill() -> None:
+    """Run or launch the named backfills of floe.yaml."""
+
+
+@backfill.command("run")
+@click.argument("name")
+@ENVIRONMENT
+@ARTIFACTS
+@click.option(
+    "--dagster-home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DAGSTER_HOME",
+    help="Dagster instance folder that records the runs and the progress [env: DAGSTER_HOME].",
+)
+@click.option("--restart", is_flag=True, help="Forget an interrupted attempt and start over.")
+def run_command(
+    name: str,
+    environment: str | None,
+    artifacts: Path | None,
+    dagster_home: Path | None,
+    restart: bool,
+) -> int:
+    """Run backfill NAME here, batch_size partitions per run; run again to resume."""
+    if dagster_home is None:
+        raise click.UsageError(
+            "set DAGSTER_HOME (or --dagster-home) to the Dagster instance folder: it records "
+            "the runs and the backfill's progress, so an interrupted backfill can resume"
+        )
+    return run_backfill(name, _artifact_path(environment, artifacts), dagster_home, restart)
+
+
+@backfill.command("launch")
+@click.argument("name")
+@click.option("--url", required=True, help="The Dagster webserver, e.g. http://127.0.0.1:3000.")
+@ENVIRONMENT
+@ARTIFACTS
+def launch_command(name: str, url: str, environment: str | None, artifacts: Path | None) -> int:
+    """Submit backfill NAME to a running Dagster and print its backfill id."""
+    from floe_runtime.definitions.backfill_launch import launch
+
+    backfill_id, partitions = launch(url, _read(_artifact_path(environment, artifacts)), name)
+    click.echo(f"floe: backfill {name}: {partitions} partitions submitted", err=True)
+    click.echo(backfill_id)
+    return 0
+
+
+def run_backfill(
+    name: str,
+    artifact_path: Path,
+    dagster_home: Path,
+    restart: bool,
+    load: Callable[[Path], Any] | None = None,
+) -> int:
+    """The ``run`` command once its options are read; ``load`` builds the Dagster definitions
+    from the artifact path (default: ``FloeDefinitions.from_compiled_artifacts``)."""
+    from floe_runtime.definitions import backfill_plan, backfills
+
+    artifact = _read(artifact_path)
+    backfill_plan.target(artifact, name)  # a wrong name fails before the project loads
+    defs = (load or _load)(artifact_path)
+    with backfills.instance_at(dagster_home) as instance:
+        plan = backfills.prepare(defs, artifact, name, instance=instance, restart=restart)
+        click.echo(
+            f"floe: backfill {name}: {plan.partitions} partitions of job "
+            f"{plan.job.name} in {plan.total} runs"
+            + (f", resuming after {plan.finished} finished" if plan.finished else ""),
+            err=True,
+        )
+        with _stop_on_signals() as stopped, _progress(name, plan) as report:
+            complete = backfills.execute(plan, instance=instance, report=report, stop=stopped)
+    if not complete:
+        click.echo(
+            f"floe: backfill {name}: interrupted; finished batches are kept — run the same "
+            "command again to resume",
+            err=True,
+        )
+        return 130
+    click.echo(f"floe: backfill {name}: done ({plan.total} runs, {plan.partitions} partitions)")
+    return 0
+
+
+def _artifact_path(environment: str | None, artifacts: Path | None) -> Path:
+    if artifacts is None and environment is None:
+        raise click.UsageError("name the bundle: --env ENV (dist/floe/ENV/) or --artifacts PATH")
+    return artifacts if artifacts is not None else Path("dist") / "floe" / str(environment)
+
+
+def _read(path: Path) -> Any:
+    from floe_runtime.artifact import store
+
+    file = path if path.suffix == ".json" else path / store.ARTIFACT_NAME
+    if not file.is_file():
+        raise FloeError(
+            f"{file}: no compiled artifact there; run `floe compile --env ENV` first, or pass "
+            "--artifacts PATH"
+        )
+    return store.read(file)
+
+
+def _load(path: Path) -> Any:
+    from floe_runtime.definitions.loader import FloeDefinitions
+
+    return FloeDefinitions.from_compiled_artifacts(path)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C or SIGTERM between runs stops before the next batch (inside a run, Dagster
+    interrupts the run itself); the previous handlers come back afterwards."""
+    received: list[int] = []
+
+    def handle(signum: int, _frame: Any) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handle)
+    try:
+        yield lambda: bool(received)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _progress(name: str, plan: Any) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal, one line per batch otherwise (CI logs, pipes)."""
+    if not sys.stderr.isatty():
+
+        def line(progress: Any) -> None:
+            click.echo(
+                f"floe: backfill {name}: batch {progress.batch}/{progress.batches} done "
+                f"({progress.keys[0]} … {progress.keys[-1]}, run {progress.run_id})",
+                err=True,
+            )
+
+        yield line
+        return
+    with click.progressbar(
+        length=plan.total, label=f"backfill {name}", show_pos=True, file=sys.stderr
+    ) as bar:
+        bar.update(plan.finished)
+        yield lambda _progress: bar.update(1)

@@ -1,0 +1,195 @@
+"""Run a named backfill in this process, batch by batch, resumable after an interruption.
+
+Each batch is one Dagster run on the given instance (``execute_in_process``): one partition as
+``partition_key``, several as a partition range, exactly as Dagster's backfill daemon launches a
+ranged run. Progress is a small state file in the instance folder
+(``<DAGSTER_HOME>/floe/backfills/<name>.json``): the partitions whose batch succeeded, written
+atomically after each batch. Running the same backfill again resumes: finished partitions are
+not run again. The file is removed when the backfill completes, so the next run starts over.
+``prepare`` says what is left, ``execute`` runs it (the CLI draws a progress bar in between).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.artifact.store import write_atomic
+from floe_runtime.definitions import backfill_plan
+from floe_runtime.definitions.backfill_plan import BackfillError
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after each batch that ran."""
+
+    batch: int
+    batches: int
+    keys: list[str]
+    run_id: str
+
+
+@dataclass
+class Plan:
+    """What is left of a backfill: ``finished`` batches done earlier, ``pending`` to run."""
+
+    name: str
+    attempt: str
+    job: dg.JobDefinition
+    partitions: int
+    finished: int
+    pending: list[list[str]]
+    done: set[str]
+    state: _State
+
+    @property
+    def total(self) -> int:
+        return self.finished + len(self.pending)
+
+
+def instance_at(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance of ``DAGSTER_HOME`` (created when missing), as `dagster dev` uses."""
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(home.resolve()))
+
+
+def prepare(
+    defs: dg.Definitions,
+    artifact: CompiledArtifact,
+    name: str,
+    *,
+    instance: dg.DagsterInstance,
+    restart: bool = False,
+) -> Plan:
+    """The batches of backfill ``name`` still to run on ``instance`` (all, with ``restart``)."""
+    target = backfill_plan.target(artifact, name)
+    job = defs.resolve_job_def(target.job)
+    if job.partitions_def is None:
+        raise BackfillError(
+            f"backfill {name!r}: job {target.job!r} is not partitioned in the loaded definitions; "
+            "recompile the artifact"
+        )
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        keys = backfill_plan.select(list(job.partitions_def.get_partition_keys()), target, artifact)
+    if not keys:
+        raise BackfillError(f"backfill {name!r} covers no partitions; check partition_range")
+    state = _State(Path(instance.root_directory) / "floe" / "backfills" / f"{name}.json")
+    if restart:
+        state.clear()
+    attempt, done = state.load()
+    done &= set(keys)
+    pending = backfill_plan.batches([k for k in keys if k not in done], target, artifact)
+    _check_policy(defs, target, pending)
+    finished = len(backfill_plan.batches([k for k in keys if k in done], target, artifact))
+    return Plan(name, attempt, job, len(keys), finished, pending, done, state)
+
+
+def execute(
+    plan: Plan,
+    *,
+    instance: dg.DagsterInstance,
+    report: Callable[[Progress], None] = lambda _: None,
+    stop: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Run the pending batches in order; False when interrupted (``stop()`` between batches, or
+    a signal Dagster caught inside a run): resumable. A failed batch raises BackfillError. The
+    batch in flight is not marked done either way."""
+    # the console shows warnings and errors only (the progress stays readable); every event is
+    # still recorded in the instance, for the Dagster UI
+    console = {"console": {"config": {"log_level": "WARNING"}}}
+    quiet = {"loggers": console} if "console" in plan.job.loggers else None
+    for index, batch in enumerate(plan.pending):
+        if stop():
+            return False
+        number = plan.finished + index + 1
+        tags = {
+            "floe/backfill": plan.name,
+            "floe/backfill_attempt": plan.attempt,
+            "floe/backfill_batch": f"{number}/{plan.total}",
+        }
+        if len(batch) > 1:
+            tags.update({RANGE_START: batch[0], RANGE_END: batch[-1]})
+        result = plan.job.execute_in_process(
+            run_config=quiet,
+            instance=instance,
+            partition_key=batch[0] if len(batch) == 1 else None,
+            tags=tags,
+            raise_on_error=False,
+        )
+        if not result.success and _interrupted(result):
+            return False
+        if not result.success:
+            raise BackfillError(
+                f"backfill {plan.name!r}: batch {number}/{plan.total} ({batch[0]} … {batch[-1]}) "
+                f"failed in run {result.run_id}; see that run in Dagster, fix the cause and run "
+                f"the same command again — the {number - 1} finished batches are kept"
+            )
+        plan.done.update(batch)
+        plan.state.save(plan.attempt, plan.done)
+        report(Progress(number, plan.total, batch, result.run_id))
+    plan.state.clear()
+    return True
+
+
+def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether Ctrl-C / SIGTERM stopped the run: Dagster turns them into this step failure."""
+    return any(
+        event.is_step_failure
+        and event.step_failure_data.error is not None
+        and event.step_failure_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for event in result.all_events
+    )
+
+
+def _check_policy(
+    defs: dg.Definitions, target: backfill_plan.Target, plan: list[list[str]]
+) -> None:
+    """Refuse batches larger than an asset's backfill policy allows (no policy: 1 partition per
+    run), before anything runs: such an asset would be handed a range it cannot process."""
+    widest = max((len(batch) for batch in plan), default=0)
+    for key in target.assets:
+        policy = defs.resolve_assets_def(dg.AssetKey.from_user_string(key)).backfill_policy
+        if policy is not None and policy.max_partitions_per_run is None:
+            continue
+        limit = policy.max_partitions_per_run if policy is not None else 1
+        if limit is not None and widest > limit:
+            raise BackfillError(
+                f"backfill {target.name!r}: runs of {widest} partitions, but asset {key!r} "
+                f"takes at most {limit} per run (its backfill_policy); lower batch_size or raise "
+                "the asset's backfill_policy.max_partitions_per_run in floe.yaml"
+            )
+
+
+class _State:
+    """The partitions a backfill attempt has finished, in the instance folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> tuple[str, set[str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return str(data["attempt"]), set(data["done"])
+        except FileNotFoundError:
+            return uuid.uuid4().hex[:12], set()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BackfillError(
+                f"{self.path}: unreadable backfill progress ({exc}); run with --restart to "
+                "start the backfill over"
+            ) from exc
+
+    def save(self, attempt: str, done: set[str]) -> None:
+        payload = {"attempt": attempt, "done": sorted(done)}
+        write_atomic(self.path, json.dumps(payload, indent=1).encode("utf-8"))
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)

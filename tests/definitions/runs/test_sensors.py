@@ -1,0 +1,195 @@
+"""The four sensor kinds, evaluated tick after tick on a real instance with real runs: each
+fires, and never twice for the same file, materialization or run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.base.errors import FloeError
+from floe_runtime.definitions.sensors import build_sensors
+from tests.definitions.runs.conftest import definitions, hand_built
+
+Compile = Callable[[str], CompiledArtifact]
+
+
+class Ticks:
+    """Evaluate one sensor tick after tick, carrying its cursor like the daemon does."""
+
+    def __init__(self, defs: dg.Definitions, name: str, instance: dg.DagsterInstance) -> None:
+        self.defs = defs
+        self.sensor = defs.resolve_sensor_def(name)
+        self.instance = instance
+        self.cursor: str | None = None
+
+    def tick(self) -> tuple[list[dg.RunRequest], str | None]:
+        repository = self.defs.get_repository_def()
+        if isinstance(self.sensor, dg.MultiAssetSensorDefinition):
+            context: dg.SensorEvaluationContext = dg.build_multi_asset_sensor_context(
+                monitored_assets=[dg.AssetKey("raw_a"), dg.AssetKey("raw_b")],
+                instance=self.instance,
+                cursor=self.cursor,
+                repository_def=repository,
+            )
+        else:
+            context = dg.build_sensor_context(
+                instance=self.instance, cursor=self.cursor, repository_def=repository
+            )
+        result = self.sensor.evaluate_tick(context)
+        self.cursor = result.cursor if result.cursor is not None else self.cursor
+        return list(result.run_requests or []), result.skip_message
+
+
+def test_sensor_settings_follow_the_artifact(mini: Compile, tmp_path: Path) -> None:
+    for env, status in (("prod", "RUNNING"), ("dev", "STOPPED")):
+        defs, _ = definitions(mini(env), tmp_path)
+        files = defs.resolve_sensor_def("files")
+        assert (files.minimum_interval_seconds, files.default_status.value) == (15, status)
+        assert files.job_name == "report_job"
+    defs, _ = definitions(mini("prod"), tmp_path)
+    assert defs.resolve_sensor_def("on_raw").minimum_interval_seconds == 30
+    assert defs.resolve_sensor_def("on_raw").default_status.value == "STOPPED"
+
+
+def test_file_watcher_triggers_once_per_file(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    files = Ticks(defs, "files", instance)
+    runs, skipped = files.tick()
+    assert runs == [] and skipped
+    assert f"folder {tmp_path / 'incoming'} does not exist" in skipped
+
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "orders_1.csv").write_text("a")
+    (incoming / "customers.csv").write_text("not watched")
+    (incoming / "orders_dir.csv").mkdir()
+    runs, _ = files.tick()
+    assert [r.tags["floe/file"] for r in runs] == ["orders_1.csv"]
+    assert runs[0].run_key and runs[0].run_key.startswith("orders_1.csv:")
+
+    runs, skipped = files.tick()
+    assert runs == [] and skipped == "no new files matching ./incoming/orders_*.csv"
+
+    (incoming / "orders_2.csv").write_text("b")
+    os.utime(incoming / "orders_2.csv", ns=(1, 1))  # an old file moved in still counts
+    runs, _ = files.tick()
+    assert [r.tags["floe/file"] for r in runs] == ["orders_2.csv"]
+    assert files.tick()[0] == []
+
+    (incoming / "orders_1.csv").write_text("rewritten")
+    os.utime(incoming / "orders_1.csv", ns=(10**18, 10**18))
+    runs, _ = files.tick()
+    assert [r.tags["floe/file"] for r in runs] == ["orders_1.csv"]  # new content, new run
+    assert files.tick()[0] == []
+
+
+def test_file_watcher_listing_is_bounded(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    files = Ticks(defs, "files", instance)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    for i in range(105):
+        (incoming / f"orders_{i:03}.csv").write_text("")
+    first, second = files.tick()[0], files.tick()[0]
+    assert (len(first), len(second)) == (100, 5)  # at most 100 runs a tick, none lost
+    assert {r.tags["floe/file"] for r in first + second} == {
+        f"orders_{i:03}.csv" for i in range(105)
+    }
+    for i in range(10_000 - 105 + 1):
+        (incoming / f"other_{i}").touch()
+    runs, skipped = files.tick()
+    assert runs == [] and skipped and "holds more than 10,000 entries" in skipped
+
+
+def test_file_watcher_on_a_partitioned_job_asks_for_the_latest_partition(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    (tmp_path / "incoming").mkdir()
+    (tmp_path / "incoming" / "x.csv").write_text("x")
+    (run,) = Ticks(defs, "raw_files", instance).tick()[0]
+    yesterday = datetime.now(timezone.utc).date().toordinal() - 1
+    assert run.partition_key == datetime.fromordinal(yesterday).strftime("%Y-%m-%d")
+    job = defs.resolve_job_def("raw_refresh")
+    assert job.execute_in_process(instance=instance, partition_key=run.partition_key).success
+
+
+def test_asset_sensor_fires_once_all_watched_assets_materialize(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    on_raw = Ticks(defs, "on_raw", instance)
+    assert on_raw.tick()[0] == []
+    raw_a = dg.AssetKey("raw_a")
+    job = defs.resolve_job_def("raw_refresh")
+    assert job.execute_in_process(
+        instance=instance, partition_key="2024-02-01", asset_selection=[raw_a]
+    ).success
+    runs, skipped = on_raw.tick()
+    assert runs == [] and skipped == "waiting for a new materialization of raw_b"
+
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-02").success
+    (run,) = on_raw.tick()[0]
+    assert run.partition_key == "2024-02-02"  # the partition that was materialized
+    runs, skipped = on_raw.tick()
+    assert runs == [] and skipped  # the same materializations never fire again
+
+
+def test_run_status_sensor_fires_once_per_failed_run(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    artifact = mini("prod")
+    built = hand_built(fail={"2024-02-03"})
+    jobs = built["jobs"]
+    defs = dg.Definitions(
+        assets=built["assets"],
+        jobs=list(jobs.values()),
+        sensors=build_sensors(artifact, jobs, project_root=tmp_path),
+    )
+    alert = Ticks(defs, "alert", instance)
+    alert.tick()  # Dagster's run-status sensors start from "now" on their first tick
+    job = defs.resolve_job_def("raw_refresh")
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-02").success
+    failed = job.execute_in_process(
+        instance=instance, partition_key="2024-02-03", raise_on_error=False
+    )
+    assert not failed.success
+    fired = [r for _ in range(4) for r in alert.tick()[0]]
+    assert [r.run_key for r in fired] == [failed.run_id]
+    assert fired[0].tags["floe/watched_job"] == "raw_refresh"
+    assert alert.tick()[0] == []
+
+
+def test_custom_sensor_runs_when_its_condition_becomes_true(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    ready = Ticks(defs, "ready", instance)
+    runs, skipped = ready.tick()
+    assert runs == [] and skipped == "mini.sensors.ready is false"
+    flag = tmp_path / "ready.flag"
+    flag.write_text("")
+    assert len(ready.tick()[0]) == 1
+    runs, skipped = ready.tick()
+    assert runs == [] and skipped and "still true" in skipped
+    flag.unlink()
+    assert ready.tick()[0] == []
+    flag.write_text("")
+    assert len(ready.tick()[0]) == 1
+
+
+def test_custom_sensor_whose_function_is_gone_fails_at_load(mini: Compile, tmp_path: Path) -> None:
+    artifact = mini("prod")
+    (tmp_path / "mini" / "sensors.py").unlink()
+    with pytest.raises(FloeError, match=r"sensor 'ready': cannot load target_function mini"):
+        definitions(artifact, tmp_path)
