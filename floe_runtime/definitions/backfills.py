@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from floe_runtime.artifact.store import write_atomic
+from floe_runtime.base.files import write_atomic
 from floe_runtime.definitions import backfill_plan
 from floe_runtime.definitions.backfill_plan import BackfillError
 
