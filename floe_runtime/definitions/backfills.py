@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 
 from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.base import files
 from floe_runtime.base.files import write_atomic
 from floe_runtime.definitions import backfill_plan
 from floe_runtime.definitions.backfill_plan import BackfillError
@@ -177,10 +178,10 @@ class _State:
 
     def load(self) -> tuple[str, set[str]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not self.path.exists():
+                return uuid.uuid4().hex[:12], set()
+            data = json.loads(files.read_text(self.path, files.CONFIG_LIMIT, "backfill progress"))
             return str(data["attempt"]), set(data["done"])
-        except FileNotFoundError:
-            return uuid.uuid4().hex[:12], set()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise BackfillError(
                 f"{self.path}: unreadable backfill progress ({exc}); run with --restart to "

@@ -28,6 +28,7 @@ from dagster_dbt import (
 )
 
 from floe_runtime.artifact.schema import AssetRecord
+from floe_runtime.base import files
 from floe_runtime.definitions.automation import condition
 from floe_runtime.definitions.locate import LoadError
 from floe_runtime.definitions.partitions import backfill_policy, dbt_vars
@@ -56,15 +57,17 @@ def find_dbt(search_path: str | None, python: str) -> str:
         return str(beside)
     raise LoadError(
         "dbt executable not found (not on PATH, not beside "
-        f"{python}): install it with `pip install 'floe[dagster]'` or put `dbt` on PATH"
+        f"{python}): install it with `pip install 'floe-runtime[dagster]'` or put `dbt` on PATH"
     )
 
 
 def check_profile(project_dir: Path, profiles_dir: Path, target: str | None) -> None:
     """Refuse, before any run, a profile or target that dbt would only miss at run time."""
     try:
-        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        project = yaml.safe_load(
+            files.read_text(project_dir / "dbt_project.yml", files.CONFIG_LIMIT, "dbt_project.yml")
+        )
+    except (files.FileRefused, yaml.YAMLError) as exc:
         raise LoadError(f"{project_dir / 'dbt_project.yml'}: cannot read it ({exc})") from None
     profile = (project or {}).get("profile")
     profiles_file = profiles_dir / "profiles.yml"
@@ -74,8 +77,10 @@ def check_profile(project_dir: Path, profiles_dir: Path, target: str | None) -> 
             "dbt.profiles_dir in floe.yaml and recompile"
         )
     try:
-        profiles = yaml.safe_load(profiles_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        profiles = (
+            yaml.safe_load(files.read_text(profiles_file, files.CONFIG_LIMIT, "profiles.yml")) or {}
+        )
+    except (files.FileRefused, yaml.YAMLError) as exc:
         raise LoadError(f"{profiles_file}: cannot read it ({exc})") from None
     entry = profiles.get(profile) if isinstance(profiles, dict) else None
     if not isinstance(entry, dict):

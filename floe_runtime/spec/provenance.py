@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath
 from floe_runtime.spec.interpolation import Variable, reference_names
 
@@ -82,8 +83,8 @@ _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 def _assignment_lines(path: Path) -> dict[str, int]:
     """The line setting each name (the last one wins, as when the file is read)."""
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
+        text = files.read_text(path, files.ENV_FILE_LIMIT, "the environment file")
+    except files.FileRefused:
         return {}
     found: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
