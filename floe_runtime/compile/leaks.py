@@ -14,24 +14,11 @@ from typing import Any
 
 from floe_runtime.base.diagnostics import JsonPath, format_path
 from floe_runtime.base.secrets import find_secrets, literal_secret_kind
+from floe_runtime.ports.dbt_manifest import NODE_SECTIONS
 
 _MAX_REPORTED = 5
-_NODE_SECTIONS = frozenset(
-    {
-        "nodes",
-        "sources",
-        "exposures",
-        "metrics",
-        "semantic_models",
-        "saved_queries",
-        "unit_tests",
-        "functions",
-        "macros",
-        "docs",
-        "groups",
-        "disabled",
-    }
-)
+# Every manifest section keyed by unique id: the node sections, and the ones dbt adds beside them.
+_NODE_SECTIONS = frozenset({*NODE_SECTIONS, "macros", "docs", "groups", "disabled"})
 
 
 def _where(path: JsonPath) -> str:

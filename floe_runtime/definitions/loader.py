@@ -99,70 +99,6 @@ def _dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> D
     )
 
 
-def load(
-    path: str | Path | None = None,
-    *,
-    project_root: str | Path | None = None,
-    resources: Mapping[str, Any] | None = None,
-    definitions: dg.Definitions | Sequence[dg.Definitions] | None = None,
-    strict: bool = True,
-) -> dg.Definitions:
-    cwd = Path.cwd()
-    file = locate.artifact_path(path, os.environ, cwd)
-    artifact = _read(file)
-    root = locate.project_root(project_root, os.environ, cwd)
-    source = PurePosixPath(artifact.source.path)
-    floe_yaml = root / source
-    if not floe_yaml.parent.is_dir():
-        raise LoadError(
-            f"the folder of {source} (from the artifact) is not under the project root {root}; "
-            f"pass project_root= or set {locate.ROOT_VAR} to the repository root"
-        )
-    places = _Places(floe_yaml, str(source))
-    roots = search_roots(floe_yaml, modules.package_of(floe_yaml))
-    orchestration = artifact.orchestration.model_dump(mode="python")
-    records = {record.key: record for record in artifact.asset_graph.assets}
-    partitions = build_partitions(orchestration["partitions"])
-
-    python = load_python_assets(
-        orchestration["asset_modules"],
-        roots,
-        [places("asset_modules", i) for i in range(len(orchestration["asset_modules"]))],
-    )
-    assets = shape(python.assets, records, partitions)
-    if artifact.dbt is not None:
-        setup = _dbt_setup(artifact, root, source.parent)
-        python_keys = frozenset(s.key.to_user_string() for a in assets for s in a.specs)
-        assets += build_dbt_assets(
-            _manifest(artifact, file.parent),
-            records,
-            python_keys,
-            partitions,
-            setup,
-            artifact.project["name"],
-        )
-    drift.check(drift.differences(assets, records, partitions), str(file), strict)
-
-    jobs = build_jobs(
-        artifact.jobs,
-        orchestration,
-        roots,
-        {name: places("jobs", name, "target_function") for name in artifact.jobs},
-    )
-    sensors: list[Any] = [*build_sensors(artifact, jobs, project_root=root)]
-    if any(r.automation_condition for r in artifact.asset_graph.assets):
-        sensors.append(automation_sensor(orchestration["automation"]))
-    ours = dg.Definitions(
-        assets=[*assets, *python.other],
-        jobs=list(jobs.values()),
-        schedules=build_schedules(artifact, jobs),
-        sensors=sensors,
-        resources=dict(resources or {}),
-    )
-    extra = [definitions] if isinstance(definitions, dg.Definitions) else list(definitions or [])
-    return dg.Definitions.merge(ours, *extra) if extra else ours
-
-
 class FloeDefinitions:
     """Entry point of the runtime: ``FloeDefinitions.from_compiled_artifacts()``."""
 
@@ -180,10 +116,59 @@ class FloeDefinitions:
         ``$FLOE_PROJECT_ROOT``, else the git work tree or working directory) is where the
         artifact's relative paths point. ``resources`` and ``definitions`` are merged in.
         ``strict=False`` turns a drift between code and artifact into a warning."""
-        return load(
-            path,
-            project_root=project_root,
-            resources=resources,
-            definitions=definitions,
-            strict=strict,
+        cwd = Path.cwd()
+        file = locate.artifact_path(path, os.environ, cwd)
+        artifact = _read(file)
+        root = locate.project_root(project_root, os.environ, cwd)
+        source = PurePosixPath(artifact.source.path)
+        floe_yaml = root / source
+        if not floe_yaml.parent.is_dir():
+            raise LoadError(
+                f"the folder of {source} (from the artifact) is not under the project root "
+                f"{root}; pass project_root= or set {locate.ROOT_VAR} to the repository root"
+            )
+        places = _Places(floe_yaml, str(source))
+        roots = search_roots(floe_yaml, modules.package_of(floe_yaml))
+        orchestration = artifact.orchestration.model_dump(mode="python")
+        records = {record.key: record for record in artifact.asset_graph.assets}
+        partitions = build_partitions(orchestration["partitions"])
+
+        python = load_python_assets(
+            orchestration["asset_modules"],
+            roots,
+            [places("asset_modules", i) for i in range(len(orchestration["asset_modules"]))],
         )
+        assets = shape(python.assets, records, partitions)
+        if artifact.dbt is not None:
+            setup = _dbt_setup(artifact, root, source.parent)
+            python_keys = frozenset(s.key.to_user_string() for a in assets for s in a.specs)
+            assets += build_dbt_assets(
+                _manifest(artifact, file.parent),
+                records,
+                python_keys,
+                partitions,
+                setup,
+                artifact.project["name"],
+            )
+        drift.check(drift.differences(assets, records, partitions), str(file), strict)
+
+        jobs = build_jobs(
+            artifact.jobs,
+            orchestration,
+            roots,
+            {name: places("jobs", name, "target_function") for name in artifact.jobs},
+        )
+        sensors: list[Any] = [*build_sensors(artifact, jobs, project_root=root)]
+        if any(r.automation_condition for r in artifact.asset_graph.assets):
+            sensors.append(automation_sensor(orchestration["automation"]))
+        ours = dg.Definitions(
+            assets=[*assets, *python.other],
+            jobs=list(jobs.values()),
+            schedules=build_schedules(artifact, jobs),
+            sensors=sensors,
+            resources=dict(resources or {}),
+        )
+        extra = (
+            [definitions] if isinstance(definitions, dg.Definitions) else list(definitions or [])
+        )
+        return dg.Definitions.merge(ours, *extra) if extra else ours

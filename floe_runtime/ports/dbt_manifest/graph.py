@@ -1,87 +1,25 @@
-"""dbt's half of floe's asset graph, read from ``manifest.json`` without importing dagster or dbt.
-
-The compiler must show the dbt assets exactly as the runtime will define them, and the runtime
-defines them with dagster-dbt 0.29's ``@dbt_assets`` and its default ``DagsterDbtTranslator``. So
-this module re-implements that translator's rules on the raw manifest (keys, groups, deps through
-ephemeral models, tags and kinds, owners, descriptions), plus one floe rule for sources, which
-the runtime's translator subclass applies by calling :func:`source_asset_key`.
-``tests/test_dbt_manifest.py`` checks the result against real dagster-dbt.
-"""
+"""The dbt assets as dagster-dbt 0.29's ``@dbt_assets`` and default translator define them:
+keys, groups, deps through ephemeral models, tags and kinds, owners, descriptions, and sources
+resolved to the assets that write their tables."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Final
 
-from floe_runtime.base import files
-from floe_runtime.base.errors import FloeError
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
-
-ASSET_RESOURCE_TYPES: Final = frozenset({"model", "seed", "snapshot"})
-"""dbt resource types that dagster-dbt turns into assets; tests become asset checks instead."""
-
-SUPPORTED_SCHEMA_VERSIONS: Final = range(10, 13)
-"""Manifest schemas v10 to v12 (dbt 1.6 to 1.11), which agree on every field read here."""
+from floe_runtime.ports.dbt_manifest.read import (
+    ASSET_RESOURCE_TYPES,
+    NODE_SECTIONS,
+    ManifestError,
+)
 
 _NON_ASSET_TYPES: Final = frozenset({"metric", "semantic_model", "saved_query", "function"})
 _UPSTREAM_TYPES: Final = ASSET_RESOURCE_TYPES | {"source"}
-_LOOKUP_SECTIONS: Final = (
-    "nodes",
-    "sources",
-    "exposures",
-    "metrics",
-    "semantic_models",
-    "saved_queries",
-    "unit_tests",
-    "functions",
-)
-_SCHEMA_VERSION: Final = re.compile(r"/manifest/v(\d+)\.json$")
 # Dagster's VALID_TAG_KEY_REGEX (dagster/_utils/tags.py): dbt tags that fail it are dropped.
 _VALID_TAG_KEY: Final = re.compile(r"^([A-Za-z0-9_.-]{1,63}/|dagster/kind/)?[A-Za-z0-9_.-]{1,63}$")
-# What the digest keeps of each resource and of its config: only what shapes the asset graph.
-_DIGEST_FIELDS: Final = (
-    "unique_id",
-    "resource_type",
-    "package_name",
-    "name",
-    "alias",
-    "version",
-    "latest_version",
-    "source_name",
-    "identifier",
-    "fqn",
-    "original_file_path",
-    "group",
-    "meta",
-    "description",
-    "attached_node",
-    "checksum",
-)
-_DIGEST_CONFIG: Final = (
-    "enabled",
-    "materialized",
-    "tags",
-    "meta",
-    "group",
-    "alias",
-    "schema",
-    "database",
-    "access",
-    "severity",
-    "strategy",
-    "unique_key",
-    "updated_at",
-    "incremental_strategy",
-)
-
-
-class ManifestError(FloeError):
-    """A manifest floe cannot use; the message is one line, meant for the user."""
 
 
 @dataclass(frozen=True)
@@ -123,183 +61,6 @@ class DbtGraph:
     assets: tuple[DbtAsset, ...]
     sources: tuple[DbtSource, ...]
     adapter_type: str | None
-
-
-def read_manifest(path: Path) -> tuple[dict[str, Any], bytes]:
-    """The manifest and its bytes (the compiler bundles them), read once."""
-    try:
-        raw = files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
-    except files.FileRefused as error:
-        raise ManifestError(str(error)) from None
-    return parse_manifest(raw, path), raw
-
-
-def load_manifest(path: Path) -> dict[str, Any]:
-    """Read ``manifest.json``, refusing anything that is not a dbt manifest floe can read."""
-    return read_manifest(path)[0]
-
-
-def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
-    """Parse manifest bytes read from ``path`` (named in errors) and check it is a manifest."""
-    try:
-        manifest = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ManifestError(f"{path}: not a dbt manifest: not valid JSON ({error})") from None
-    if not isinstance(manifest, dict):
-        raise ManifestError(f"{path}: not a dbt manifest: the JSON is not an object")
-    metadata = manifest.get("metadata")
-    schema = metadata.get("dbt_schema_version") if isinstance(metadata, dict) else None
-    if not isinstance(schema, str):
-        raise ManifestError(
-            f"{path}: not a dbt manifest: no metadata.dbt_schema_version"
-            " (run `dbt parse` and point floe at target/manifest.json)"
-        )
-    match = _SCHEMA_VERSION.search(schema)
-    if match is None:
-        raise ManifestError(f"{path}: not a dbt manifest: its dbt_schema_version is {schema!r}")
-    if int(match[1]) not in SUPPORTED_SCHEMA_VERSIONS:
-        raise ManifestError(
-            f"{path}: unsupported dbt manifest schema {schema!r}; floe reads"
-            f" v{SUPPORTED_SCHEMA_VERSIONS.start}-v{SUPPORTED_SCHEMA_VERSIONS.stop - 1}"
-            " (dbt 1.6-1.11)"
-        )
-    for section in ("nodes", "sources"):
-        if not isinstance(manifest.get(section), dict):
-            raise ManifestError(f"{path}: not a dbt manifest: no {section!r} mapping")
-    problems = shape_problems(manifest)
-    if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise ManifestError(f"{path}: malformed dbt manifest: {'; '.join(problems[:3])}{more}")
-    return manifest
-
-
-# What each field floe reads must be, when present: a manifest is as hostile as any input.
-_STR, _OPT_STR, _DICT, _STR_LIST = "a string", "a string or null", "an object", "a list of strings"
-_NAMES = "a string, a list of strings or null"
-_PLAIN: Final = {_STR: str, _OPT_STR: str, _DICT: dict}
-_ABSENT: Final = object()
-_RESOURCE_FIELDS: Final = {
-    "resource_type": _STR,
-    "name": _STR,
-    "unique_id": _STR,
-    "original_file_path": _STR,
-    "source_name": _STR,
-    "description": _OPT_STR,
-    "raw_code": _OPT_STR,
-    "raw_sql": _OPT_STR,
-    "group": _OPT_STR,
-    "database": _OPT_STR,
-    "schema": _OPT_STR,
-    "alias": _OPT_STR,
-    "config": _DICT,
-    "meta": _DICT,
-    "depends_on": _DICT,
-    "tags": _STR_LIST,
-}
-_CONFIG_FIELDS: Final = {
-    "meta": _DICT,
-    "materialized": _OPT_STR,
-    "schema": _OPT_STR,
-    "group": _OPT_STR,
-    "alias": _OPT_STR,
-}
-_DAGSTER_META_FIELDS: Final = {"group": _OPT_STR, "owners": _NAMES, "asset_key": _NAMES}
-_SHAPE_SECTIONS: Final = (*_LOOKUP_SECTIONS, "groups")
-_REQUIRED: Final = {
-    "nodes": ("resource_type", "name", "original_file_path", "config"),
-    "sources": ("resource_type", "name", "source_name"),
-}
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _fits(value: Any, expected: str) -> bool:
-    if expected == _STR:
-        return isinstance(value, str)
-    if expected == _OPT_STR:
-        return value is None or isinstance(value, str)
-    if expected == _DICT:
-        return isinstance(value, dict)
-    strings = isinstance(value, list) and all(isinstance(item, str) for item in value)
-    if expected == _STR_LIST:
-        return strings
-    return value is None or isinstance(value, str) or strings
-
-
-def _fields(record: Mapping[str, Any], fields: Mapping[str, str], where: str) -> list[str]:
-    problems = []
-    for name, expected in fields.items():
-        value = record.get(name, _ABSENT)
-        if value is _ABSENT or type(value) is _PLAIN.get(expected):  # the common, valid case
-            continue
-        if not _fits(value, expected):
-            problems.append(f"{where}.{name} must be {expected}, not {_kind(value)}")
-    return problems
-
-
-def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
-    """Every field floe reads that has the wrong type, checked once before anything reads it
-    (so a ``config: null`` or a node that is a list is a message, not a crash)."""
-    problems: list[str] = []
-    metadata = manifest.get("metadata")
-    if isinstance(metadata, dict):
-        problems += _fields(
-            metadata, {"adapter_type": _OPT_STR, "project_name": _OPT_STR}, "metadata"
-        )
-    for section in _SHAPE_SECTIONS:
-        resources = manifest.get(section)
-        if resources is None:
-            continue
-        if not isinstance(resources, dict):
-            problems.append(f"{section} must be an object, not {_kind(resources)}")
-            continue
-        for unique_id, props in resources.items():
-            found = _resource_problems(section, props)
-            if found:
-                where = f"{section}[{unique_id!r}]"
-                problems += [f"{where}{problem}" for problem in found]
-                if len(problems) > 20:
-                    return problems
-    return problems
-
-
-def _resource_problems(section: str, props: Any) -> list[str]:
-    """What is wrong with one resource, each message starting where in it (``.config …``)."""
-    if not isinstance(props, dict):
-        return [f" must be an object, not {_kind(props)}"]
-    if section == "groups":
-        problems = _fields(props, {"name": _STR, "owner": _DICT}, "")
-        owner = props.get("owner")
-        if isinstance(owner, dict):
-            problems += _fields(owner, {"email": _NAMES}, ".owner")
-        return problems
-    problems = [
-        f" has no {name}"
-        for name in _REQUIRED.get(section, ("resource_type",))
-        if name not in props
-    ]
-    problems += _fields(props, _RESOURCE_FIELDS, "")
-    if props.get("version") and not isinstance(props.get("alias"), str):
-        problems.append(" is versioned but has no alias")
-    config = props.get("config")
-    config_meta = None
-    if isinstance(config, dict):
-        problems += _fields(config, _CONFIG_FIELDS, ".config")
-        config_meta = config.get("meta")
-    depends_on = props.get("depends_on")
-    if isinstance(depends_on, dict) and "nodes" in depends_on:
-        problems += _fields(depends_on, {"nodes": _STR_LIST}, ".depends_on")
-    for meta_where, meta in (("meta", props.get("meta")), ("config.meta", config_meta)):
-        dagster = meta.get("dagster") if isinstance(meta, dict) else None
-        if dagster is None:
-            continue
-        if not isinstance(dagster, dict):
-            problems.append(f".{meta_where}.dagster must be an object, not {_kind(dagster)}")
-            continue
-        problems += _fields(dagster, _DAGSTER_META_FIELDS, f".{meta_where}.dagster")
-    return problems
 
 
 def _meta_asset_key(props: Mapping[str, Any]) -> list[str] | None:
@@ -453,7 +214,7 @@ class _Resolver:
     """Keys and upstreams of one manifest, memoised: deps share parents, ephemerals share BFS."""
 
     def __init__(self, manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -> None:
-        self.sections = [manifest.get(section) or {} for section in _LOOKUP_SECTIONS]
+        self.sections = [manifest.get(section) or {} for section in NODE_SECTIONS]
         self.python_asset_keys = python_asset_keys
         self.keys: dict[str, str] = {}
         self.expanded: dict[str, frozenset[str]] = {}
@@ -587,39 +348,3 @@ def _check_unique_keys(ids_by_key: Mapping[str, set[str]]) -> None:
             "dbt resources share a Dagster asset key (give each its own meta.dagster.asset_key): "
             + "; ".join(clashes)
         )
-
-
-def _project(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The orchestration-relevant, machine-independent part of one manifest resource."""
-    projected = {field: props[field] for field in _DIGEST_FIELDS if field in props}
-    config = props.get("config") or {}
-    projected["config"] = {field: config[field] for field in _DIGEST_CONFIG if field in config}
-    projected["tags"] = sorted(props.get("tags") or ())
-    projected["depends_on"] = sorted((props.get("depends_on") or {}).get("nodes") or ())
-    return projected
-
-
-def manifest_digest(manifest: Mapping[str, Any]) -> str:
-    """``sha256:<hex>`` of what the asset graph depends on, stable across parses and machines.
-
-    Timestamps, invocation ids, absolute paths, compiled SQL and target-resolved database and
-    schema names are left out; file checksums stand in for the SQL itself. Each resource is
-    hashed as one canonical JSON line as soon as it is projected, so no copy of the manifest
-    lives long enough to make the garbage collector walk it.
-    """
-    digest = hashlib.sha256()
-
-    def line(record: Any) -> None:
-        encoded = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest.update(encoded.encode("utf-8") + b"\n")
-
-    metadata = manifest.get("metadata") or {}
-    line([metadata.get("adapter_type"), metadata.get("project_name")])
-    for section in ("nodes", "sources"):
-        resources = manifest.get(section) or {}
-        for unique_id in sorted(resources):
-            line([section, unique_id, _project(resources[unique_id])])
-    groups = manifest.get("groups") or {}
-    for unique_id in sorted(groups):
-        line(["groups", unique_id, groups[unique_id].get("name"), groups[unique_id].get("owner")])
-    return "sha256:" + digest.hexdigest()
