@@ -105,6 +105,7 @@ class FloeTranslator(DagsterDbtTranslator):
         super().__init__(DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.records = records
         self.python_keys = python_keys
+        self._specs: dict[tuple[int, str], dg.AssetSpec] = {}
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -127,14 +128,22 @@ class FloeTranslator(DagsterDbtTranslator):
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: Any
     ) -> dg.AssetSpec:
+        # dagster-dbt asks for the same node many times while it builds the definitions (deps,
+        # checks, selections); building an AssetSpec is what loading a large project costs.
+        cache_key = (id(manifest), unique_id)
+        cached = self._specs.get(cache_key)
+        if cached is not None:
+            return cached
         spec = super().get_asset_spec(manifest, unique_id, project)
         found = self.records.get(spec.key.to_user_string())
-        if found is None or found.kind != "dbt":
-            return spec
-        kinds = {
-            t.removeprefix(KIND_TAG_PREFIX) for t in found.tags if t.startswith(KIND_TAG_PREFIX)
-        }
-        return spec.merge_attributes(kinds=kinds - set(spec.kinds)) if kinds else spec
+        if found is not None and found.kind == "dbt":
+            kinds = {
+                t.removeprefix(KIND_TAG_PREFIX) for t in found.tags if t.startswith(KIND_TAG_PREFIX)
+            }
+            extra = kinds - set(spec.kinds)
+            spec = spec.merge_attributes(kinds=extra) if extra else spec
+        self._specs[cache_key] = spec
+        return spec
 
 
 def dbt_nodes(manifest: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
