@@ -120,9 +120,15 @@ _PATTERNS: Final = tuple(
 )
 
 
+# Every pattern starts at one of its anchors: one search for any anchor settles most texts.
+_ANY_ANCHOR: Final = re.compile(
+    "|".join(re.escape(anchor) for _, anchors, _ in _LITERAL_SECRETS for anchor in anchors)
+)
+
+
 def literal_secret_kind(value: str) -> str | None:
     """What kind of secret ``value`` contains (``"a GitHub token"``), or None."""
-    if len(value) < 16:
+    if len(value) < 16 or _ANY_ANCHOR.search(value) is None:
         return None
     for kind, anchors, pattern in _PATTERNS:
         if any(anchor in value for anchor in anchors) and pattern.search(value):
@@ -132,7 +138,7 @@ def literal_secret_kind(value: str) -> str | None:
 
 def redact(text: str) -> str:
     """``text`` with every secret-shaped part replaced by ``[redacted: <kind>]``."""
-    if len(text) < 16:
+    if len(text) < 16 or _ANY_ANCHOR.search(text) is None:
         return text
     for kind, anchors, pattern in _PATTERNS:
         if any(anchor in text for anchor in anchors):

@@ -9,6 +9,7 @@ the artifact as a whole (Python assets' tags and descriptions included).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,16 +41,27 @@ def _report(
     ]
 
 
-def in_manifest(manifest: Mapping[str, Any]) -> list[str]:
-    """One message per secret found in a dbt manifest (empty: none)."""
-    text = json.dumps(manifest, ensure_ascii=False)  # one linear scan decides the common case
+# An escaped ASCII character ("\u0067hp_…") could hide a secret from a scan of the raw text.
+_ESCAPED_ASCII = re.compile(rb"\\u00[0-7]")
+
+
+def in_manifest(manifest: Mapping[str, Any], raw: bytes) -> list[str]:
+    """One message per secret found in a dbt manifest (empty: none). ``raw`` is the file as
+    read: one linear scan of it decides the common case, unless it escapes ASCII characters."""
+    if _ESCAPED_ASCII.search(raw):
+        text = json.dumps(manifest, ensure_ascii=False)
+    else:
+        text = raw.decode("utf-8", errors="replace")
     if literal_secret_kind(text) is None:
         return []
     return _report(sorted(find_secrets(manifest), key=str), _where, "the bundled manifest")
 
 
-def in_artifact(payload: Mapping[str, Any]) -> list[str]:
-    """One message per secret found in an artifact about to be sealed (empty: none)."""
+def in_artifact(payload: Mapping[str, Any], text: str) -> list[str]:
+    """One message per secret found in an artifact about to be sealed (empty: none); ``text``
+    is its sealed text (unescaped JSON), scanned once before any walk."""
+    if literal_secret_kind(text) is None:
+        return []
     return _report(
         sorted(find_secrets(payload), key=str),
         lambda path: f"artifact field {format_path(path)}",

@@ -178,7 +178,7 @@ def _dbt(
         )
     try:
         manifest, raw = read_manifest(path)
-        if leaked := leaks.in_manifest(manifest):
+        if leaked := leaks.in_manifest(manifest, raw):
             return None, None, None, [_problem(spec, m, DBT, error=True) for m in leaked]
         graph = dbt_graph(manifest, python_keys, python_keys)
     except ManifestError as exc:
@@ -287,11 +287,11 @@ def _compile(
     text = ""
     if artifact is not None:
         payload = artifact.model_dump(mode="json")
-        if leaked := leaks.in_artifact(payload):
+        checksum, text = sealed(payload)
+        if leaked := leaks.in_artifact(payload, text):
             compile_problems += [_problem(spec, m, (), error=True) for m in leaked]
-            artifact = None
+            artifact, text = None, ""
         else:
-            checksum, text = sealed(payload)
             artifact = artifact.model_copy(update={"checksum": checksum})
     kinds: list[str] = [a.kind for a in graph.assets.values()]
     summary = {k: kinds.count(k) for k in ("python", "dbt", "external")}

@@ -75,17 +75,29 @@ def location(d: Diagnostic) -> str:
     return f"{printable(d.file)}:{d.position.line}:{d.position.col}"
 
 
+SHOWN = 1000
+"""Problems rendered as text or annotations; the summary still counts all of them (like a
+compiler's error limit: past a thousand, a file is broken wholesale)."""
+
+
+def _not_shown(diagnostics: Sequence[Diagnostic]) -> str | None:
+    rest = len(diagnostics) - SHOWN
+    return f"floe: {plural(rest, 'more problem')} not shown" if rest > 0 else None
+
+
 def text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, str], summary: str | None) -> str:
     """Compiler-style text: ``file:line:col: error: message``, the line, a caret, a hint."""
     out: list[str] = []
     lines = _Lines(sources)
-    for d in diagnostics:
+    for d in diagnostics[:SHOWN]:
         out.append(f"{location(d)}: {d.severity}: {printable(d.message)}")
         out += _frame(d, lines)
         if d.path:
             out.append(f"  = at {printable(d.json_path)}")
         if d.hint:
             out.append(f"  = hint: {printable(d.hint)}")
+    if (rest := _not_shown(diagnostics)) is not None:
+        out.append(rest)
     if summary is not None:
         if diagnostics:
             out.append("")
@@ -142,7 +154,7 @@ def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str], **extra: ob
 def github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic, on the right line."""
     out = []
-    for d in diagnostics:
+    for d in diagnostics[:SHOWN]:
         props = [f"file={github_property(printable(d.file))}"]
         if d.position is not None:
             props += [f"line={d.position.line}", f"col={d.position.col}"]
@@ -153,4 +165,6 @@ def github(diagnostics: Sequence[Diagnostic]) -> str:
         if d.hint:
             message += f"\n{printable(d.hint)}"
         out.append(f"::{d.severity} {','.join(props)}::{github_data(message)}")
+    if (rest := _not_shown(diagnostics)) is not None:
+        out.append(rest)
     return "\n".join(out)

@@ -50,6 +50,9 @@ from floe_runtime.spec.models import (
 from floe_runtime.spec.yaml_loader import SourceMap
 
 ORCH = "orchestration"
+HINTED_REFERENCES = 500
+"""Unknown names that get a "did you mean"; past that a file is broken wholesale, and the
+hint search (bounded per name) must not add up to minutes."""
 
 
 @dataclass
@@ -58,6 +61,7 @@ class _Checker:
     source: SourceMap
     package: str | None
     out: list[Diagnostic] = field(default_factory=list)
+    hints_left: int = HINTED_REFERENCES
 
     def error(
         self,
@@ -77,7 +81,11 @@ class _Checker:
     def reference(self, name: str, known: Mapping[str, object], what: str, path: JsonPath) -> bool:
         if name in known:
             return True
-        hint = did_you_mean(name, known) or f"known {what}s: {known_list(known)}"
+        if self.hints_left > 0:
+            self.hints_left -= 1
+            hint = did_you_mean(name, known) or f"known {what}s: {known_list(known)}"
+        else:
+            hint = f"check the {what} name (hints stop after {HINTED_REFERENCES} unknown names)"
         self.error(f"unknown {what} {name!r}", path, hint, code="reference")
         return False
 
