@@ -98,11 +98,13 @@ _LITERAL_SECRETS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     ("an AWS access key", ("AKIA", "ASIA"), r"A(?:KIA|SIA)[0-9A-Z]{16}(?![0-9A-Za-z])"),
     ("a Slack token", ("xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
     ("a Google API key", ("AIza",), r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+    # two entries, each with an anchor that ordinary text lacks ("k_" is in every unique_key)
     (
         "an API secret key",
-        ("k_", "sk-"),
-        r"[sr]k_(?<!\w.k_)(?:live|test)_[A-Za-z0-9]{16,}|sk-(?<!\wsk-)[A-Za-z0-9_-]{20,}",
+        ("k_live_", "k_test_"),
+        r"[sr]k_(?<!\w.k_)(?:live|test)_[A-Za-z0-9]{16,}",
     ),
+    ("an API secret key", ("sk-",), r"sk-(?<!\wsk-)[A-Za-z0-9_-]{20,}"),
     (
         "a JSON web token",
         ("eyJ",),
