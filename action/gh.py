@@ -47,8 +47,9 @@ def append_summary(markdown: str) -> None:
 
 def annotation(level: str, message: str, title: str = "floe") -> None:
     """A workflow command; data escaped so a message cannot start another command."""
-    data = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    print(f"::{level} title={title}::{data}", flush=True)
+    from floe_runtime.base.output import github_data
+
+    print(f"::{level} title={title}::{github_data(message)}", flush=True)
 
 
 class GitHubError(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,14 @@ def compile_bytecode(package: Path) -> None:
     """Write .pyc files like a wheel install does (pip compiles on install), so an editable
     checkout is not timed recompiling its sources on every start."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+
+
+def runs_option(doc: str | None, default: int, least: int) -> int:
+    """``--runs N`` from the command line: how many cold runs per command (at least ``least``,
+    so a median means something)."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--runs", type=int, default=default)
+    return max(parser.parse_args().runs, least)
 
 
 def cold_runs(

@@ -11,7 +11,6 @@ The manifest is a real `dbt parse` of the demo's dbt project, its model nodes re
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import random
@@ -20,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _timing import cold_runs, compile_bytecode, report, tool
+from _timing import cold_runs, compile_bytecode, report, runs_option, tool
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo" / "shop"
@@ -101,10 +100,7 @@ def large_project(folder: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    runs = max(args.runs, 5)
+    runs = runs_option(__doc__, 7, 5)
     floe, python = tool("floe"), sys.executable
     compile_bytecode(REPO / "floe_runtime")
 

@@ -11,7 +11,6 @@ Target: median <= 0.5 s, and <= 2x the floor
 
 from __future__ import annotations
 
-import argparse
 import copy
 import random
 import sys
@@ -19,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _timing import cold_runs, compile_bytecode, report, tool
+from _timing import cold_runs, compile_bytecode, report, runs_option, tool
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -127,10 +126,7 @@ def write(payload: dict[str, Any], path: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    runs = max(args.runs, 5)
+    runs = runs_option(__doc__, 7, 5)
     compile_bytecode(REPO / "floe_runtime")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -9,7 +9,6 @@ own floor (git queries, config, hook lookup). Target: floe-validate <= 0.5 s.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from _timing import cold_runs, report, tool
+from _timing import cold_runs, report, runs_option, tool
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -62,9 +61,7 @@ def user_repository(root: Path, floe_repo: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    runs = max(parser.parse_args().runs, 5)
+    runs = runs_option(__doc__, 7, 5)
     pre_commit = tool("pre-commit")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -13,11 +13,10 @@ others (before this bench: 46 s, 71 s and gigabytes of keys for the three).
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
-from _timing import cold_runs, compile_bytecode, report, tool
+from _timing import cold_runs, compile_bytecode, report, runs_option, tool
 
 REPO = Path(__file__).resolve().parent.parent
 HEAD = 'name: big\nversion: "1"\norchestration:\n'
@@ -52,9 +51,7 @@ def multi(keys: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    runs = max(parser.parse_args().runs, 5)
+    runs = runs_option(__doc__, 7, 5)
     floe = tool("floe")
     compile_bytecode(REPO / "floe_runtime")
     ratios = []

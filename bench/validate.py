@@ -7,11 +7,10 @@ Targets: ratio <= 1.0 on both, and <= 1.0 s for floe on the large file.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
-from _timing import cold_runs, compile_bytecode, report, tool
+from _timing import cold_runs, compile_bytecode, report, runs_option, tool
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = REPO / "schemas" / "floe.schema.json"
@@ -70,10 +69,7 @@ def large_project(jobs: int = 2000, schedules: int = 2000, sensors: int = 500) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=9)
-    args = parser.parse_args()
-    runs = max(args.runs, 7)
+    runs = runs_option(__doc__, 9, 7)
     floe, cjs = tool("floe"), tool("check-jsonschema")
     compile_bytecode(REPO / "floe_runtime")
 

@@ -39,6 +39,13 @@ def printable(text: str) -> str:
     return one_line(redact(text))
 
 
+def plural(count: int, word: str) -> str:
+    """``1 job``, ``2 jobs``, ``3 entities``."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
 def github_data(text: str) -> str:
     """The message part of a GitHub workflow command (``::error ...::<data>``)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

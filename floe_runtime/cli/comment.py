@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import click
 
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.output import github_data, printable
+from floe_runtime.cli.common import progress
 
 if TYPE_CHECKING:
     from floe_runtime.review.github import GitHubError
@@ -80,7 +82,7 @@ def comment(
             pr=pr,
             body=body,
             dry_run=dry_run,
-            log=lambda message: _say(client.scrub(message)),
+            log=lambda message: progress(client.scrub(message)),
         )
     except github.GitHubError as error:
         if error.not_accessible:
@@ -94,7 +96,7 @@ def comment(
     gone = (
         f"; deleted duplicate(s) {', '.join(map(str, outcome.deleted))}" if outcome.deleted else ""
     )
-    _say(client.scrub(f"comment {outcome.action}: {outcome.reason}{gone}"))
+    progress(client.scrub(f"comment {outcome.action}: {outcome.reason}{gone}"))
     if outcome.url:
         click.echo(client.scrub(" ".join(outcome.url.split())))
     return 0
@@ -176,11 +178,6 @@ def _read_only(pr: int, body: str) -> None:
         except OSError as error:
             raise FloeError(f"GITHUB_STEP_SUMMARY: cannot append: {error.strerror}") from None
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        click.echo(f"::warning title=floe comment::{escaped}", err=True)
+        click.echo(f"::warning title=floe comment::{github_data(printable(message))}", err=True)
     else:
-        _say(f"warning: {message}")
-
-
-def _say(message: str) -> None:
-    click.echo(f"floe: {message}", err=True)
+        progress(f"warning: {message}")

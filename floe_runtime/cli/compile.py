@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from floe_runtime.base.output import printable
+from floe_runtime.base.output import plural, printable
 from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, progress, source_text
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def execute(options: CompileOptions, *, out: Path | None, output_format: str) ->
 
 
 def _outcome_line(result: Compiled, out: Path | None) -> str:
-    from floe_runtime.report.render import error_count, plural
+    from floe_runtime.report.render import error_count
 
     if not result.ok:
         errors = error_count(result.diagnostics)

@@ -34,6 +34,7 @@ from floe_runtime.base.diagnostics import (
     has_errors,
     known_list,
 )
+from floe_runtime.base.output import plural
 from floe_runtime.base.version import __version__
 from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
 from floe_runtime.compile.python_assets import DiscoveryMode
@@ -120,7 +121,7 @@ class _Compiler:
         more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         self.out.append(
             self.source.diagnostic(
-                f"{len(skipped)} check{'s' if len(skipped) != 1 else ''} against the asset graph "
+                f"{plural(len(skipped), 'check')} against the asset graph "
                 f"could not be made because the graph is incomplete ({cause})",
                 skipped[0][1],
                 hint=f"fix the cause first; unchecked: {shown}{more}",

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 import dagster as dg
 
 from floe_runtime.artifact.schema import AssetRecord
+from floe_runtime.base.output import plural
 from floe_runtime.definitions.locate import LoadError
 
 SHOWN = 20
@@ -65,8 +66,8 @@ def check(found: list[str], artifact: str, strict: bool) -> None:
         return
     shown = found[:SHOWN] + ([f"... and {len(found) - SHOWN} more"] if len(found) > SHOWN else [])
     message = (
-        f"the code does not match the artifact {artifact} ({len(found)} difference"
-        f"{'s' if len(found) != 1 else ''}); recompile with `floe compile` and deploy the new "
+        f"the code does not match the artifact {artifact} ({plural(len(found), 'difference')}); "
+        "recompile with `floe compile` and deploy the new "
         "artifact:\n  " + "\n  ".join(shown)
     )
     if strict:

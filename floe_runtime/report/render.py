@@ -13,16 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from floe_runtime.base.diagnostics import Diagnostic, has_errors
-from floe_runtime.base.output import github_data, github_property, printable
+from floe_runtime.base.output import github_data, github_property, plural, printable
 from floe_runtime.base.secrets import literal_secret_kind, redact
 
 if TYPE_CHECKING:
     from floe_runtime.spec.models import FloeProject
-
-
-def plural(count: int, word: str) -> str:
-    """``1 job``, ``2 jobs``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def error_count(diagnostics: Sequence[Diagnostic]) -> int:

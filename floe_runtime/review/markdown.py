@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from floe_runtime.base.output import plural
 from floe_runtime.review.diff import Diff, EnvironmentDiff, FieldChange, Graph
 
 MAX_NAME = 120  # characters of one name shown; a longer one is cut with an ellipsis
@@ -88,12 +89,6 @@ def code(text: str, limit: int = MAX_NAME) -> str:
     return f"<code>{escape(text, limit)}</code>"
 
 
-def _plural(count: int, word: str) -> str:
-    if count == 1:
-        return f"1 {word}"
-    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
-
-
 KIND_WORDS = {
     "job": "job",
     "schedule": "schedule",
@@ -111,14 +106,14 @@ def _noun(count: int, kind: str) -> str:
     word = KIND_WORDS.get(kind, kind)
     if count != 1 and word in _PLURALS:
         return f"{count} {_PLURALS[word]}"
-    return _plural(count, word)
+    return plural(count, word)
 
 
 def summary(section: Section, name: str) -> str:
     """The one line that says what happens to an environment."""
     errors = section.errors.get(name)
     if errors is not None:
-        return f"❌ invalid: {_plural(len(errors), 'error')}"
+        return f"❌ invalid: {plural(len(errors), 'error')}"
     env = section.environment(name)
     assert env is not None
     if env.state == "unchanged":
@@ -144,7 +139,7 @@ def summary(section: Section, name: str) -> str:
                 total = sum(tally.get((kind, a), 0) for a in ("added", "removed", "changed"))
                 parts.append(f"{_noun(total, kind).split(' ', 1)[1]}: {', '.join(done)}")
         if env.job_assets:
-            parts.append(f"{_plural(len(env.job_assets), 'job')} with a new asset list")
+            parts.append(f"{plural(len(env.job_assets), 'job')} with a new asset list")
     if env.statuses:
         first = env.statuses[0]
         more = f" (+{len(env.statuses) - 1} more)" if len(env.statuses) > 1 else ""
