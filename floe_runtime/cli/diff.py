@@ -38,7 +38,6 @@ def diff_command(
 
     A side that does not exist stands for "no floe.yaml": everything is added (or removed).
     """
-    from floe_runtime.review import markdown, text
     from floe_runtime.review.bundles import load_side
     from floe_runtime.review.diff import diff
 
@@ -61,10 +60,14 @@ def diff_command(
     if output_format == "json":
         click.echo(json.dumps(result.as_json(), indent=2, sort_keys=True, ensure_ascii=False))
     elif output_format == "markdown":
+        from floe_runtime.review import markdown
+
         config = _config(sides[1]) or _config(sides[0]) or str(head)
         section = markdown.Section(config, result)
         click.echo(markdown.render([section], markdown.Level.FULL), nl=False)
     else:
+        from floe_runtime.review import text
+
         click.echo(text.render(result), nl=False)
     return 1 if exit_code and result.changed else 0
 

@@ -282,8 +282,9 @@ def _entities(
 ) -> list[tuple[str, Change]]:
     """(raw name, change) for every entity added, removed or changed."""
     out: list[tuple[str, Change]] = []
-    differing = [name for name in old.keys() & new.keys() if old[name] != new[name]]
-    for name in sorted([*differing, *(old.keys() ^ new.keys())]):
+    absent = object()
+    differing = [name for name, value in old.items() if new.get(name, absent) != value]
+    for name in sorted([*differing, *(new.keys() - old.keys())]):
         before, after = project(old.get(name)), project(new.get(name))
         if name not in new:
             action: Action = "removed"
@@ -300,7 +301,7 @@ def _entities(
 def _fields(old: Any, new: Any, prefix: str = "") -> tuple[FieldChange, ...]:
     """Field-level differences: mappings are walked, lists and scalars compared whole. An added
     or removed entity lists its fields against None."""
-    walk = (old is None or isinstance(old, Mapping)) and (new is None or isinstance(new, Mapping))
+    walk = (old is None or isinstance(old, dict)) and (new is None or isinstance(new, dict))
     if walk and (old is not None or new is not None):
         left, right = old or {}, new or {}
         out: list[FieldChange] = []
@@ -344,13 +345,17 @@ def _graph(found: list[tuple[str, Change]], moved: Moved, old: _Side, new: _Side
         return Graph()
     deps: set[tuple[str, str]] = set()
     runs: set[tuple[str, str]] = set()
+    keys = set(touched)
     for side in (old, new):
         for key in touched:
             asset = side.assets.get(key)
             if asset is not None:
-                deps.update((_text(d), _text(key)) for d in asset.get("deps") or () if d in touched)
+                deps.update(
+                    (_text(d), _text(key)) for d in keys.intersection(asset.get("deps") or ())
+                )
         for job, assets in side.job_assets.items():
-            runs.update((_text(job), _text(key)) for key in assets or () if key in touched)
+            if assets and not keys.isdisjoint(assets):
+                runs.update((_text(job), _text(key)) for key in keys.intersection(assets))
     shown = sorted((_text(key), action) for key, action in touched.items())
     return Graph(tuple(shown), tuple(sorted(deps)), tuple(sorted(runs)))
 
@@ -418,7 +423,7 @@ def _text(value: Any) -> str:
 def _safe(value: Any) -> Any:
     """``value`` with every entry under a secret-looking key, and every literal secret,
     hidden."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {
             _text(k): HIDDEN if is_secret_name(str(k)) and v not in (None, {}, []) else _safe(v)
             for k, v in value.items()
