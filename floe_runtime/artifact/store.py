@@ -43,9 +43,13 @@ def sealed(payload: dict[str, Any]) -> tuple[str, str]:
     return checksum, _mapping({**rendered, "checksum": json.dumps(checksum)}, 0) + "\n"
 
 
+# One encoder for every record (json.dumps would build one per call: thousands per artifact).
+_RECORD = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+
 def _layout(value: Any, depth: int) -> str:
     if depth >= 3 or not isinstance(value, (dict, list)) or not value:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+        return _RECORD.encode(value)
     if isinstance(value, list):
         pad = "  " * (depth + 1)
         items = [pad + _layout(item, depth + 1) for item in value]

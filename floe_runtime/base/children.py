@@ -62,6 +62,55 @@ def run(
     return subprocess.CompletedProcess(list(command), proc.returncode, out, err)
 
 
+class Background:
+    """A child fed ``data`` on its stdin (by a thread, so floe goes on meanwhile), in its own
+    process group like :func:`run`; a context manager that kills it if it is still running on
+    the way out. ``output`` waits for its stdout (at most ``limit`` bytes) and exit code."""
+
+    def __init__(self, command: Sequence[str], env: Mapping[str, str], data: bytes) -> None:
+        if _terminating.is_set():
+            raise FloeError("floe is terminating; not starting another process")
+        self._proc = subprocess.Popen(
+            list(command),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=dict(env),
+            start_new_session=True,
+        )
+        with _lock:
+            _groups.add(self._proc.pid)
+        self._feeder = threading.Thread(target=self._feed, args=(data,), daemon=True)
+        self._feeder.start()
+
+    def _feed(self, data: bytes) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None
+        with contextlib.suppress(OSError):  # the child left early: its exit code says why
+            stdin.write(data)
+        with contextlib.suppress(OSError):
+            stdin.close()
+
+    def output(self, limit: int) -> tuple[int, bytes]:
+        self._feeder.join()
+        assert self._proc.stdout is not None
+        out = self._proc.stdout.read(limit)
+        return self._proc.wait(), out
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc.poll() is None:  # still running (never after a wait: its pid may be reused)
+            _kill_group(self._proc.pid)
+        self._proc.wait()
+        self._feeder.join()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        with _lock:
+            _groups.discard(self._proc.pid)
+
+
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)

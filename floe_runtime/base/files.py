@@ -157,6 +157,24 @@ def _refuse_symlink(name: str, folder_fd: int, shown: Path) -> None:
         raise FileRefused(shown, f"is {_kind(mode)}, not a file floe wrote")
 
 
+def _holds(name: str, folder_fd: int, content: bytes) -> bool:
+    """The regular file ``name`` (not followed if a symlink) holds exactly ``content``."""
+    try:
+        fd = os.open(
+            name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder_fd
+        )
+    except OSError:
+        return False
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size != len(content):
+            return False
+        with open(fd, "rb", closefd=False) as file:
+            return file.read(len(content) + 1) == content
+    finally:
+        os.close(fd)
+
+
 def _remove_stale_temps(folder_fd: int) -> None:
     """Temp files of writes that were killed (their process is gone)."""
     for entry in os.listdir(folder_fd):
@@ -180,20 +198,24 @@ def _alive(pid: int) -> bool:
 
 
 def write_atomic(path: Path, content: bytes) -> None:
-    """Write through a temp file in the same folder and rename it into place, so a reader or a
-    crash never sees a half-written file; refuses a symlinked folder or target."""
+    """Write through a temp file in the same folder and rename it into place, so a reader or an
+    interrupted floe never sees a half-written file; refuses a symlinked folder or target. A
+    file that already holds exactly ``content`` is left as it is (its modification time too,
+    so a recompile that changes nothing does not wake file watchers). No fsync: these are
+    build outputs, recompiled rather than recovered after a power loss."""
     folder_fd = _open_folder(path.parent)
     tmp = f".{path.name}.floe-{os.getpid()}.tmp"
     try:
         _remove_stale_temps(folder_fd)
         _refuse_symlink(path.name, folder_fd, path)
+        if _holds(path.name, folder_fd, content):
+            return
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(tmp, flags, 0o666, dir_fd=folder_fd)  # the umask applies, as for any file
         try:
             view = memoryview(content)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)

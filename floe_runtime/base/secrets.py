@@ -82,28 +82,23 @@ def is_secret_name(name: str) -> bool:
 
 
 # ── values ────────────────────────────────────────────────────────────────────────────────
-# Each pattern starts with a literal and is tried only when one of its literals occurs (a
-# plain substring test). An open quantifier ends the pattern or stops at a character it
-# excludes, so it never backtracks through a run. Distinctive prefixes (ghp_, AKIA, xox, AIza)
-# match even glued to a word (`\nghp_…` in escaped logs); `sk_`/`sk-` and JWTs need a word
-# boundary, written as a lookbehind after the literal, which also makes a long run of token
-# characters entered once, not at each of its positions. Every scan is linear.
+# Each pattern starts with a literal prefix, so the regex engine itself skips to where that
+# literal occurs (one linear pass per pattern; lookbehinds come after the literal so as not to
+# hide it). Short texts are first tested for any anchor at all. An open quantifier ends the
+# pattern or stops at a character it excludes, so it never backtracks through a run.
+# Distinctive prefixes (ghp_, AKIA, xox, AIza) match even glued to a word (`\nghp_…` in
+# escaped logs); `sk_`/`sk-` and JWTs need a word boundary, written as a lookbehind after the
+# literal, which also makes a long run of token characters entered once, not at each of its
+# positions. Every scan is linear.
 _LITERAL_SECRETS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     ("a private key", ("-----BEGIN ",), r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----"),
-    (
-        "a GitHub token",
-        ("gh", "github_pat_"),
-        r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}",
-    ),
+    ("a GitHub token", ("gh",), r"gh[pousr]_[A-Za-z0-9]{30,}"),
+    ("a GitHub token", ("github_pat_",), r"github_pat_[A-Za-z0-9_]{40,}"),
     ("an AWS access key", ("AKIA", "ASIA"), r"A(?:KIA|SIA)[0-9A-Z]{16}(?![0-9A-Za-z])"),
     ("a Slack token", ("xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
     ("a Google API key", ("AIza",), r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
-    # two entries, each with an anchor that ordinary text lacks ("k_" is in every unique_key)
-    (
-        "an API secret key",
-        ("k_live_", "k_test_"),
-        r"[sr]k_(?<!\w.k_)(?:live|test)_[A-Za-z0-9]{16,}",
-    ),
+    ("an API secret key", ("sk_live_", "sk_test_"), r"sk_(?<!\wsk_)(?:live|test)_[A-Za-z0-9]{16,}"),
+    ("an API secret key", ("rk_live_", "rk_test_"), r"rk_(?<!\wrk_)(?:live|test)_[A-Za-z0-9]{16,}"),
     ("an API secret key", ("sk-",), r"sk-(?<!\wsk-)[A-Za-z0-9_-]{20,}"),
     (
         "a JSON web token",
@@ -122,29 +117,50 @@ _PATTERNS: Final = tuple(
 )
 
 
-# Every pattern starts at one of its anchors: one search for any anchor settles most texts.
+# Every pattern starts at one of its anchors: one search for any anchor settles a short text.
+# (Not a long one: where no anchor occurs, this alternation costs more than the patterns'
+# own literal-prefix passes.)
 _ANY_ANCHOR: Final = re.compile(
     "|".join(re.escape(anchor) for _, anchors, _ in _LITERAL_SECRETS for anchor in anchors)
 )
+_SHORT: Final = 4096
+
+
+def _may_hold_secret(text: str) -> bool:
+    return len(text) >= 16 and (len(text) > _SHORT or _ANY_ANCHOR.search(text) is not None)
 
 
 def literal_secret_kind(value: str) -> str | None:
     """What kind of secret ``value`` contains (``"a GitHub token"``), or None."""
-    if len(value) < 16 or _ANY_ANCHOR.search(value) is None:
+    if not _may_hold_secret(value):
         return None
-    for kind, anchors, pattern in _PATTERNS:
-        if any(anchor in value for anchor in anchors) and pattern.search(value):
+    for kind, _, pattern in _PATTERNS:
+        if pattern.search(value):
             return kind
     return None
 
 
+KINDS: Final = frozenset(kind for kind, _, _ in _LITERAL_SECRETS)
+ESCAPED: Final = "escaped characters"
+# An escaped ASCII character ("\u0067hp_…") could hide a secret from a scan of JSON text.
+_ESCAPED_ASCII: Final = re.compile(rb"\\u00[0-7]")
+
+
+def json_text_secret_kind(raw: bytes) -> str | None:
+    """:func:`literal_secret_kind` of JSON text as read, or :data:`ESCAPED` when it escapes
+    ASCII characters, which a scan of the text cannot see through: the caller then scans the
+    decoded values."""
+    if _ESCAPED_ASCII.search(raw):
+        return ESCAPED
+    return literal_secret_kind(raw.decode("utf-8", errors="replace"))
+
+
 def redact(text: str) -> str:
     """``text`` with every secret-shaped part replaced by ``[redacted: <kind>]``."""
-    if len(text) < 16 or _ANY_ANCHOR.search(text) is None:
+    if not _may_hold_secret(text):
         return text
-    for kind, anchors, pattern in _PATTERNS:
-        if any(anchor in text for anchor in anchors):
-            text = pattern.sub(f"[redacted: {kind}]", text)
+    for kind, _, pattern in _PATTERNS:
+        text = pattern.sub(f"[redacted: {kind}]", text)
     return text
 
 

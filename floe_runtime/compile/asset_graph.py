@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from floe_runtime.artifact.schema import AssetRecord, ConfiguredBy
+from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
 from floe_runtime.compile.python_assets import Discovery
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
@@ -83,13 +83,14 @@ def _rules(patterns: Mapping[str, AssetConfig], source: SourceMap) -> list[_Rule
     return rules
 
 
-def _settings(key: str, rules: list[_Rule]) -> tuple[dict[str, Any], list[ConfiguredBy]]:
-    """Every pattern matching ``key``, in file order; a later pattern's setting wins."""
+def _settings(key: str, rules: list[_Rule]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Every pattern matching ``key``, in file order; a later pattern's setting wins. (Who
+    shaped the asset as plain data: the record's validator builds the models.)"""
     merged: dict[str, Any] = {}
-    shaped: list[ConfiguredBy] = []
+    shaped: list[dict[str, Any]] = []
     for rule in rules:
         if rule.regex.match(key):
-            shaped.append(ConfiguredBy(line=rule.line, pattern=rule.pattern))
+            shaped.append({"line": rule.line, "pattern": rule.pattern})
             merged.update(rule.settings)
     return merged, shaped
 
@@ -162,18 +163,21 @@ def build(
         if "compute_kind" in settings:
             tags[f"{KIND_TAG_PREFIX}{settings['compute_kind']}"] = ""
         policy = settings.get("backfill_policy")
-        records[key] = AssetRecord(
-            key=key,
-            kind=facts["kind"],
-            group=settings.get("group_name") or facts["group"] or DEFAULT_GROUP,
-            deps=sorted(facts["deps"] - {key}),
-            tags=dict(sorted(tags.items())),
-            owners=sorted(facts["owners"]),
-            partitions=settings.get("partitions"),
-            automation_condition=_condition(settings.get("automation_condition")),
-            backfill_policy=policy.model_dump() if policy is not None else None,
-            origin=facts["origin"],
-            configured_by=shaped,
+        # validated from plain data in one call: nested records are built by the validator
+        records[key] = AssetRecord.model_validate(
+            {
+                "key": key,
+                "kind": facts["kind"],
+                "group": settings.get("group_name") or facts["group"] or DEFAULT_GROUP,
+                "deps": sorted(facts["deps"] - {key}),
+                "tags": dict(sorted(tags.items())),
+                "owners": sorted(facts["owners"]),
+                "partitions": settings.get("partitions"),
+                "automation_condition": _condition(settings.get("automation_condition")),
+                "backfill_policy": policy.model_dump() if policy is not None else None,
+                "origin": facts["origin"],
+                "configured_by": shaped,
+            }
         )
     for key, record in records.items():
         if record.group is not None and not _VALID_GROUP.match(record.group):

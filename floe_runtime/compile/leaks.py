@@ -8,13 +8,24 @@ the artifact as a whole (Python assets' tags and descriptions included).
 
 from __future__ import annotations
 
+import contextlib
 import json
-import re
+import os
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
+from floe_runtime.base import children
 from floe_runtime.base.diagnostics import JsonPath, format_path
-from floe_runtime.base.secrets import find_secrets, literal_secret_kind
+from floe_runtime.base.errors import FloeError
+from floe_runtime.base.secrets import (
+    ESCAPED,
+    KINDS,
+    find_secrets,
+    json_text_secret_kind,
+    literal_secret_kind,
+)
 from floe_runtime.ports.dbt_manifest import NODE_SECTIONS
 
 _MAX_REPORTED = 5
@@ -41,20 +52,63 @@ def _report(
     ]
 
 
-# An escaped ASCII character ("\u0067hp_…") could hide a secret from a scan of the raw text.
-_ESCAPED_ASCII = re.compile(rb"\\u00[0-7]")
+# A manifest this large is scanned by a child Python on another core while the compile parses
+# and builds (the scan costs about as much as parsing); a smaller one is scanned here.
+_IN_CHILD_FROM = 4 * 1024 * 1024
+_CHILD = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from floe_runtime.base.secrets import json_text_secret_kind as kind; "
+    "sys.stdout.write(kind(sys.stdin.buffer.read()) or '')"
+)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
-def in_manifest(manifest: Mapping[str, Any], raw: bytes) -> list[str]:
-    """One message per secret found in a dbt manifest (empty: none). ``raw`` is the file as
-    read: one linear scan of it decides the common case, unless it escapes ASCII characters."""
-    if _ESCAPED_ASCII.search(raw):
-        text = json.dumps(manifest, ensure_ascii=False)
-    else:
-        text = raw.decode("utf-8", errors="replace")
-    if literal_secret_kind(text) is None:
-        return []
-    return _report(sorted(find_secrets(manifest), key=str), _where, "the bundled manifest")
+class ManifestScan:
+    """The secret gate for a dbt manifest, started as soon as its bytes are read. Use it as a
+    context manager; :meth:`messages` gives one message per secret found (empty: none).
+
+    A child that fails to start, exits non-zero or answers anything but a known verdict means
+    the bytes are scanned here: the gate never opens because the child did not answer."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+        self._child: children.Background | None = None
+        if len(raw) >= _IN_CHILD_FROM and sys.executable:
+            command = [sys.executable, "-I", "-S", "-c", _CHILD, _PACKAGE_ROOT]
+            with contextlib.suppress(OSError, FloeError):
+                self._child = children.Background(command, _child_environment(), raw)
+
+    def __enter__(self) -> ManifestScan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._child is not None:
+            self._child.__exit__()
+
+    def _verdict(self) -> str | None:
+        if self._child is not None:
+            code, out = self._child.output(limit=256)
+            answer = out.decode("utf-8", errors="replace")
+            if code == 0 and answer in {"", ESCAPED, *KINDS}:
+                return answer or None
+        return json_text_secret_kind(self._raw)
+
+    def messages(self, manifest: Mapping[str, Any]) -> list[str]:
+        verdict = self._verdict()
+        if verdict is None:
+            return []
+        if (
+            verdict == ESCAPED
+            and literal_secret_kind(json.dumps(manifest, ensure_ascii=False)) is None
+        ):
+            return []
+        return _report(sorted(find_secrets(manifest), key=str), _where, "the bundled manifest")
+
+
+def _child_environment() -> dict[str, str]:
+    """Nothing from floe's environment (the child reads only its stdin), but what Windows needs
+    to start a process."""
+    return {name: os.environ[name] for name in ("SYSTEMROOT",) if name in os.environ}
 
 
 def in_artifact(payload: Mapping[str, Any], text: str) -> list[str]:

@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,8 +35,9 @@ from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
     ManifestError,
     dbt_graph,
+    manifest_bytes,
     manifest_digest,
-    read_manifest,
+    parse_manifest,
 )
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Read, Spec, SpecOptions, load_spec, read
@@ -141,6 +141,8 @@ def _dbt_parse_all(
         except DbtParseError as exc:
             return exc
 
+    from concurrent.futures import ThreadPoolExecutor  # only compiles that run dbt need it
+
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
         return dict(zip(jobs, pool.map(run, jobs), strict=True))
 
@@ -177,16 +179,19 @@ def _dbt(
             ],
         )
     try:
-        manifest, raw = read_manifest(path)
-        if leaked := leaks.in_manifest(manifest, raw):
-            return None, None, None, [_problem(spec, m, DBT, error=True) for m in leaked]
-        graph = dbt_graph(manifest, python_keys, python_keys)
+        raw = manifest_bytes(path)
+        with leaks.ManifestScan(raw) as scan:  # scans meanwhile: read it last
+            manifest = parse_manifest(raw, path)
+            graph = dbt_graph(manifest, python_keys, python_keys)
+            digest = manifest_digest(manifest)
+            if leaked := scan.messages(manifest):
+                return None, None, None, [_problem(spec, m, DBT, error=True) for m in leaked]
     except ManifestError as exc:
         return None, None, None, [_problem(spec, str(exc), DBT, error=True)]
     metadata = manifest.get("metadata", {})
     record = ManifestRecord(
         file=MANIFEST_NAME,
-        digest=manifest_digest(manifest),
+        digest=digest,
         dbt_version=metadata.get("dbt_version"),
         adapter_type=metadata.get("adapter_type"),
     )

@@ -4,6 +4,7 @@ edit, atomic writes, and refusals that say what to do."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,20 @@ def test_write_atomic_replaces_whole_files_and_leaves_no_temp(tmp_path: Path) ->
     files.write_atomic(target, b"second")
     assert target.read_bytes() == b"second"
     assert [p.name for p in target.parent.iterdir()] == ["compiled_artifacts.json"]
+
+
+def test_write_atomic_leaves_a_file_that_already_holds_the_content(tmp_path: Path) -> None:
+    """A recompile that changes nothing keeps the file (same inode, same mtime), so watchers
+    such as `dagster dev` are not woken; a change of one byte replaces it."""
+    target = tmp_path / "out" / "manifest.json"
+    files.write_atomic(target, b"same bytes")
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    before = target.stat()
+    files.write_atomic(target, b"same bytes")
+    after = target.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, 1_000_000_000)
+    files.write_atomic(target, b"same byteS")
+    assert target.read_bytes() == b"same byteS" and target.stat().st_ino != before.st_ino
 
 
 def test_the_cli_reports_a_refused_artifact_as_exit_1(compiled: Path, tmp_path: Path) -> None:

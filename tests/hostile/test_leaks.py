@@ -105,7 +105,8 @@ def test_secret_in_a_dbt_error_message_is_redacted(tmp_path: Path, output_format
     assert "[redacted: a GitHub token]" in ran.out
 
 
-def test_secret_in_a_prebuilt_manifest_refuses_the_compile(tmp_path: Path) -> None:
+def _manifest(description: str, padding: int = 0) -> dict[str, object]:
+    """A one-model prebuilt manifest; ``padding`` filler models make it as large as wanted."""
     manifest = {
         "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},
         "nodes": {
@@ -115,7 +116,7 @@ def test_secret_in_a_prebuilt_manifest_refuses_the_compile(tmp_path: Path) -> No
                 "package_name": "p",
                 "name": "orders",
                 "original_file_path": "models/orders.sql",
-                "description": f"loaded with {TOKEN}",
+                "description": description,
                 "config": {"materialized": "table", "meta": {}, "tags": []},
                 "depends_on": {"nodes": []},
                 "fqn": ["p", "orders"],
@@ -125,16 +126,47 @@ def test_secret_in_a_prebuilt_manifest_refuses_the_compile(tmp_path: Path) -> No
         },
         "sources": {},
     }
+    nodes: dict[str, dict[str, object]] = manifest["nodes"]  # type: ignore[assignment]
+    filler = "select 1 as x -- ordinary SQL, long enough to make the manifest large\n" * 100
+    for i in range(padding):
+        node = dict(nodes["model.p.orders"], unique_id=f"model.p.m{i}", name=f"m{i}")
+        nodes[f"model.p.m{i}"] = dict(node, description="", raw_code=filler)
+    return manifest
+
+
+def _compile_prebuilt(tmp_path: Path, manifest_text: str, codes: tuple[int, ...]) -> str:
     write(
         tmp_path,
         {
             "floe.yaml": MINIMAL + "  dbt: {project_dir: dbt, manifest_path: manifest.json}\n",
-            "manifest.json": json.dumps(manifest),
+            "manifest.json": manifest_text,
         },
     )
-    ran = floe("compile", "--out", "out", cwd=tmp_path, codes=(1,))
-    assert "dbt node model.p.orders, field description holds a GitHub token" in ran.out
+    return floe("compile", "--out", "out", cwd=tmp_path, codes=codes).out
+
+
+def test_secret_in_a_prebuilt_manifest_refuses_the_compile(tmp_path: Path) -> None:
+    shown = _compile_prebuilt(tmp_path, json.dumps(_manifest(f"loaded with {TOKEN}")), (1,))
+    assert "dbt node model.p.orders, field description holds a GitHub token" in shown
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain", "json-escaped"])
+def test_a_large_manifest_is_scanned_as_thoroughly(tmp_path: Path, escaped: bool) -> None:
+    """Past 4 MiB the scan runs in a child process beside the compile: a token is found all
+    the same, also behind JSON escapes (``\\u0067hp_…``); a clean large manifest compiles."""
+    description = f"loaded with {TOKEN}"
+    manifest = _manifest(description, padding=700)
+    text = json.dumps(manifest)
+    if escaped:
+        text = text.replace(TOKEN, "\\u0067" + TOKEN[1:])
+    assert len(text) > 4 * 1024 * 1024
+    shown = _compile_prebuilt(tmp_path, text, (1,))
+    assert "dbt node model.p.orders, field description holds a GitHub token" in shown
+    assert not (tmp_path / "out").exists()
+    clean = json.dumps(_manifest("loaded nightly", padding=700))
+    _compile_prebuilt(tmp_path, clean, (0,))
+    assert (tmp_path / "out" / "default" / "manifest.json").read_text() == clean
 
 
 def test_secret_in_a_python_asset_refuses_the_compile(tmp_path: Path) -> None:

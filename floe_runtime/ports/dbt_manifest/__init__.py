@@ -23,8 +23,8 @@ from floe_runtime.ports.dbt_manifest.read import (
     SUPPORTED_SCHEMA_VERSIONS,
     ManifestError,
     load_manifest,
+    manifest_bytes,
     parse_manifest,
-    read_manifest,
     shape_problems,
 )
 
@@ -38,9 +38,9 @@ __all__ = [
     "ManifestError",
     "dbt_graph",
     "load_manifest",
+    "manifest_bytes",
     "manifest_digest",
     "parse_manifest",
-    "read_manifest",
     "relation_name",
     "shape_problems",
     "source_asset_key",

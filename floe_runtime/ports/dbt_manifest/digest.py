@@ -44,37 +44,33 @@ _DIGEST_CONFIG: Final = (
 )
 
 
-def _project(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The orchestration-relevant, machine-independent part of one manifest resource."""
-    projected = {field: props[field] for field in _DIGEST_FIELDS if field in props}
+def _project(props: Mapping[str, Any]) -> list[Any]:
+    """The orchestration-relevant, machine-independent part of one manifest resource, by
+    position (a field dbt leaves out counts as null)."""
     config = props.get("config") or {}
-    projected["config"] = {field: config[field] for field in _DIGEST_CONFIG if field in config}
-    projected["tags"] = sorted(props.get("tags") or ())
-    projected["depends_on"] = sorted((props.get("depends_on") or {}).get("nodes") or ())
-    return projected
+    return [
+        [props.get(field) for field in _DIGEST_FIELDS],
+        [config.get(field) for field in _DIGEST_CONFIG],
+        sorted(props.get("tags") or ()),
+        sorted((props.get("depends_on") or {}).get("nodes") or ()),
+    ]
 
 
 def manifest_digest(manifest: Mapping[str, Any]) -> str:
     """``sha256:<hex>`` of what the asset graph depends on, stable across parses and machines.
 
     Timestamps, invocation ids, absolute paths, compiled SQL and target-resolved database and
-    schema names are left out; file checksums stand in for the SQL itself. Each resource is
-    hashed as one canonical JSON line as soon as it is projected, so no copy of the manifest
-    lives long enough to make the garbage collector walk it.
+    schema names are left out; file checksums stand in for the SQL itself. The projection is
+    encoded as one canonical JSON document (sorted keys inside meta and config values).
     """
-    digest = hashlib.sha256()
-
-    def line(record: Any) -> None:
-        encoded = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest.update(encoded.encode("utf-8") + b"\n")
-
     metadata = manifest.get("metadata") or {}
-    line([metadata.get("adapter_type"), metadata.get("project_name")])
+    records: list[Any] = [[metadata.get("adapter_type"), metadata.get("project_name")]]
     for section in ("nodes", "sources"):
         resources = manifest.get(section) or {}
-        for unique_id in sorted(resources):
-            line([section, unique_id, _project(resources[unique_id])])
+        records += ([section, uid, _project(resources[uid])] for uid in sorted(resources))
     groups = manifest.get("groups") or {}
-    for unique_id in sorted(groups):
-        line(["groups", unique_id, groups[unique_id].get("name"), groups[unique_id].get("owner")])
-    return "sha256:" + digest.hexdigest()
+    records += (
+        ["groups", uid, groups[uid].get("name"), groups[uid].get("owner")] for uid in sorted(groups)
+    )
+    encoded = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()

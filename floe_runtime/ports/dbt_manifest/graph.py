@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
@@ -34,10 +34,15 @@ class DbtAsset:
     deps: tuple[str, ...]
     tags: Mapping[str, str]
     owners: tuple[str, ...]
-    description: str | None
     file: str
     materialized: str | None
     relation: str | None = None
+    props: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        """dagster-dbt's description, built when asked (compiling never needs it)."""
+        return _description(self.props)
 
 
 @dataclass(frozen=True)
@@ -307,10 +312,10 @@ def dbt_graph(
                 deps=tuple(sorted({resolver.key(upstream_id) for upstream_id in upstream_ids})),
                 tags={**tags, **kind_tags},
                 owners=_owners(props, groups),
-                description=_description(props),
                 file=props["original_file_path"],
                 materialized=config.get("materialized"),
                 relation=relation_name(props),
+                props=props,
             )
         )
     _check_unique_keys(ids_by_key)

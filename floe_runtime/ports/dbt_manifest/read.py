@@ -37,18 +37,17 @@ class ManifestError(FloeError):
     """A manifest floe cannot use; the message is one line, meant for the user."""
 
 
-def read_manifest(path: Path) -> tuple[dict[str, Any], bytes]:
-    """The manifest and its bytes (the compiler bundles them), read once."""
+def manifest_bytes(path: Path) -> bytes:
+    """A manifest's bytes, read once, bounded (the compiler bundles them as they are)."""
     try:
-        raw = files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
+        return files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
     except files.FileRefused as error:
         raise ManifestError(str(error)) from None
-    return parse_manifest(raw, path), raw
 
 
 def load_manifest(path: Path) -> dict[str, Any]:
     """Read ``manifest.json``, refusing anything that is not a dbt manifest floe can read."""
-    return read_manifest(path)[0]
+    return parse_manifest(manifest_bytes(path), path)
 
 
 def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
