@@ -49,8 +49,8 @@ def _project(props: Mapping[str, Any]) -> list[Any]:
     position (a field dbt leaves out counts as null)."""
     config = props.get("config") or {}
     return [
-        [props.get(field) for field in _DIGEST_FIELDS],
-        [config.get(field) for field in _DIGEST_CONFIG],
+        list(map(props.get, _DIGEST_FIELDS)),
+        list(map(config.get, _DIGEST_CONFIG)),
         sorted(props.get("tags") or ()),
         sorted((props.get("depends_on") or {}).get("nodes") or ()),
     ]
