@@ -23,6 +23,11 @@ from pathlib import Path
 from _timing import compile_bytecode, tool
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from floe_runtime.spec.models import MAX_BACKFILLS  # noqa: E402
+from floe_runtime.spec.yaml_loader import MAX_NODES  # noqa: E402
+
 SCHEMA = REPO / "schemas" / "floe.schema.json"
 LIMIT = 5 * 1024 * 1024
 TARGET_SECONDS, TARGET_MB = 2.0, 500
@@ -42,6 +47,14 @@ def _fill(unit: Callable[[int], str], head: str = HEAD, tail: str = "") -> str:
         i += 1
 
 
+def _widest(unit: Callable[[int], str], values: int, head: str, head_values: int = 10) -> str:
+    """As many ``unit(i)`` (each ``values`` YAML values) as keep the file under floe's value
+    cap (``head`` holds ``head_values``) and 5 MiB: the most entities a file can make floe
+    check one by one."""
+    count = (MAX_NODES - head_values - 10) // values
+    return _fill(lambda i: unit(i) if i < count else "x" * LIMIT, head)
+
+
 def _string(body: str) -> str:
     text = HEAD + '  jobs: {v: {type: batch, selection: ["*"], description: "'
     return text + body * ((LIMIT - len(text) - 8) // len(body)) + '"}}\n'
@@ -52,7 +65,7 @@ def _nested(i: int) -> str:
     return f"        a{i}: " + "[" * 27 + "1" + "]" * 27 + "\n"
 
 
-INPUTS: dict[str, Callable[[], str]] = {
+INPUTS: dict[str, Callable[[], str | dict[str, str]]] = {
     "secret scan: 5 MiB 'a://' string": lambda: _string("a://"),
     "secret scan: 5 MiB '-eyJ' string": lambda: _string("-eyJ"),
     "secret scan: 5 MiB '://a:' string": lambda: _string("://a:"),
@@ -63,23 +76,73 @@ INPUTS: dict[str, Callable[[], str]] = {
     "big flow sequence (selection, 600k items)": lambda: _fill(
         lambda i: f'"key:a{i}", ', HEAD + "  jobs: {v: {type: batch, selection: [", "]}}\n"
     ),
-    "many errors (invalid crons)": lambda: _fill(
+    "many errors (invalid crons)": lambda: _widest(
         lambda i: f'    s{i}: {{job: j, cron_schedule: "61 * * * {i}"}}\n',
+        3,
         HEAD + "  jobs: {j: {type: batch, selection: ['*']}}\n  schedules:\n",
     ),
-    "many misspellings (unknown jobs)": lambda: _fill(
+    "many misspellings (unknown jobs)": lambda: _widest(
         lambda i: f'    s{i}: {{job: jbo_{i}, cron_schedule: "@daily"}}\n',
+        3,
         HEAD
         + "  jobs:\n"
         + "".join(f"    job_{i}: {{type: batch, selection: ['*']}}\n" for i in range(2000))
         + "  schedules:\n",
+        head_values=2000 * 4 + 10,
     ),
+    "widest valid: jobs with selections": lambda: _widest(
+        lambda i: f'    job_{i}: {{type: batch, selection: ["group:g{i} or key:k"]}}\n',
+        4,
+        HEAD + "  jobs:\n",
+    ),
+    "widest valid: schedules, distinct crons": lambda: _widest(
+        lambda i: (
+            f'    s{i}: {{job: j, cron_schedule: "{i % 60} {i // 60 % 24} '
+            f'{i // 1440 % 28 + 1} * *", timezone: Europe/Berlin}}\n'
+        ),
+        4,
+        HEAD + "  jobs: {j: {type: batch, selection: ['*']}}\n  schedules:\n",
+    ),
+    "widest valid: time-window partitions": lambda: _widest(
+        lambda i: (
+            f'    p{i}: {{type: time_window, cron_schedule: "0 {i % 24} * * *", '
+            f'start: "2020-01-01", timezone: Europe/Berlin}}\n'
+        ),
+        5,
+        HEAD + "  partitions:\n",
+    ),
+    "backfills: the most a file holds, distinct ranges": lambda: (
+        HEAD
+        + "  partitions: {d: {type: time_window, cron_schedule: '@hourly', start: '2020-01-01'}}\n"
+        + "  jobs: {j: {type: batch, selection: ['*']}}\n  backfills:\n"
+        + "".join(
+            f"    b{i}: {{job: j, partitions: d, partition_range: "
+            f"{{start: '{2020 + i % 5}-{i % 12 + 1:02d}-{i % 28 + 1:02d}-{i % 24:02d}:00', "
+            f"end: '2025-06-01-00:00'}}}}\n"
+            for i in range(MAX_BACKFILLS)
+        )
+    ),
+    "selections: one 5 MiB expression": lambda: (
+        HEAD
+        + '  jobs: {v: {type: batch, selection: ["'
+        + "key:a or " * ((LIMIT - 200) // 9)
+        + 'key:a"]}}\n'
+    ),
+    "a file at the value limit, in 10 environments": lambda: {
+        "floe.yaml": INPUTS["widest valid: jobs with selections"](),
+        **{f"environments/e{i}.env": f"X={i}\n" for i in range(10)},
+    },
     "aliases (expansion up to the cap)": lambda: _fill(
         lambda i: f"    s{i}: *s\n",
         HEAD + "  jobs: {j: {type: batch, selection: ['*']}}\n  schedules:\n"
         "    base: &s {job: j, cron_schedule: '@daily'}\n",
     ),
 }
+
+
+def _files(built: str | dict[str, str]) -> dict[str, str]:
+    """An input is floe.yaml's text, or a project's files by relative path."""
+    return {"floe.yaml": built} if isinstance(built, str) else built
 
 
 def measure(argv: Sequence[str], runs: int) -> tuple[float, float, int, float]:
@@ -120,9 +183,12 @@ def main() -> None:
     print("wall time includes waiting for a core; the target is judged on min(wall, cpu)")
     rows, met = [], True
     with tempfile.TemporaryDirectory() as tmp:
-        for name, build in INPUTS.items():
-            path = Path(tmp) / "floe.yaml"
-            path.write_text(build(), encoding="utf-8")
+        for number, (name, build) in enumerate(INPUTS.items()):
+            folder = Path(tmp) / str(number)
+            path = folder / "floe.yaml"
+            for relative, text in _files(build()).items():
+                (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+                (folder / relative).write_text(text, encoding="utf-8")
             size = path.stat().st_size
             seconds, mb, code, cpu = measure([floe, "validate", str(path)], args.runs)
             anchor = measure([cjs, "--schemafile", str(SCHEMA), str(path)], 1)

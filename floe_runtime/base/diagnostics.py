@@ -141,6 +141,12 @@ def known_list(names: Iterable[str], limit: int = 8) -> str:
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 
+ERROR_LIMIT = 1000
+"""Past this many errors a file is broken wholesale: checking its meaning stops there and
+output shows this many (like a compiler's error limit), so a 5 MiB file of mistakes is
+reported in seconds, and says so."""
+
+
 def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 

@@ -40,7 +40,7 @@ from floe_runtime.ports.dbt_manifest import (
     parse_manifest,
 )
 from floe_runtime.spec import modules
-from floe_runtime.spec.load import Read, Spec, SpecOptions, load_spec, read
+from floe_runtime.spec.load import Read, Spec, SpecOptions, bounded, load_spec, read
 from floe_runtime.spec.models import CustomSensor, OpsJob
 from floe_runtime.spec.provenance import with_provenance
 
@@ -324,7 +324,7 @@ class CompileOptions:
 def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
     """Compile each requested environment in memory (``source``: floe.yaml, already read)."""
     floe_yaml, process_env = options.spec.path, options.spec.process_env
-    source = source or read(options.spec)
+    source = bounded(source or read(options.spec), len(options.environments))
     specs = {
         env: load_spec(options.spec, environment=env, source=source) for env in options.environments
     }

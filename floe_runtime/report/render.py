@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from floe_runtime.base.diagnostics import Diagnostic, has_errors
+from floe_runtime.base.diagnostics import ERROR_LIMIT, Diagnostic, has_errors
 from floe_runtime.base.output import github_data, github_property, plural, printable
 from floe_runtime.base.secrets import literal_secret_kind, redact
 
@@ -70,9 +70,9 @@ def location(d: Diagnostic) -> str:
     return f"{printable(d.file)}:{d.position.line}:{d.position.col}"
 
 
-SHOWN = 1000
-"""Problems rendered as text or annotations; the summary still counts all of them (like a
-compiler's error limit: past a thousand, a file is broken wholesale)."""
+SHOWN = ERROR_LIMIT + 1
+"""Problems rendered as text or annotations (the error limit's errors and the note that
+checking stopped there); the summary still counts all of them."""
 
 
 def _not_shown(diagnostics: Sequence[Diagnostic]) -> str | None:

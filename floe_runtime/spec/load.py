@@ -17,7 +17,7 @@ from floe_runtime.spec.models import FloeProject
 from floe_runtime.spec.modules import package_of
 from floe_runtime.spec.provenance import with_provenance
 from floe_runtime.spec.shape import build_project
-from floe_runtime.spec.yaml_loader import SourceMap, YamlDocument, read_yaml_file
+from floe_runtime.spec.yaml_loader import MAX_NODES, SourceMap, YamlDocument, read_yaml_file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +60,24 @@ Read = tuple[YamlDocument | None, list[Diagnostic]]
 def read(options: SpecOptions) -> Read:
     """floe.yaml read and parsed once, to check it in several environments."""
     return read_yaml_file(options.path, options.shown)
+
+
+def bounded(source: Read, environments: int) -> Read:
+    """``source``, unless checking it in ``environments`` environments means walking more
+    values than one file may hold: every environment interpolates and checks the whole file
+    again, so ten environments of a file at the limit would take ten times as long."""
+    document, problems = source
+    if document is None or document.values * environments <= MAX_NODES:
+        return source
+    refused = document.source.diagnostic(
+        f"checking this file in {environments} environments means "
+        f"{document.values * environments:,} values ({document.values:,} each); floe checks "
+        f"at most {MAX_NODES:,} in one run",
+        (),
+        hint="check one environment at a time: --env NAME",
+        code="too-large",
+    )
+    return None, [*problems, refused]
 
 
 def load_spec(options: SpecOptions, *, environment: str, source: Read | None = None) -> Spec:
@@ -115,7 +133,7 @@ def validate(
     chosen = environments.select(options.path, name=environment, every=environment is None)
     found: dict[Diagnostic, list[str]] = {}
     project = None
-    source = source or read(options)
+    source = bounded(source or read(options), len(chosen))
     for env in chosen:
         spec = load_spec(options, environment=env, source=source)
         project = spec.project if spec.ok else None

@@ -100,6 +100,11 @@ def _on_type(what: str, *tags: str) -> Discriminator:
     )
 
 
+MAX_BACKFILLS = 1000
+"""Backfills are reviewed ranges, a handful per project; checking one costs date and tick
+arithmetic, so a generated file of tens of thousands must not take seconds."""
+
+
 class FloeModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
@@ -466,7 +471,14 @@ class Orchestration(FloeModel):
     jobs: dict[Name, Job] = {}
     schedules: dict[Name, Schedule] = {}
     sensors: dict[Name, Sensor] = {}
-    backfills: dict[Name, Backfill] = {}
+    backfills: dict[Name, Backfill] = Field(
+        default={},
+        max_length=MAX_BACKFILLS,
+        description=(
+            "Named partition ranges to backfill; each is checked against its partitions, so a "
+            f"file holds at most {MAX_BACKFILLS:,}."
+        ),
+    )
     automation: Automation = Field(
         default=Automation(),
         description=(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from floe_runtime.base.diagnostics import (
+    ERROR_LIMIT,
     Diagnostic,
     JsonPath,
     Position,
@@ -53,6 +54,13 @@ ORCH = "orchestration"
 HINTED_REFERENCES = 500
 """Unknown names that get a "did you mean"; past that a file is broken wholesale, and the
 hint search (bounded per name) must not add up to minutes."""
+SELECTION_BUDGET = 1 << 20
+"""Characters of selections parsed per file: parsing is linear, but 5 MiB of selections would
+take seconds (and Dagster's own parser far longer); real files hold a few kilobytes."""
+
+
+class _Stopped(Exception):
+    """Raised at the error limit: the rest of a file broken wholesale is not checked."""
 
 
 @dataclass
@@ -62,6 +70,9 @@ class _Checker:
     package: str | None
     out: list[Diagnostic] = field(default_factory=list)
     hints_left: int = HINTED_REFERENCES
+    errors_left: int = ERROR_LIMIT
+    selection_left: int = SELECTION_BUDGET
+    now: datetime = field(default_factory=now_utc)  # one instant for every range checked
 
     def error(
         self,
@@ -77,6 +88,10 @@ class _Checker:
                 message, path, hint=hint, severity=severity, code=code, position=position
             )
         )
+        if severity == "error":
+            self.errors_left -= 1
+            if self.errors_left == 0:
+                raise _Stopped
 
     def reference(self, name: str, known: Mapping[str, object], what: str, path: JsonPath) -> bool:
         if name in known:
@@ -306,6 +321,18 @@ class _Checker:
                 )
 
     def selection(self, expression: str, path: JsonPath) -> None:
+        spent = self.selection_left <= 0
+        self.selection_left -= len(expression)
+        if self.selection_left < 0:
+            if not spent:
+                self.error(
+                    f"the selections in this file add up to more than {SELECTION_BUDGET:,} "
+                    "characters; floe parses no more of them",
+                    path,
+                    "select by group:, tag:, kind: or owner: instead of listing keys one by one",
+                    code="too-large",
+                )
+            return
         try:
             parsed = parse_selection(expression)
         except SelectionError as exc:
@@ -430,7 +457,7 @@ class _Checker:
         definition = defs.get(name) if name else None
         try:
             problems = range_problems(
-                partition_range.start, partition_range.end, definition, defs, name, now_utc()
+                partition_range.start, partition_range.end, definition, defs, name, self.now
             )
         except CronError:
             return  # the partitions' own cron error is already reported
@@ -440,13 +467,24 @@ class _Checker:
             self.error(problem.message, where, problem.hint, code="backfill")
 
     def run(self) -> list[Diagnostic]:
-        self.module_names()
-        self.partitions()
-        self.assets()
-        self.jobs()
-        self.schedules()
-        self.sensors()
-        self.backfills()
+        try:
+            self.module_names()
+            self.partitions()
+            self.assets()
+            self.jobs()
+            self.schedules()
+            self.sensors()
+            self.backfills()
+        except _Stopped:
+            self.out.append(
+                self.source.diagnostic(
+                    f"floe stopped checking this file's meaning after {ERROR_LIMIT:,} errors",
+                    (),
+                    hint="fix these and validate again",
+                    severity="warning",
+                    code="limit",
+                )
+            )
         return self.out
 
 

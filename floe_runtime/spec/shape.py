@@ -240,7 +240,8 @@ def _size_words(err: ErrorDetails, value: Any, name: str) -> tuple[str, str | No
         return f"{name} must not be empty", None
     if "min_length" in ctx:
         return f"{name} needs at least {ctx['min_length']} item(s)", None
-    return f"{name} takes at most {ctx.get('max_length')} item(s)", None
+    count = f" (this file has {len(value):,})" if isinstance(value, (dict, list)) else ""
+    return f"{name} takes at most {ctx.get('max_length', 0):,} item(s){count}", None
 
 
 def _entity_words(err: ErrorDetails, value: Any) -> tuple[str, str | None]:

@@ -22,7 +22,7 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, Severi
 
 MAX_FILE_BYTES = files.FLOE_YAML_LIMIT
 MAX_ALIAS_NODES = 100_000
-MAX_NODES = 300_000
+MAX_NODES = 200_000
 """Values (scalars, lists, mappings) one file may hold: a generated 5 MiB floe.yaml has about
 270,000; a hostile one of tiny values (``[[[[…``, ``[1,1,1,…``) would have millions."""
 MAX_DEPTH = 32
@@ -128,6 +128,8 @@ def _nearest(table: dict[JsonPath, tuple[int, int]], path: JsonPath) -> Position
 class YamlDocument:
     data: Any
     source: SourceMap
+    values: int = 0
+    """Values read, aliases expanded: what every later stage walks once per environment."""
 
 
 _Parser: Any = getattr(yaml, "CLoader", yaml.Loader)  # libyaml's parser when PyYAML has it
@@ -181,8 +183,9 @@ def load_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Diagnosti
     """Parse one YAML document into plain values plus a map of positions."""
     source = SourceMap(file, text)
     parser = _Parser(text)
+    builder = _Builder(source, parser)
     try:
-        data = _Builder(source, parser).document()
+        data = builder.document()
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_diagnostic(exc, text, file)]
     except yaml.reader.ReaderError as exc:
@@ -191,7 +194,7 @@ def load_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Diagnosti
         return None, [refused.diagnostic]
     finally:
         parser.dispose()
-    return YamlDocument(data, source), []
+    return YamlDocument(data, source, builder.nodes + builder.alias_nodes), []
 
 
 def _position(mark: Any) -> Position:

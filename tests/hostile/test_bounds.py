@@ -43,7 +43,47 @@ def test_millions_of_tiny_values_are_a_clear_error(tmp_path: Path) -> None:
     """2 bytes a value (`1,1,1,…`): 5 MiB would be 2.6 million values to build and check."""
     write(tmp_path, {"floe.yaml": "a: [" + "1," * 2_600_000 + "]\n"})
     ran = floe("validate", cwd=tmp_path, limit=8, codes=(1,))
-    assert "error: the file holds more than 300,000 values" in ran.out
+    assert "error: the file holds more than 200,000 values" in ran.out
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '    s{i}: {{job: j, cron_schedule: "61 * * * {i}"}}\n',
+        "    s{i}: {{job: jbo_{i}, cron_schedule: '@daily'}}\n",
+    ],
+    ids=["invalid crons", "unknown jobs"],
+)
+def test_a_file_of_mistakes_stops_at_the_error_limit(tmp_path: Path, entry: str) -> None:
+    """5,000 broken schedules: the first 1,000 errors are reported, and a note says checking
+    stopped there (a compiler's error limit), instead of minutes of output."""
+    schedules = "".join(entry.format(i=i) for i in range(5000))
+    write(
+        tmp_path,
+        {
+            "floe.yaml": MINIMAL.replace("schedules: {}", "")
+            + "  jobs: {j: {type: batch, selection: ['*']}}\n  schedules:\n"
+            + schedules
+        },
+    )
+    ran = floe("validate", cwd=tmp_path, limit=8, codes=(1,))
+    assert ran.out.count(": error: ") == 1000
+    assert "warning: floe stopped checking this file's meaning after 1,000 errors" in ran.out
+    assert "hint: fix these and validate again" in ran.out
+    assert ran.out.rstrip().endswith("invalid (1000 errors, 1 warning)")
+
+
+def test_every_environment_counts_against_the_value_limit(tmp_path: Path) -> None:
+    """Each environment interpolates and checks the whole file again: 60,000 values in five
+    environments is refused at once, with the way out; one environment is checked."""
+    jobs = "".join(f"    j{i}: {{type: batch, selection: [key:a{i}]}}\n" for i in range(15_000))
+    files = {"floe.yaml": MINIMAL.replace("schedules: {}", "") + "  jobs:\n" + jobs}
+    files |= {f"environments/e{i}.env": "X=1\n" for i in range(5)}
+    write(tmp_path, files)
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert "error: checking this file in 5 environments means 300,0" in ran.out
+    assert "hint: check one environment at a time: --env NAME" in ran.out
+    floe("validate", "--env", "e0", cwd=tmp_path, limit=5, codes=(0,))
 
 
 @pytest.mark.parametrize("digits", ["1" * 5000, "0x" + "f" * 20_000])
