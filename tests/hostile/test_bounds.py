@@ -86,6 +86,38 @@ def test_every_environment_counts_against_the_value_limit(tmp_path: Path) -> Non
     floe("validate", "--env", "e0", cwd=tmp_path, limit=5, codes=(0,))
 
 
+def test_selections_past_a_mebibyte_are_not_parsed(tmp_path: Path) -> None:
+    """Parsing is linear, but 5 MiB of selections would take seconds: past 1 MiB in one file,
+    floe stops parsing them and says why."""
+    long = "key:a or " * 130_000 + "key:a"
+    write(
+        tmp_path,
+        {
+            "floe.yaml": MINIMAL.replace("schedules: {}", "")
+            + f'  jobs: {{v: {{type: batch, selection: ["{long}"]}}}}\n'
+        },
+    )
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert (
+        "error: the selections in this file add up to more than 1,048,576 characters; "
+        "floe parses no more of them" in ran.out
+    )
+
+
+def test_more_than_a_thousand_backfills_are_refused(tmp_path: Path) -> None:
+    backfills = "".join(f"    b{i}: {{job: j}}\n" for i in range(1001))
+    write(
+        tmp_path,
+        {
+            "floe.yaml": MINIMAL.replace("schedules: {}", "")
+            + "  jobs: {j: {type: batch, selection: ['*']}}\n  backfills:\n"
+            + backfills
+        },
+    )
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert "error: backfills takes at most 1,000 item(s) (this file has 1,001)" in ran.out
+
+
 @pytest.mark.parametrize("digits", ["1" * 5000, "0x" + "f" * 20_000])
 def test_huge_integers_are_a_clear_error(tmp_path: Path, digits: str) -> None:
     write(tmp_path, {"floe.yaml": f'name: a\nversion: "1"\nsize: {digits}\n'})
