@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Sequence
 
 import click
@@ -80,13 +79,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     finally:
         gc.enable()
     return result if isinstance(result, int) else 0
-
-
-def main() -> None:
-    code = run()
-    # The process ends here: spare the collector its last walk over every object imported.
-    gc.freeze()
-    sys.exit(code)
 
 
 cli.add_command(validate)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
+
+from pydantic import TypeAdapter
 
 from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
@@ -49,6 +51,9 @@ class AssetGraph:
 
     def materializable(self) -> list[str]:
         return sorted(k for k, a in self.assets.items() if a.kind != "external")
+
+
+_RECORDS: Final = TypeAdapter(list[AssetRecord])
 
 
 def _condition(value: Any) -> dict[str, str] | None:
@@ -135,12 +140,12 @@ def build(
                     "give one of them another key (dbt: meta.dagster.asset_key)",
                 )
                 continue
-            raw[model.key] = {
+            raw[model.key] = {  # read-only from here: no copies
                 "kind": "dbt",
                 "group": model.group,
-                "deps": set(model.deps),
-                "tags": dict(model.tags),
-                "owners": list(model.owners),
+                "deps": model.deps,
+                "tags": model.tags,
+                "owners": model.owners,
                 "origin": f"dbt:{model.file}",
             }
     for dep in sorted({d for a in raw.values() for d in a["deps"]} - raw.keys()):
@@ -155,21 +160,20 @@ def build(
 
     patterns = project.orchestration.assets
     rules = _rules(patterns, source)
-    records: dict[str, AssetRecord] = {}
+    shaped_records: list[dict[str, Any]] = []
     for key in sorted(raw):
         facts = raw[key]
         settings, shaped = ({}, []) if facts["kind"] == "external" else _settings(key, rules)
-        tags = dict(facts["tags"])
+        tags = facts["tags"]
         if "compute_kind" in settings:
-            tags[f"{KIND_TAG_PREFIX}{settings['compute_kind']}"] = ""
+            tags = {**tags, f"{KIND_TAG_PREFIX}{settings['compute_kind']}": ""}
         policy = settings.get("backfill_policy")
-        # validated from plain data in one call: nested records are built by the validator
-        records[key] = AssetRecord.model_validate(
+        shaped_records.append(
             {
                 "key": key,
                 "kind": facts["kind"],
                 "group": settings.get("group_name") or facts["group"] or DEFAULT_GROUP,
-                "deps": sorted(facts["deps"] - {key}),
+                "deps": sorted(set(facts["deps"]) - {key}),
                 "tags": dict(sorted(tags.items())),
                 "owners": sorted(facts["owners"]),
                 "partitions": settings.get("partitions"),
@@ -179,6 +183,8 @@ def build(
                 "configured_by": shaped,
             }
         )
+    # validated from plain data in one call: the validator builds every record and its parts
+    records = {r.key: r for r in _RECORDS.validate_python(shaped_records)}
     for key, record in records.items():
         if record.group is not None and not _VALID_GROUP.match(record.group):
             error(

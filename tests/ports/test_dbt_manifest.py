@@ -14,6 +14,7 @@ from floe_runtime.ports.dbt_manifest import (
     ManifestError,
     load_manifest,
     manifest_digest,
+    read,
     source_asset_key,
 )
 from tests.conftest import Parsed, run_dbt_parses
@@ -167,3 +168,51 @@ def test_owners_written_as_one_string_get_dagster_dbts_wording(tmp_path: Path) -
     path.write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match=r"model\.x\.a: meta\.dagster\.owners must be a list"):
         dbt_graph(load_manifest(path), set())
+
+
+# Every field the shape check reads, with a value of each JSON type (and lists of each).
+_ODD_VALUES: list[Any] = [None, "s", 1, 1.5, True, [], ["s"], [1], [None], {}, {"k": "v"}]
+_FIELD_PATHS: list[tuple[str, ...]] = [
+    *((name,) for name in read._RESOURCE_FIELDS),
+    *(("config", name) for name in read._CONFIG_FIELDS),
+    ("depends_on", "nodes"),
+    ("version",),
+    ("alias",),
+    *(("meta", "dagster", name) for name in read._DAGSTER_META_FIELDS),
+    *(("config", "meta", "dagster", name) for name in read._DAGSTER_META_FIELDS),
+    ("meta", "dagster"),
+    ("config", "meta", "dagster"),
+]
+
+
+@pytest.mark.parametrize("path", _FIELD_PATHS, ids="/".join)
+def test_the_column_check_never_changes_what_the_shape_check_reports(
+    path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Valid resources are passed column by column; a resource with any field of another
+    type must get exactly the messages the resource-by-resource check gives."""
+    for value in [*_ODD_VALUES, "<absent>"]:
+        manifest: dict[str, Any] = {
+            "metadata": {"adapter_type": "duckdb"},
+            "nodes": {f"model.x.m{i}": json.loads(json.dumps(_MODEL)) for i in range(3)},
+            "sources": {},
+        }
+        node = manifest["nodes"]["model.x.m1"]
+        for part in path[:-1]:
+            node = node.setdefault(part, {}) if isinstance(node, dict) else node
+        if isinstance(node, dict):
+            if value == "<absent>":
+                node.pop(path[-1], None)
+            else:
+                node[path[-1]] = value
+        with_columns = read.shape_problems(manifest)
+        with monkeypatch.context() as patched:
+            patched.setattr(read, "_plainly_valid", lambda section, resources: False)
+            assert read.shape_problems(manifest) == with_columns, (path, value)
+
+
+def test_a_valid_section_is_passed_by_the_column_check() -> None:
+    nodes = [json.loads(json.dumps(_MODEL)) for _ in range(3)]
+    nodes[0]["tags"] = ["a", "b"]
+    nodes[1]["config"]["meta"] = {"dagster": {"group": "g", "owners": ["x@y.z"]}}
+    assert read._plainly_valid("nodes", nodes)

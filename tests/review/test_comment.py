@@ -165,7 +165,7 @@ def _start(gh: FakeGitHub, body: Path) -> subprocess.Popen[str]:
     env.update(FLOE_GITHUB_API_URL=gh.url, GITHUB_TOKEN=TOKEN)
     args = ["--pr", str(PR), "--repo", SLUG, "--body", str(body)]
     return subprocess.Popen(
-        [sys.executable, "-c", "from floe_runtime.cli.main import main; main()", "comment", *args],
+        [sys.executable, "-c", "from floe_runtime.cli import main; main()", "comment", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -481,7 +481,7 @@ def test_the_fake_runs_standalone_for_act(tmp_path):
         env.update(
             GITHUB_TOKEN=TOKEN, FLOE_GITHUB_API_URL=f"http://127.0.0.1:{port_file.read_text()}"
         )
-        floe = [sys.executable, "-c", "from floe_runtime.cli.main import main; main()"]
+        floe = [sys.executable, "-c", "from floe_runtime.cli import main; main()"]
         done = subprocess.run(
             [*floe, "comment", "--pr", str(PR), "--repo", SLUG, "--body", str(body)],
             env=env,

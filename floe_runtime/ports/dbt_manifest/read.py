@@ -166,6 +166,8 @@ def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
         if not isinstance(resources, dict):
             problems.append(f"{section} must be an object, not {_kind(resources)}")
             continue
+        if _plainly_valid(section, list(resources.values())):
+            continue
         for unique_id, props in resources.items():
             found = _resource_problems(section, props)
             if found:
@@ -174,6 +176,53 @@ def shape_problems(manifest: Mapping[str, Any]) -> list[str]:
                 if len(problems) > 20:
                     return problems
     return problems
+
+
+# The types a field may have in a plainly valid resource (``object``: the field is absent).
+_PLAIN_TYPES: Final = {
+    _STR: frozenset({str, object}),
+    _OPT_STR: frozenset({str, type(None), object}),
+    _DICT: frozenset({dict, object}),
+    _STR_LIST: frozenset({list, object}),
+    _NAMES: frozenset({str, list, type(None), object}),
+}
+
+
+def _plainly_valid(section: str, resources: list[Any]) -> bool:
+    """The common case, checked column by column (one set of types per field instead of
+    function calls per resource). True only where :func:`_resource_problems` would find
+    nothing in any of ``resources``; anything unusual is left to it, for its messages."""
+    if section == "groups" or any(type(props) is not dict for props in resources):
+        return False
+    required = _REQUIRED.get(section, ("resource_type",))
+    if not all(name in props for props in resources for name in required):
+        return False
+    if any(props.get("version") and type(props.get("alias")) is not str for props in resources):
+        return False
+    configs = [c for props in resources if type(c := props.get("config")) is dict]
+    depends = [d for props in resources if type(d := props.get("depends_on")) is dict]
+    metas = [props.get("meta") for props in resources] + [c.get("meta") for c in configs]
+    dagster = [d for m in metas if type(m) is dict and (d := m.get("dagster")) is not None]
+    return (
+        _columns(resources, _RESOURCE_FIELDS)
+        and _columns(configs, _CONFIG_FIELDS)
+        and _columns(depends, {"nodes": _STR_LIST})
+        and all(type(d) is dict for d in dagster)
+        and _columns(dagster, _DAGSTER_META_FIELDS)
+    )
+
+
+def _columns(records: list[dict[str, Any]], fields: Mapping[str, str]) -> bool:
+    for name, expected in fields.items():
+        values = [record.get(name, _ABSENT) for record in records]
+        types = set(map(type, values))
+        if not types <= _PLAIN_TYPES[expected]:
+            return False
+        if list in types and not all(
+            type(item) is str for value in values if type(value) is list for item in value
+        ):
+            return False
+    return True
 
 
 def _resource_problems(section: str, props: Any) -> list[str]:

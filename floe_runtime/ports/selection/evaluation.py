@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache, reduce
+from functools import cached_property, lru_cache, reduce
 from typing import TypeVar
 
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
@@ -70,15 +70,35 @@ class SelectionGraph:
             k: tuple(dict.fromkeys(d for d in i.deps if d != k)) for k, i in infos.items()
         }
         self._children = _invert(self._parents)
-        built = [infos[key] for key in self.materializable]
-        self._groups = _index((info.group or DEFAULT_GROUP, info.key) for info in built)
-        self._tags = _index((tag, info.key) for info in built for tag in info.tags.items())
-        self._tag_keys = _index((tag, info.key) for info in built for tag in info.tags)
-        self._kindless = frozenset(
-            info.key for info in built if not any(t.startswith(KIND_TAG_PREFIX) for t in info.tags)
-        )
-        self._owners = _index((owner, info.key) for info in infos.values() for owner in info.owners)
+        self._infos = infos
+        self._built = [infos[key] for key in self.materializable]
         self._wildcards: dict[str, frozenset[str]] = {}
+
+    # Each index is built the first time a selection needs it: most jobs select by group or key.
+
+    @cached_property
+    def _groups(self) -> dict[str, frozenset[str]]:
+        return _index((info.group or DEFAULT_GROUP, info.key) for info in self._built)
+
+    @cached_property
+    def _tags(self) -> dict[tuple[str, str], frozenset[str]]:
+        return _index((tag, info.key) for info in self._built for tag in info.tags.items())
+
+    @cached_property
+    def _tag_keys(self) -> dict[str, frozenset[str]]:
+        return _index((tag, info.key) for info in self._built for tag in info.tags)
+
+    @cached_property
+    def _kindless(self) -> frozenset[str]:
+        return frozenset(
+            info.key
+            for info in self._built
+            if not any(t.startswith(KIND_TAG_PREFIX) for t in info.tags)
+        )
+
+    @cached_property
+    def _owners(self) -> dict[str, frozenset[str]]:
+        return _index((owner, info.key) for info in self._infos.values() for owner in info.owners)
 
     def keys_matching(self, pattern: str) -> frozenset[str]:
         """``key:``: any asset, external ones included, whose user string matches the pattern.
