@@ -7,10 +7,15 @@
 
 The manifest is a real `dbt parse` of the demo's dbt project, its model nodes replicated to
 5,000 models with realistic dependencies (so it has dbt's real size per node).
+
+`--baseline REF` also times floe as it was at git ref REF on the same manifest, interleaved
+(a temporary `git worktree`, the same interpreter and dependencies): "no slower than before"
+measured in one run, e.g. `--baseline 1237da0` (main before the layout change).
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import random
@@ -19,10 +24,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _timing import cold_runs, compile_bytecode, report, runs_option, tool
+from _timing import cold_runs, compile_bytecode, report, tool
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo" / "shop"
+FLOOR = "floor: json.load(manifest)"
 
 
 def parsed_demo_manifest(work: Path) -> dict:
@@ -99,71 +105,106 @@ def large_project(folder: Path) -> Path:
     return path
 
 
+def baseline_command(ref: str, work: Path) -> list[str]:
+    """``floe`` as it was at git ref ``ref`` (checked out beside this run, same interpreter and
+    dependencies), so "no slower than before" is measured in the same run, interleaved."""
+    tree = work / "baseline"
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", "--force", str(tree), ref],
+        check=True,
+        capture_output=True,
+    )
+    compile_bytecode(tree / "floe_runtime")
+    entry = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); from floe_runtime.cli import main; main()"
+    )
+    return [sys.executable, "-c", entry]
+
+
 def main() -> None:
-    runs = runs_option(__doc__, 7, 5)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", metavar="REF", help="also time floe at this git ref")
+    args = parser.parse_args()
+    runs = max(args.runs, 5)
     floe, python = tool("floe"), sys.executable
     compile_bytecode(REPO / "floe_runtime")
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        demo = cold_runs(
-            {
-                "floe compile --all-envs (demo, 3 envs)": [
-                    floe,
-                    "compile",
-                    str(DEMO / "floe.yaml"),
-                    "--all-envs",
-                    "--out",
-                    str(work / "demo-out"),
-                ],
-                "python -c pass": [python, "-c", "pass"],
-            },
-            runs,
-            ok=(0,),
-        )
-        report(
-            f"demo, {runs} runs each",
-            demo,
-            "floe compile --all-envs (demo, 3 envs)",
-            "python -c pass",
-        )
+        try:
+            _run(work, runs, floe, python, args.baseline)
+        finally:
+            if args.baseline:
+                subprocess.run(
+                    [
+                        "git",
+                        "-C",
+                        str(REPO),
+                        "worktree",
+                        "remove",
+                        "--force",
+                        str(work / "baseline"),
+                    ],
+                    check=False,
+                    capture_output=True,
+                )
 
-        manifest = large_manifest(parsed_demo_manifest(work), 5000)
-        project = large_project(work / "large")
-        manifest_file = project.parent / "manifest.json"
-        manifest_file.write_text(json.dumps(manifest))
-        size = manifest_file.stat().st_size
-        large = cold_runs(
-            {
-                "floe compile (5,000-model manifest)": [
-                    floe,
-                    "compile",
-                    str(project),
-                    "--env",
-                    "prod",
-                    "--out",
-                    str(work / "out"),
-                ],
-                "floor: json.load(manifest)": [
-                    python,
-                    "-c",
-                    f"import json; json.load(open({str(manifest_file)!r}))",
-                ],
-            },
-            runs,
-            ok=(0,),
-        )
-        ratio = report(
-            f"5,000-model manifest ({size / 1e6:.1f} MB), {runs} runs each",
-            large,
-            "floe compile (5,000-model manifest)",
-            "floor: json.load(manifest)",
-        )
-        artifact = json.loads((work / "out" / "prod" / "compiled_artifacts.json").read_text())
-        print(
-            f"  compiled {len(artifact['asset_graph']['assets'])} assets, "
-            f"{len(artifact['jobs'])} jobs"
-        )
+
+def _run(work: Path, runs: int, floe: str, python: str, baseline: str | None) -> None:
+    demo = cold_runs(
+        {
+            "floe compile --all-envs (demo, 3 envs)": [
+                floe,
+                "compile",
+                str(DEMO / "floe.yaml"),
+                "--all-envs",
+                "--out",
+                str(work / "demo-out"),
+            ],
+            "python -c pass": [python, "-c", "pass"],
+        },
+        runs,
+        ok=(0,),
+    )
+    report(
+        f"demo, {runs} runs each",
+        demo,
+        "floe compile --all-envs (demo, 3 envs)",
+        "python -c pass",
+    )
+
+    manifest = large_manifest(parsed_demo_manifest(work), 5000)
+    project = large_project(work / "large")
+    manifest_file = project.parent / "manifest.json"
+    manifest_file.write_text(json.dumps(manifest))
+    size = manifest_file.stat().st_size
+    arguments = ["compile", str(project), "--env", "prod", "--out"]
+    commands = {
+        "floe compile (5,000-model manifest)": [floe, *arguments, str(work / "out")],
+        FLOOR: [
+            python,
+            "-c",
+            f"import json; json.load(open({str(manifest_file)!r}))",
+        ],
+    }
+    if baseline:
+        earlier = [*baseline_command(baseline, work), *arguments, str(work / "out-before")]
+        commands[f"floe at {baseline} (same manifest)"] = earlier
+    large = cold_runs(commands, runs, ok=(0,))
+    ratio = report(
+        f"5,000-model manifest ({size / 1e6:.1f} MB), {runs} runs each",
+        large,
+        "floe compile (5,000-model manifest)",
+        FLOOR,
+    )
+    if baseline:
+        earlier_ratio = large[f"floe at {baseline} (same manifest)"] / large[FLOOR]
+        print(f"  ratio floe at {baseline} / {FLOOR} = {earlier_ratio:.2f}")
+    artifact = json.loads((work / "out" / "prod" / "compiled_artifacts.json").read_text())
+    print(
+        f"  compiled {len(artifact['asset_graph']['assets'])} assets, {len(artifact['jobs'])} jobs"
+    )
     demo_time = demo["floe compile --all-envs (demo, 3 envs)"]
     print("\ntargets: demo <= 1.0 s; 5,000 models <= 3x the json.load floor")
     print("result:", "met" if demo_time <= 1.0 and ratio <= 3.0 else "NOT met")
