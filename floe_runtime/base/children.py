@@ -91,11 +91,19 @@ class Background:
         with contextlib.suppress(OSError):
             stdin.close()
 
-    def output(self, limit: int) -> tuple[int, bytes]:
+    def output(self, limit: int, timeout: float) -> tuple[int | None, bytes]:
+        """Exit code (None: killed after ``timeout`` seconds) and the first ``limit`` bytes of
+        stdout. Meant for children that print a short answer: one that fills the pipe blocks,
+        times out and is killed."""
+        try:
+            code: int | None = self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(self._proc.pid)
+            self._proc.wait()
+            code = None
         self._feeder.join()
         assert self._proc.stdout is not None
-        out = self._proc.stdout.read(limit)
-        return self._proc.wait(), out
+        return code, self._proc.stdout.read(limit) if code is not None else b""
 
     def __enter__(self) -> Background:
         return self

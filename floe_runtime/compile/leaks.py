@@ -61,6 +61,7 @@ _CHILD = (
     "sys.stdout.write(kind(sys.stdin.buffer.read()) or '')"
 )
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_CHILD_TIMEOUT = 120.0  # a safety net: the largest manifest floe reads scans in seconds
 
 
 class ManifestScan:
@@ -87,7 +88,7 @@ class ManifestScan:
 
     def _verdict(self) -> str | None:
         if self._child is not None:
-            code, out = self._child.output(limit=256)
+            code, out = self._child.output(limit=256, timeout=_CHILD_TIMEOUT)
             answer = out.decode("utf-8", errors="replace")
             if code == 0 and answer in {"", ESCAPED, *KINDS}:
                 return answer or None

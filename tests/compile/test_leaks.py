@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,4 +63,22 @@ def test_leaving_early_stops_the_child() -> None:
     before = _children()
     with leaks.ManifestScan(raw):
         assert len(_children() - before) == 1  # the scan runs beside us
+    assert _children() == before
+
+
+def test_a_child_that_never_answers_is_killed_and_the_bytes_scanned_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck = tmp_path / "stuck"
+    stuck.write_text("#!/bin/sh\nsleep 60\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(stuck))
+    monkeypatch.setattr(leaks, "_CHILD_TIMEOUT", 0.5)
+    manifest, raw = _large(f"loaded with {TOKEN}")
+    before = _children()
+    started = time.perf_counter()
+    with leaks.ManifestScan(raw) as scan:
+        found = scan.messages(manifest)
+    assert found and "holds a GitHub token" in found[0]
+    assert time.perf_counter() - started < 10
     assert _children() == before
