@@ -109,6 +109,10 @@ class Background:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Kill the child if it still runs, and release its pipes and thread."""
         if self._proc.poll() is None:  # still running (never after a wait: its pid may be reused)
             _kill_group(self._proc.pid)
         self._proc.wait()

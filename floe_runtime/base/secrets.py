@@ -122,9 +122,7 @@ _LITERAL_SECRETS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
         r"://(?<=[A-Za-z0-9+.-]://)[^/\s:@]{1,256}:[^/\s@]{1,256}@",
     ),
 )
-_PATTERNS: Final = tuple(
-    (kind, anchors, re.compile(pattern)) for kind, anchors, pattern in _LITERAL_SECRETS
-)
+_PATTERNS: Final = tuple((kind, re.compile(pattern)) for kind, _, pattern in _LITERAL_SECRETS)
 
 
 # Every pattern starts at one of its anchors: one search for any anchor settles a short text.
@@ -144,7 +142,7 @@ def literal_secret_kind(value: str) -> str | None:
     """What kind of secret ``value`` contains (``"a GitHub token"``), or None."""
     if not _may_hold_secret(value):
         return None
-    for kind, _, pattern in _PATTERNS:
+    for kind, pattern in _PATTERNS:
         if pattern.search(value):
             return kind
     return None
@@ -169,7 +167,7 @@ def redact(text: str) -> str:
     """``text`` with every secret-shaped part replaced by ``[redacted: <kind>]``."""
     if not _may_hold_secret(text):
         return text
-    for kind, _, pattern in _PATTERNS:
+    for kind, pattern in _PATTERNS:
         text = pattern.sub(f"[redacted: {kind}]", text)
     return text
 

@@ -9,7 +9,6 @@ the artifact as a whole (Python assets' tags and descriptions included).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -84,7 +83,7 @@ class ManifestScan:
 
     def __exit__(self, *exc: object) -> None:
         if self._child is not None:
-            self._child.__exit__()
+            self._child.close()
 
     def _verdict(self) -> str | None:
         if self._child is not None:
@@ -95,13 +94,9 @@ class ManifestScan:
         return json_text_secret_kind(self._raw)
 
     def messages(self, manifest: Mapping[str, Any]) -> list[str]:
-        verdict = self._verdict()
-        if verdict is None:
-            return []
-        if (
-            verdict == ESCAPED
-            and literal_secret_kind(json.dumps(manifest, ensure_ascii=False)) is None
-        ):
+        """Where the secrets are, walking the parsed manifest only when the scan found one (or
+        could not see through escapes)."""
+        if self._verdict() is None:
             return []
         return _report(sorted(find_secrets(manifest), key=str), _where, "the bundled manifest")
 
