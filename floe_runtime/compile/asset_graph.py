@@ -113,41 +113,49 @@ def build(
     def error(message: str, path: JsonPath, hint: str | None = None) -> None:
         problems.append(source.diagnostic(message, path, hint=hint, code="graph"))
 
-    for asset in python.assets:
-        if asset.key in raw:
-            error(
-                f"asset {asset.key!r} is defined twice ({raw[asset.key]['origin']} and "
-                f"{asset.file}:{asset.line})",
-                ("orchestration", "asset_modules"),
-            )
-            continue
-        tags = dict(asset.tags) | {f"{KIND_TAG_PREFIX}{kind}": "" for kind in asset.kinds}
-        raw[asset.key] = {
-            "kind": "python",
-            "group": asset.group,
-            "deps": set(asset.deps),
-            "tags": tags,
-            "owners": list(asset.owners),
-            "origin": f"{asset.file}:{asset.line}",
-        }
-    if dbt is not None:
-        for model in dbt.assets:
-            if model.key in raw:
-                error(
-                    f"asset {model.key!r} is defined twice ({raw[model.key]['origin']} and "
-                    f"dbt {model.file})",
-                    ("orchestration", "dbt"),
-                    "give one of them another key (dbt: meta.dagster.asset_key)",
-                )
-                continue
-            raw[model.key] = {  # read-only from here: no copies
+    # Python assets, then dbt models, as facts read from here on (no copies); a key defined
+    # twice keeps its first definition and is an error naming both.
+    found: list[tuple[dict[str, Any], str, JsonPath, str | None]] = [
+        (
+            {
+                "kind": "python",
+                "group": asset.group,
+                "deps": asset.deps,
+                "tags": dict(asset.tags) | {f"{KIND_TAG_PREFIX}{k}": "" for k in asset.kinds},
+                "owners": asset.owners,
+                "origin": f"{asset.file}:{asset.line}",
+            },
+            asset.key,
+            ("orchestration", "asset_modules"),
+            None,
+        )
+        for asset in python.assets
+    ]
+    found += [
+        (
+            {
                 "kind": "dbt",
                 "group": model.group,
                 "deps": model.deps,
                 "tags": model.tags,
                 "owners": model.owners,
                 "origin": f"dbt:{model.file}",
-            }
+            },
+            model.key,
+            ("orchestration", "dbt"),
+            "give one of them another key (dbt: meta.dagster.asset_key)",
+        )
+        for model in (dbt.assets if dbt is not None else ())
+    ]
+    for facts, key, where, hint in found:
+        if key in raw:
+            error(
+                f"asset {key!r} is defined twice ({raw[key]['origin']} and {facts['origin']})",
+                where,
+                hint,
+            )
+            continue
+        raw[key] = facts
     for dep in sorted({d for a in raw.values() for d in a["deps"]} - raw.keys()):
         raw[dep] = {
             "kind": "external",
