@@ -21,8 +21,6 @@ from floe_runtime.cli.common import progress
 if TYPE_CHECKING:
     from floe_runtime.review.github import GitHubError
 
-# GitHub rejects longer comment bodies with 422.
-MAX_BODY = 65_536
 _REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -106,6 +104,7 @@ def _stamped(path: Path, config: str | None, head: str | None, token: str) -> st
     """The body with a fresh marker; refused when too long or when it holds a secret."""
     from floe_runtime.base.secrets import literal_secret_kind
     from floe_runtime.review import marker as markers
+    from floe_runtime.review.budget import COMMENT_LIMIT, comment_length
 
     text = _read_body(path)
     found = markers.parse(text)
@@ -122,11 +121,11 @@ def _stamped(path: Path, config: str | None, head: str | None, token: str) -> st
         body = markers.stamp(text, config=config, head=head)
     except ValueError:
         raise FloeError(f"config path {config[:80]!r}... is too long for the marker") from None
-    if len(body) > MAX_BODY:
+    if comment_length(body) > COMMENT_LIMIT:
         raise FloeError(
-            f"{path}: {len(body):,} characters with the marker, more than GitHub's "
-            f"{MAX_BODY:,}; `floe review` keeps its review.md within the limit, so this body is "
-            "hand-made or floe has a bug (please report it)"
+            f"{path}: {comment_length(body):,} characters with the marker, more than GitHub's "
+            f"{COMMENT_LIMIT:,}; `floe review` keeps its review.md within the limit, so this "
+            "body is hand-made or floe has a bug (please report it)"
         )
     lines = text.splitlines()
     for number, line in enumerate([*lines, config], start=1):
@@ -139,9 +138,10 @@ def _stamped(path: Path, config: str | None, head: str | None, token: str) -> st
 
 def _read_body(path: Path) -> str:
     from floe_runtime.base import files
+    from floe_runtime.review.budget import COMMENT_LIMIT
 
     # UTF-8 takes at most 4 bytes a character; GitHub counts characters.
-    return files.read_text(path, MAX_BODY * 4, "the comment body")
+    return files.read_text(path, COMMENT_LIMIT * 4, "the comment body")
 
 
 def _explain(error: GitHubError) -> str:

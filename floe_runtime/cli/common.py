@@ -4,6 +4,7 @@ under errors."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,19 @@ VARIABLES = click.option(
     metavar="KEY=VALUE",
     help="Set a variable (beats the process environment and env files).",
 )
+
+
+NOW = click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    help="Pretend it is this time (ISO 8601; UTC without an offset).",
+)
+
+
+def moment(now: datetime | None) -> datetime:
+    """``--now`` (UTC without an offset), else the clock: ticks and partition keys depend on it."""
+    moment = now or datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def progress(message: str) -> None:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-NOW = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
-
-
-def moment(now: datetime | None) -> datetime:
-    """``--now`` (UTC without an offset), else the clock: next ticks depend on it."""
-    moment = now or datetime.now(timezone.utc)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+from floe_runtime.cli.common import NOW, moment, progress
 
 
 @click.command("diff")
@@ -30,7 +24,7 @@ def moment(now: datetime | None) -> datetime:
     show_default=True,
 )
 @click.option("--exit-code", is_flag=True, help="Exit 1 when something changed.")
-@click.option("--now", type=NOW, help="Pretend it is this time (ISO 8601; UTC by default).")
+@NOW
 def diff_command(
     base: Path, head: Path, output_format: str, exit_code: bool, now: datetime | None
 ) -> int:
@@ -44,17 +38,16 @@ def diff_command(
     sides = []
     for label, path in (("BASE", base), ("HEAD", head)):
         if not path.exists():
-            click.echo(f"floe: {label} {path} does not exist: compared as no floe.yaml", err=True)
+            progress(f"{label} {path} does not exist: compared as no floe.yaml")
         sides.append(load_side(path))
     try:
         result = diff(sides[0], sides[1], moment(now))
     except (KeyError, TypeError, AttributeError, ValueError):
         # read_payload checks version and checksum, not shape (that would cost more than the
         # diff): a payload that is sealed but misshapen was hand-made.
-        click.echo(
-            "floe: an artifact has a valid checksum but not the shape floe writes; "
-            "recompile it with `floe compile`",
-            err=True,
+        progress(
+            "an artifact has a valid checksum but not the shape floe writes; "
+            "recompile it with `floe compile`"
         )
         return 1
     if output_format == "json":

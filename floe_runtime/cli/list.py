@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from floe_runtime.base.errors import FloeError
-from floe_runtime.cli.common import FLOE_YAML, VARIABLES, progress
+from floe_runtime.cli.common import FLOE_YAML, NOW, VARIABLES, moment, progress
 
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 
@@ -26,11 +26,7 @@ KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 @VARIABLES
 @click.option("--dbt-parse", is_flag=True, help="Run `dbt parse` to include dbt models.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
-@click.option(
-    "--now",
-    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
-    help="Pretend it is this time (ISO 8601; UTC without an offset).",
-)
+@NOW
 def list_command(
     *,
     kind: str,
@@ -52,8 +48,6 @@ def list_command(
     from floe_runtime.spec import environments
     from floe_runtime.spec.load import SpecOptions
 
-    moment = now or datetime.now(timezone.utc)
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if artifact is not None:
         compiled = store.read(artifact)
         if environment is not None and environment != compiled.environment:
@@ -80,7 +74,7 @@ def list_command(
             return 1
         assert result.artifact is not None
         compiled = result.artifact
-    found = listing.rows(kind, compiled, moment)
+    found = listing.rows(kind, compiled, moment(now))
     if as_json:
         click.echo(redact(json.dumps(found, indent=2, sort_keys=True)))
     else:

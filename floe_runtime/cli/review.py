@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from floe_runtime.cli.common import progress
-from floe_runtime.cli.diff import NOW, moment
+from floe_runtime.base.output import printable
+from floe_runtime.cli.common import NOW, moment, progress
 
 
 @click.command("review")
@@ -32,7 +32,7 @@ from floe_runtime.cli.diff import NOW, moment
     show_default=True,
     help="Where review.md, full.md and review.json go.",
 )
-@click.option("--now", type=NOW, help="Pretend it is this time (ISO 8601; UTC by default).")
+@NOW
 @click.option(
     "--dbt-parse/--no-dbt-parse",
     default=True,
@@ -66,9 +66,9 @@ def review_command(
     report = result.report
     state = "invalid" if not result.valid else "changed" if report["changed"] else "no changes"
     envs = ", ".join(report["changed_envs"]) or "none"
-    click.echo(f"floe: review of {report['config']}: {state} (environments: {envs})")
+    click.echo(printable(f"floe: review of {report['config']}: {state} (environments: {envs})"))
     if result.comment.truncated:
-        click.echo(f"floe: the comment was shortened ({report['level']})", err=True)
+        progress(f"the comment was shortened ({report['level']})")
     for path in written:
-        click.echo(f"floe: wrote {path}")
+        click.echo(printable(f"floe: wrote {path}"))
     return 0 if result.valid else 1

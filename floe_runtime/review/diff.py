@@ -324,7 +324,7 @@ def _moved_assets(
     out: Moved = {}
     for job in sorted(set(old) | set(new)):
         before, after = old.get(job), new.get(job)
-        if before == after or (before is None and after is None):
+        if before == after:
             continue
         a, b = set(before or ()), set(after or ())
         if a != b or (before is None) != (after is None):

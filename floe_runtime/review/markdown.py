@@ -99,14 +99,15 @@ KIND_WORDS = {
     "setting": "project setting",
     "asset": "asset",
 }
-_PLURALS = {"partitions definition": "partitions definitions"}
 
 
 def _noun(count: int, kind: str) -> str:
-    word = KIND_WORDS.get(kind, kind)
-    if count != 1 and word in _PLURALS:
-        return f"{count} {_PLURALS[word]}"
-    return plural(count, word)
+    return plural(count, KIND_WORDS.get(kind, kind))
+
+
+def _totals(counts: Mapping[str, int]) -> str:
+    """``3 jobs, 1 schedule, 0 sensors, 12 assets``: what an environment holds."""
+    return ", ".join(_noun(counts.get(k, 0), k) for k in ("job", "schedule", "sensor", "asset"))
 
 
 def summary(section: Section, name: str) -> str:
@@ -122,11 +123,7 @@ def summary(section: Section, name: str) -> str:
         return "🗑️ environment removed"
     parts = []
     if env.state == "added":
-        counts = env.counts
-        parts.append(
-            "🆕 new: "
-            + ", ".join(_noun(counts.get(k, 0), k) for k in ("job", "schedule", "sensor", "asset"))
-        )
+        parts.append("🆕 new: " + _totals(env.counts))
     else:
         tally = env.tally()
         for kind in KIND_WORDS:
@@ -215,11 +212,7 @@ def _errors(errors: tuple[str, ...]) -> list[str]:
 
 def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
     if env is None or not env.changed:
-        counts = env.counts if env is not None else {}
-        listed = ", ".join(
-            _noun(counts.get(k, 0), k) for k in ("job", "schedule", "sensor", "asset")
-        )
-        return [f"Nothing changes here ({listed}).", ""]
+        return [f"Nothing changes here ({_totals(env.counts if env is not None else {})}).", ""]
     if level >= Level.NAMES:
         return _names(env)
     out: list[str] = []

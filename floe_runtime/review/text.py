@@ -1,7 +1,7 @@
 """A diff as plain text for a terminal (``floe diff``): one block per environment.
 
-Untrusted strings lose their control characters, so a name cannot move the cursor or recolour
-the terminal.
+Untrusted strings pass through ``printable`` (control characters escaped, secrets redacted), so
+a name cannot move the cursor or recolour the terminal.
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from floe_runtime.base.output import printable
 from floe_runtime.review.diff import Diff, EnvironmentDiff
 
 _SIGNS = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def clean(text: str, limit: int = 200) -> str:
-    text = "".join(c if c.isprintable() else "?" for c in text)
+    """``text`` as floe prints it (:func:`printable`), cut to ``limit`` characters."""
+    text = printable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
