@@ -54,10 +54,11 @@ def _report(
 # A manifest this large is scanned by a child Python on another core while the compile parses
 # and builds (the scan costs about as much as parsing); a smaller one is scanned here.
 _IN_CHILD_FROM = 4 * 1024 * 1024
+_CLEAN = "clean"  # said, not implied by silence: a child that prints nothing has not answered
 _CHILD = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
     "from floe_runtime.base.secrets import json_text_secret_kind as kind; "
-    "sys.stdout.write(kind(sys.stdin.buffer.read()) or '')"
+    f"sys.stdout.write(kind(sys.stdin.buffer.read()) or {_CLEAN!r})"
 )
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _CHILD_TIMEOUT = 120.0  # a safety net: the largest manifest floe reads scans in seconds
@@ -89,8 +90,10 @@ class ManifestScan:
         if self._child is not None:
             code, out = self._child.output(limit=256, timeout=_CHILD_TIMEOUT)
             answer = out.decode("utf-8", errors="replace")
-            if code == 0 and answer in {"", ESCAPED, *KINDS}:
-                return answer or None
+            if code == 0 and answer == _CLEAN:
+                return None
+            if code == 0 and answer in {ESCAPED, *KINDS}:
+                return answer
         return json_text_secret_kind(self._raw)
 
     def messages(self, manifest: Mapping[str, Any]) -> list[str]:

@@ -30,14 +30,27 @@ def _large(description: str) -> tuple[dict[str, object], bytes]:
 
 @pytest.mark.parametrize(
     "executable",
-    [sys.executable, shutil.which("false"), shutil.which("echo"), ""],
-    ids=["child answers", "child fails", "child answers nonsense", "no interpreter"],
+    [sys.executable, shutil.which("false"), shutil.which("echo"), shutil.which("true"), ""],
+    ids=[
+        "child answers",
+        "child fails",
+        "child answers nonsense",
+        "child answers nothing",
+        "no interpreter",
+    ],
 )
 def test_a_secret_is_found_whatever_the_child_does(
     monkeypatch: pytest.MonkeyPatch, executable: str | None
 ) -> None:
     assert executable is not None
+    real_child = executable == sys.executable
     monkeypatch.setattr(sys, "executable", executable)
+    if real_child:  # the child's own answer decides: no scan here
+
+        def no_local_scan(raw: bytes) -> str | None:
+            raise AssertionError("the child answered; floe must not scan again")
+
+        monkeypatch.setattr(leaks, "json_text_secret_kind", no_local_scan)
     manifest, raw = _large(f"loaded with {TOKEN}")
     with leaks.ManifestScan(raw) as scan:
         found = scan.messages(manifest)
