@@ -368,24 +368,25 @@ def _time_range_problems(start: str, end: str, tw: Any, now: datetime) -> list[R
     fmt, tz = key_format(tw), tw.timezone
     if zone(tz) is None:
         return []
-    example = format_key(
-        _at_or_after(cron, datetime(2024, 1, 1, tzinfo=zone(tz)), tz), fmt, cron, tz
-    )
     problems = []
     bounds: dict[str, datetime] = {}
     for bound, text in (("start", start), ("end", end)):
         moment = _as_key(text, fmt, tz)
         if moment is None:
+            first = _at_or_after(cron, datetime(2024, 1, 1, tzinfo=zone(tz)), tz)
             problems.append(
                 RangeProblem(
                     bound,
                     f"{bound} {text!r} is not a partition key",
-                    f"keys are written {fmt!r}, e.g. {example!r}",
+                    f"keys are written {fmt!r}, e.g. {format_key(first, fmt, cron, tz)!r}",
                 )
             )
             continue
+        # Dagster's time_window_for_partition_key: the window starting at or after the parsed
+        # key; the key exists when that window's own key is this text (a daily cron at 03:00
+        # has key "2024-02-01" for the window from 03:00).
         tick = _at_or_after(cron, moment, tz)
-        if tick != moment:
+        if format_key(tick, fmt, cron, tz) != text:
             problems.append(
                 RangeProblem(
                     bound,
@@ -395,7 +396,7 @@ def _time_range_problems(start: str, end: str, tw: Any, now: datetime) -> list[R
                 )
             )
             continue
-        bounds[bound] = moment
+        bounds[bound] = tick
     if problems:
         return problems
     if bounds["start"] > bounds["end"]:

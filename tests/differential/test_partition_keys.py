@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from floe_runtime.ports.partition_keys import span
+from floe_runtime.ports.partition_keys import range_problems, span
 from floe_runtime.spec.models import MultiPartitions, StaticPartitions, TimeWindowPartitions
 
 pytestmark = pytest.mark.differential
@@ -187,3 +187,29 @@ def test_ten_years_hourly_by_a_thousand_keys_is_counted_not_listed() -> None:
     hours = int((now - datetime(2014, 12, 31, 23, tzinfo=timezone.utc)).total_seconds() // 3600)
     assert found.count == hours * 1000
     assert (found.first, found.last) == ("2015-01-01-00:00|k0", "2025-01-01-00:00|k999")
+
+
+def _candidates(keys: list[str], fmt: str) -> list[str]:
+    """Dagster's first, middle and last keys, and texts one step beside them (which may or may
+    not be keys: a weekly cron's key plus a day is not)."""
+    picked = [keys[0], keys[len(keys) // 2], keys[-1]] if keys else []
+    step = timedelta(hours=1) if "%H" in fmt else timedelta(days=1)
+    beside = []
+    for key in picked:
+        try:
+            moment = datetime.strptime(key, fmt)
+        except ValueError:  # a repeated DST hour carries its offset: no neighbour needed
+            continue
+        beside += [(moment + step).strftime(fmt), (moment - step).strftime(fmt)]
+    return picked + beside
+
+
+@pytest.mark.parametrize("case", CASES[::3], ids=lambda c: f"{c.cron}|{c.zone}|{c.offset}|{c.end}")
+def test_a_backfill_bound_is_valid_exactly_when_dagster_has_the_key(case: Case) -> None:
+    """A one-partition range (start = end) passes floe's check exactly when Dagster lists
+    that key now: keys of crons off midnight, weekdays and DST repeats included."""
+    keys = list(case.dagster().get_partition_keys(current_time=case.now))
+    existing = set(keys)
+    for text in _candidates(keys, case.fmt):
+        problems = range_problems(text, text, case.floe(), {}, "p", case.now)
+        assert (problems == []) == (text in existing), (text, problems)
