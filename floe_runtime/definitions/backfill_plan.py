@@ -15,7 +15,8 @@ from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
-from floe_runtime.ports.partitions import key_format, parse_time
+from floe_runtime.ports.partition_keys import as_key
+from floe_runtime.ports.partitions import key_format
 from floe_runtime.spec.models import Backfill, MultiPartitions, TimeWindowPartitions
 
 
@@ -62,13 +63,14 @@ def select(keys: list[str], backfill: Target, artifact: CompiledArtifact) -> lis
     definition, position = _time_axis(backfill, artifact)
     if isinstance(definition, TimeWindowPartitions):
         fmt, zone = key_format(definition), definition.timezone
-        start, end = parse_time(bounds.start, fmt, zone), parse_time(bounds.end, fmt, zone)
+        start, end = as_key(bounds.start, fmt, zone), as_key(bounds.end, fmt, zone)
         if start is None or end is None:
             raise BackfillError(f"backfill {backfill.name!r}: range bounds are not dates")
+        # keys read as Dagster writes them: the second of two equal DST hours carries its offset
         return [
             key
             for key in keys
-            if (moment := parse_time(_axis(key, position), fmt, zone)) and start <= moment <= end
+            if (moment := as_key(_axis(key, position), fmt, zone)) and start <= moment <= end
         ]
     order = [_axis(key, position) for key in keys]
     missing = [bound for bound in (bounds.start, bounds.end) if bound not in order]

@@ -350,7 +350,7 @@ def range_problems(
     return problems
 
 
-def _as_key(text: str, fmt: str, tz: str) -> datetime | None:
+def as_key(text: str, fmt: str, tz: str) -> datetime | None:
     """``text`` read strictly in the key format (with Dagster's ``%z`` for DST repeats)."""
     for candidate in (fmt, fmt if "%z" in fmt else fmt + "%z"):
         try:
@@ -371,7 +371,7 @@ def _time_range_problems(start: str, end: str, tw: Any, now: datetime) -> list[R
     problems = []
     bounds: dict[str, datetime] = {}
     for bound, text in (("start", start), ("end", end)):
-        moment = _as_key(text, fmt, tz)
+        moment = as_key(text, fmt, tz)
         if moment is None:
             first = _at_or_after(cron, datetime(2024, 1, 1, tzinfo=zone(tz)), tz)
             problems.append(
