@@ -198,6 +198,8 @@ def _words(
         "int_from_float",
     ):
         return _type_words(kind, value)
+    if kind == "value_error":  # raised by floe's own validators: their message is the reason
+        return str(err["msg"]).removeprefix("Value error, "), None
     return err["msg"], None
 
 

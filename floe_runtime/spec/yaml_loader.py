@@ -26,8 +26,8 @@ MAX_NODES = 200_000
 """Values (scalars, lists, mappings) one file may hold: a generated 5 MiB floe.yaml has about
 270,000; a hostile one of tiny values (``[[[[…``, ``[1,1,1,…``) would have millions."""
 MAX_DEPTH = 32
-_MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python refuses to print longer integers
 """How deep values may nest: every later walk (interpolation, shape, semantics) recurses."""
+_MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python refuses to print longer integers
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -58,11 +58,11 @@ def resolve_plain_scalar(text: str) -> Any:
     if _FALSE.match(text):
         return False
     if _INT.match(text):
-        return int(text)
+        return _printable_int(int(text))
     if _OCT.match(text):
-        return int(text[2:], 8)
+        return _printable_int(int(text[2:], 8))
     if _HEX.match(text):
-        return int(text[2:], 16)
+        return _printable_int(int(text[2:], 16))
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -70,6 +70,13 @@ def resolve_plain_scalar(text: str) -> Any:
     if _NAN.match(text):
         return math.nan
     return text
+
+
+def _printable_int(value: int) -> int:
+    """An integer Python can print back (the artifact writes it as JSON), or ValueError."""
+    if value.bit_length() > _MAX_INT_BITS:
+        raise ValueError(f"an integer of {value.bit_length():,} bits is too long")
+    return value
 
 
 @dataclass(frozen=True)
@@ -370,10 +377,7 @@ class _Builder:
         if event.tag is None:
             if event.implicit[0] and not event.style:
                 try:
-                    value = resolve_plain_scalar(event.value)
-                    if type(value) is int and value.bit_length() > _MAX_INT_BITS:
-                        raise ValueError(event.value)
-                    return value
+                    return resolve_plain_scalar(event.value)
                 except ValueError:  # Python prints no integer of more than 4,300 digits
                     self.refuse(
                         f"an integer of {len(event.value):,} digits is too long",

@@ -126,6 +126,22 @@ def test_huge_integers_are_a_clear_error(tmp_path: Path, digits: str) -> None:
     assert "hint: quote it to keep it as a string" in ran.out
 
 
+def test_a_huge_integer_from_a_variable_is_a_clear_error(tmp_path: Path) -> None:
+    """A variable's value is read as YAML would read it: the same bound applies, or the
+    artifact could not be written."""
+    huge = "${X:0x" + "f" * 20_000 + "}"
+    job = f'{{type: ops, target_function: pkg.ops.v, args: {{n: "{huge}"}}}}'
+    write(
+        tmp_path,
+        {
+            "floe.yaml": MINIMAL.replace("schedules: {}", "allowed_modules: [pkg.ops]")
+            + f"  jobs: {{v: {job}}}\n"
+        },
+    )
+    ran = floe("validate", cwd=tmp_path, limit=5, codes=(1,))
+    assert "error: an integer of 80,000 bits is too long" in ran.out
+
+
 ADVERSARIAL = {
     "url letters": "a" * 4_000_000,
     "url separators": "a://" * 1_000_000,
