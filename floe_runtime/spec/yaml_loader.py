@@ -248,7 +248,9 @@ class _Builder:
     def __init__(self, source: SourceMap, parser: Any) -> None:
         self.source = source
         self.parser = parser
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        # anchor -> (value, nodes it stands for, levels it nests below where it is written)
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
+        self.deepest = 0  # the deepest level reached, aliases expanded: anchors' heights
         self.alias_nodes = 0
         self.nodes = 0
 
@@ -310,6 +312,7 @@ class _Builder:
                 "split generated configuration out of floe.yaml",
                 "too-large",
             )
+        self.deepest = max(self.deepest, len(path))
         if len(path) > MAX_DEPTH:
             self.refuse(
                 f"values nest more than {MAX_DEPTH} levels deep",
@@ -324,7 +327,8 @@ class _Builder:
         self.source.values[path] = (mark.line + 1, mark.column + 1)
         anchor = event.anchor
         if anchor is not None:
-            self.anchors[anchor] = (_IN_PROGRESS, 0)
+            self.anchors[anchor] = (_IN_PROGRESS, 0, 0)
+            outer, self.deepest = self.deepest, len(path)
         if kind is yaml.ScalarEvent:
             result: tuple[Any, int] = (self.scalar(event), 1)
         elif kind is yaml.SequenceStartEvent:
@@ -334,7 +338,8 @@ class _Builder:
             self.check_tag(event, _MAP_TAG)
             result = self.mapping(path)
         if anchor is not None:
-            self.anchors[anchor] = result
+            self.anchors[anchor] = (*result, self.deepest - len(path))
+            self.deepest = max(outer, self.deepest)
         return result
 
     def alias(self, event: Any, path: JsonPath) -> tuple[Any, int]:
@@ -352,7 +357,17 @@ class _Builder:
                 event,
                 code="alias",
             )
-        self.alias_nodes += found[1]
+        value, count, height = found
+        if len(path) + height > MAX_DEPTH:  # an alias pastes in a value that is already deep
+            self.refuse(
+                f"values nest more than {MAX_DEPTH} levels deep (through alias *{event.anchor})",
+                event,
+                "floe.yaml never needs this depth; flatten the structure",
+                "too-deep",
+                path[:MAX_DEPTH],
+            )
+        self.deepest = max(self.deepest, len(path) + height)
+        self.alias_nodes += count
         if self.alias_nodes > MAX_ALIAS_NODES:
             self.refuse(
                 f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes",
@@ -362,7 +377,7 @@ class _Builder:
             )
         mark = event.start_mark
         self.source.values[path] = (mark.line + 1, mark.column + 1)
-        return found
+        return value, count
 
     def check_tag(self, event: Any, allowed: str) -> None:
         if event.tag not in (None, "!", allowed):

@@ -22,6 +22,12 @@ NESTING = {
     + "[" * 200
     + "]" * 200
     + "}}}",
+    # each line nests 25 levels, and pastes in the line before: depth grows through aliases
+    "through aliases": "a:\n"
+    + "".join(
+        f"  k{i}: &a{i} " + "[" * 25 + (f"*a{i - 1}" if i else "1") + "]" * 25 + "\n"
+        for i in range(60)
+    ),
 }
 
 
