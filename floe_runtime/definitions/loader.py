@@ -8,7 +8,6 @@ yields is checked against the artifact's before anything is returned.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,6 @@ import dagster as dg
 
 from floe_runtime.artifact import store
 from floe_runtime.artifact.schema import CompiledArtifact
-from floe_runtime.base import files
 from floe_runtime.compile.python_assets import search_roots
 from floe_runtime.definitions import drift, locate
 from floe_runtime.definitions.automation import automation_sensor
@@ -30,6 +28,7 @@ from floe_runtime.definitions.partitions import build_partitions
 from floe_runtime.definitions.python_assets import load_python_assets, shape
 from floe_runtime.definitions.schedules import build_schedules
 from floe_runtime.definitions.sensors import build_sensors
+from floe_runtime.ports.dbt_manifest import ManifestError, load_manifest
 from floe_runtime.spec import modules
 from floe_runtime.spec.yaml_loader import SourceMap, read_yaml_file
 
@@ -62,17 +61,13 @@ def _manifest(artifact: CompiledArtifact, bundle: Path) -> dict[str, Any]:
             f"{bundle}: the artifact was compiled without a dbt manifest, so its dbt models "
             "cannot run; compile with `floe compile --dbt-parse` (or set dbt.manifest_path)"
         )
-    path = bundle / artifact.dbt.manifest.file
-    try:
-        loaded = json.loads(files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest"))
-    except (files.FileRefused, ValueError) as exc:
+    try:  # the compiler's own reader: bounded, version- and shape-checked
+        return load_manifest(bundle / artifact.dbt.manifest.file)
+    except ManifestError as exc:
         raise LoadError(
-            f"{path}: the bundle's dbt manifest is missing or unreadable ({exc}); deploy the "
-            "whole bundle folder that `floe compile` wrote, or recompile"
+            f"the bundle's dbt manifest is missing or unreadable ({exc}); deploy the whole "
+            "bundle folder that `floe compile` wrote, or recompile"
         ) from None
-    if not isinstance(loaded, dict) or not isinstance(loaded.get("nodes"), dict):
-        raise LoadError(f"{path}: not a dbt manifest; recompile with `floe compile --dbt-parse`")
-    return loaded
 
 
 def _dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> DbtSetup:

@@ -39,6 +39,17 @@ def test_missing_manifest(shop_copy: Shop) -> None:
         load(shop_copy)
 
 
+def test_malformed_manifest_is_checked_as_the_compiler_checks_it(shop_copy: Shop) -> None:
+    """The bundled manifest goes through the compiler's own reader: a node whose config is null
+    is named, not a KeyError deep inside the translator."""
+    path = shop_copy.bundle() / "manifest.json"
+    manifest = json.loads(path.read_text())
+    next(iter(manifest["nodes"].values()))["config"] = None
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(LoadError, match=r"malformed dbt manifest: .*\.config must be an object"):
+        load(shop_copy)
+
+
 def test_dbt_executable_not_found(
     shop_copy: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
