@@ -20,7 +20,7 @@ from floe_runtime.definitions.python_assets import import_module
 JobDefinition = Any  # a dg.JobDefinition, or the unresolved job define_asset_job returns
 
 
-def target(dotted: str, roots: Sequence[Path], where: str) -> Callable[..., Any]:
+def project_function(dotted: str, roots: Sequence[Path], where: str) -> Callable[..., Any]:
     """Import ``module.function``; a clear error naming the floe.yaml place otherwise."""
     module_name, _, attribute = dotted.rpartition(".")
     module = import_module(module_name, roots, where)
@@ -57,7 +57,7 @@ def build_jobs(
         spec = specs[name]
         if record.type == "ops":
             assert record.target_function is not None
-            function = target(record.target_function, roots, places[name])
+            function = project_function(record.target_function, roots, places[name])
             jobs[name] = ops_job(name, record.target_function, function, spec.get("args") or {})
             continue
         keys = [dg.AssetKey.from_user_string(key) for key in record.assets]

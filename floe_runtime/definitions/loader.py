@@ -153,7 +153,18 @@ class FloeDefinitions:
             roots,
             {name: places("jobs", name, "target_function") for name in artifact.jobs},
         )
-        sensors: list[Any] = [*build_sensors(artifact, jobs, project_root=root)]
+        sensors: list[Any] = [
+            *build_sensors(
+                artifact,
+                jobs,
+                project_root=root,
+                roots=roots,
+                places={
+                    name: places("sensors", name, "target_function")
+                    for name in artifact.orchestration.sensors
+                },
+            )
+        ]
         if any(r.automation_condition for r in artifact.asset_graph.assets):
             sensors.append(automation_sensor(orchestration["automation"]))
         ours = dg.Definitions(

@@ -17,12 +17,11 @@ partition, otherwise the latest complete partition (as a ``latest`` schedule wou
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import dagster as dg
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
 from floe_runtime.definitions import partition_keys
+from floe_runtime.definitions.jobs import project_function
 from floe_runtime.definitions.schedules import target
 from floe_runtime.spec.models import AssetSensor, CustomSensor, FileWatcherSensor, RunStatusSensor
 
@@ -40,9 +40,16 @@ MAX_FILES_PER_TICK = 100
 
 
 def build_sensors(
-    artifact: CompiledArtifact, jobs: Mapping[str, Any], *, project_root: Path
+    artifact: CompiledArtifact,
+    jobs: Mapping[str, Any],
+    *,
+    project_root: Path,
+    roots: Sequence[Path],
+    places: Mapping[str, str],
 ) -> list[dg.SensorDefinition]:
-    """One Dagster sensor per floe.yaml sensor, named like it."""
+    """One Dagster sensor per floe.yaml sensor, named like it; a custom sensor's function is
+    imported from the project ``roots`` as an ops job's is (``places``: sensor → floe.yaml
+    place of its target_function)."""
     folder = project_root / Path(artifact.source.path).parent
     sensors: list[dg.SensorDefinition] = []
     for name, spec in sorted(artifact.orchestration.sensors.items()):
@@ -64,7 +71,8 @@ def build_sensors(
             watched = [target(jobs, w, f"sensor {name!r}") for w in spec.watched_jobs]
             sensors.append(_run_status(spec, runs, watched, request_job=job, **common))
         else:
-            sensors.append(_custom(spec, runs, job=job, **common))
+            function = project_function(spec.target_function, roots, places[name])
+            sensors.append(_custom(spec, function, runs, job=job, **common))
     return sensors
 
 
@@ -200,8 +208,9 @@ def _run_status(
     return evaluate
 
 
-def _custom(spec: CustomSensor, runs: _Requests, **kwargs: Any) -> dg.SensorDefinition:
-    function = _import(spec.target_function, str(kwargs["name"]))
+def _custom(
+    spec: CustomSensor, function: Callable[..., Any], runs: _Requests, **kwargs: Any
+) -> dg.SensorDefinition:
     with_context = "context" in inspect.signature(function).parameters
     args = dict(spec.args)
 
@@ -229,19 +238,3 @@ def _custom(spec: CustomSensor, runs: _Requests, **kwargs: Any) -> dg.SensorDefi
         return dg.SensorResult(run_requests=requests, cursor=state)
 
     return evaluate
-
-
-def _import(dotted: str, sensor: str) -> Callable[..., Any]:
-    """The project function a custom sensor calls, imported when the definitions load."""
-    module, _, attribute = dotted.rpartition(".")
-    try:
-        function = getattr(importlib.import_module(module), attribute)
-    except Exception as exc:
-        raise FloeError(
-            f"sensor {sensor!r}: cannot load target_function {dotted} "
-            f"({type(exc).__name__}: {exc}); check that the module is importable from the "
-            "project root"
-        ) from exc
-    if not callable(function):
-        raise FloeError(f"sensor {sensor!r}: target_function {dotted} is not a function")
-    return function  # type: ignore[no-any-return]

@@ -159,6 +159,14 @@ def hand_built(
     return {"assets": [raw_a, raw_b, report, geo, summary], "jobs": jobs}
 
 
+def sensors(
+    artifact: CompiledArtifact, jobs: dict[str, Any], root: Path
+) -> list[dg.SensorDefinition]:
+    """The artifact's sensors, their functions imported from the project ``root``."""
+    places = {name: f"sensor {name!r}" for name in artifact.orchestration.sensors}
+    return build_sensors(artifact, jobs, project_root=root, roots=[root], places=places)
+
+
 def definitions(
     artifact: CompiledArtifact, root: Path, **kwargs: Any
 ) -> tuple[dg.Definitions, dict[str, Any]]:
@@ -168,7 +176,7 @@ def definitions(
         assets=built["assets"],
         jobs=list(jobs.values()),
         schedules=build_schedules(artifact, jobs),
-        sensors=build_sensors(artifact, jobs, project_root=root),
+        sensors=sensors(artifact, jobs, root),
     )
     return defs, jobs
 

@@ -13,8 +13,7 @@ import pytest
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
-from floe_runtime.definitions.sensors import build_sensors
-from tests.definitions.runs.conftest import definitions, hand_built
+from tests.definitions.runs.conftest import definitions, hand_built, sensors
 
 Compile = Callable[[str], CompiledArtifact]
 
@@ -154,7 +153,7 @@ def test_run_status_sensor_fires_once_per_failed_run(
     defs = dg.Definitions(
         assets=built["assets"],
         jobs=list(jobs.values()),
-        sensors=build_sensors(artifact, jobs, project_root=tmp_path),
+        sensors=sensors(artifact, jobs, tmp_path),
     )
     alert = Ticks(defs, "alert", instance)
     alert.tick()  # Dagster's run-status sensors start from "now" on their first tick
@@ -191,5 +190,5 @@ def test_custom_sensor_runs_when_its_condition_becomes_true(
 def test_custom_sensor_whose_function_is_gone_fails_at_load(mini: Compile, tmp_path: Path) -> None:
     artifact = mini("prod")
     (tmp_path / "mini" / "sensors.py").unlink()
-    with pytest.raises(FloeError, match=r"sensor 'ready': cannot load target_function mini"):
+    with pytest.raises(FloeError, match=r"sensor 'ready': module 'mini.sensors' not found"):
         definitions(artifact, tmp_path)
