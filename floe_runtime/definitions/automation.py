@@ -14,8 +14,6 @@ import dagster as dg
 
 from floe_runtime.artifact.store import AUTOMATION_SENSOR
 
-SENSOR_NAME = AUTOMATION_SENSOR
-
 
 def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] | None:
     """``{"type": "eager"}`` / ``on_missing`` / ``on_cron`` (with its cron) as Dagster's."""
@@ -36,7 +34,7 @@ def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] |
 def automation_sensor(settings: Mapping[str, Any]) -> dg.AutomationConditionSensorDefinition:
     """The sensor evaluating every asset's automation condition."""
     return dg.AutomationConditionSensorDefinition(
-        name=SENSOR_NAME,
+        name=AUTOMATION_SENSOR,
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING
         if settings.get("enabled")

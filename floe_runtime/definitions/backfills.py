@@ -159,9 +159,7 @@ def _check_policy(
     widest = max((len(batch) for batch in plan), default=0)
     for key in target.assets:
         policy = defs.resolve_assets_def(dg.AssetKey.from_user_string(key)).backfill_policy
-        if policy is not None and policy.max_partitions_per_run is None:
-            continue
-        limit = policy.max_partitions_per_run if policy is not None else 1
+        limit = 1 if policy is None else policy.max_partitions_per_run  # None: no limit
         if limit is not None and widest > limit:
             raise BackfillError(
                 f"backfill {target.name!r}: runs of {widest} partitions, but asset {key!r} "

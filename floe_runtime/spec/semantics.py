@@ -345,7 +345,7 @@ class _Checker:
             )
             return
         runtime = runtime_only_attributes(parsed)
-        if runtime == ("table_name",):
+        if "table_name" in runtime:
             self.error(
                 "selection uses table_name:, which Dagster parses but resolves only in its UI "
                 "(in code it raises NotImplementedError); a job cannot select by it",
@@ -353,9 +353,10 @@ class _Checker:
                 "select the same assets by key:, group:, tag:, kind: or owner:",
                 code="selection",
             )
-        elif runtime:
+        state = [a for a in runtime if a != "table_name"]
+        if state:
             self.error(
-                f"selection uses {', '.join(a + ':' for a in runtime)}, which depends on runtime "
+                f"selection uses {', '.join(a + ':' for a in state)}, which depends on runtime "
                 "state; floe resolves every job before deploy",
                 path,
                 "select by key:, group:, tag:, kind: or owner:",

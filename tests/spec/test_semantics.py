@@ -277,6 +277,19 @@ CASES = {
         "5:34",
         "selection uses table_name:, which Dagster parses but resolves only in its UI",
     ),
+    "table_name beside runtime state": (
+        """
+        jobs:
+          j: {type: batch, selection: ['table_name:"db.main.orders" or status:MATERIALIZED']}
+        """,
+        [
+            ("5:34", "selection uses status:, which depends on runtime state"),
+            (
+                "5:34",
+                "selection uses table_name:, which Dagster parses but resolves only in its UI",
+            ),
+        ],
+    ),
     "a key format that repeats a directive": (
         """
         partitions:

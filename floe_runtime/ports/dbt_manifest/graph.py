@@ -5,7 +5,8 @@ resolved to the assets that write their tables."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -179,7 +180,7 @@ def _by_table_name(
     for key, group in groups.items():
         by_group_name.setdefault((group, key.rsplit("/", 1)[-1]), []).append(key)
     dbt_keys = {asset.key for asset in assets}
-    shared = {key for key, count in _counts(s.key for s in sources.values()).items() if count > 1}
+    shared = {key for key, count in Counter(s.key for s in sources.values()).items() if count > 1}
     table_of = {s.key: s.relation for s in sources.values() if s.key not in shared}
     resolved: list[DbtAsset] = []
     replaced: dict[str, str] = {}
@@ -206,13 +207,6 @@ def _by_table_name(
         changed = tuple(sorted(set(deps)))
         resolved.append(asset if changed == asset.deps else replace(asset, deps=changed))
     return resolved, replaced
-
-
-def _counts(items: Iterable[str]) -> dict[str, int]:
-    counted: dict[str, int] = {}
-    for item in items:
-        counted[item] = counted.get(item, 0) + 1
-    return counted
 
 
 class _Resolver:

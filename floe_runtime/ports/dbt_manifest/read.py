@@ -30,7 +30,6 @@ NODE_SECTIONS: Final = (
 )
 """The manifest sections whose entries are dbt nodes keyed by unique id."""
 _SCHEMA_VERSION: Final = re.compile(r"/manifest/v(\d+)\.json$")
-# What the digest keeps of each resource and of its config: only what shapes the asset graph.
 
 
 class ManifestError(FloeError):
