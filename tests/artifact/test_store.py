@@ -31,6 +31,10 @@ def test_sealing_is_deterministic_and_independent_of_key_order(compiled: Path) -
     assert checksum == payload["checksum"]
     assert text == compiled.read_text()
     reordered = dict(reversed(list(payload.items())))
+    reordered["orchestration"] = dict(reversed(list(payload["orchestration"].items())))
+    reordered["jobs"] = {
+        name: dict(reversed(list(job.items()))) for name, job in reversed(payload["jobs"].items())
+    }
     assert store.sealed(reordered) == (checksum, text)
 
 
@@ -91,7 +95,9 @@ def test_write_atomic_leaves_a_file_that_already_holds_the_content(tmp_path: Pat
     assert target.read_bytes() == b"same byteS" and target.stat().st_ino != before.st_ino
 
 
-def test_the_cli_reports_a_refused_artifact_as_exit_1(compiled: Path, tmp_path: Path) -> None:
+def test_the_cli_reports_a_refused_artifact_as_exit_1(
+    compiled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from floe_runtime.cli.main import run
 
     edited = tmp_path / "compiled_artifacts.json"
@@ -99,3 +105,5 @@ def test_the_cli_reports_a_refused_artifact_as_exit_1(compiled: Path, tmp_path: 
         compiled.read_text().replace('"environment": "dev"', '"environment": "prod"', 1)
     )
     assert run(["list", "jobs", "--artifact", str(edited)]) == 1
+    assert "checksum mismatch" in capsys.readouterr().err
+    assert run(["list", "jobs", "--artifact", str(compiled)]) == 0

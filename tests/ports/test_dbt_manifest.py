@@ -199,12 +199,12 @@ def test_the_column_check_never_changes_what_the_shape_check_reports(
         }
         node = manifest["nodes"]["model.x.m1"]
         for part in path[:-1]:
-            node = node.setdefault(part, {}) if isinstance(node, dict) else node
-        if isinstance(node, dict):
-            if value == "<absent>":
-                node.pop(path[-1], None)
-            else:
-                node[path[-1]] = value
+            node = node.setdefault(part, {})
+        assert isinstance(node, dict), path  # every mutation lands on the node
+        if value == "<absent>":
+            node.pop(path[-1], None)
+        else:
+            node[path[-1]] = value
         with_columns = read.shape_problems(manifest)
         with monkeypatch.context() as patched:
             patched.setattr(read, "_plainly_valid", lambda section, resources: False)
