@@ -345,20 +345,21 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
                 options.progress(f"compiling {env} ({index}/{len(specs)})")
             discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
             result = _compile(spec, env, floe_yaml, discovery, parsed.get(env))
-            results.append(_with_provenance(result, spec, source))
+            results.append(_with_provenance(result, spec, source, options.spec))
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _with_provenance(result: Compiled, spec: Spec, source: Read) -> Compiled:
+def _with_provenance(result: Compiled, spec: Spec, source: Read, options: SpecOptions) -> Compiled:
     """Compile's own findings on values from variables name the variable (as validation's do)."""
     document = source[0]
     if document is None:
         return result
     own = result.diagnostics[len(spec.diagnostics) :]
-    prefix = spec.display[: len(spec.display) - len(spec.path.name)]
-    named = with_provenance(own, document.data, spec.variables, spec.path.parent, prefix)
+    named = with_provenance(
+        own, document.data, spec.variables, spec.path.parent, options.shown_folder
+    )
     return replace(result, diagnostics=spec.diagnostics + named)
 
 

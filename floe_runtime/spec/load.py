@@ -35,6 +35,11 @@ class SpecOptions:
         """The file's name in messages: as the user typed it."""
         return self.display or str(self.path)
 
+    @property
+    def shown_folder(self) -> str:
+        """Its folder as the user typed it (``""``, ``demo/shop/``): env files are named so."""
+        return self.shown[: len(self.shown) - len(self.path.name)]
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -91,8 +96,9 @@ def load_spec(options: SpecOptions, *, environment: str, source: Read | None = N
         return replace(spec, diagnostics=problems)
     env_file = None
     if environment != environments.DEFAULT_ENVIRONMENT or environments.discover(path.parent):
-        prefix = display[: len(display) - len(path.name)]
-        env_file, env_problems = environments.load_env_file(path.parent, environment, prefix)
+        env_file, env_problems = environments.load_env_file(
+            path.parent, environment, options.shown_folder
+        )
         problems += env_problems
         if env_file is None:
             return replace(spec, source=document.source, diagnostics=problems)
@@ -105,13 +111,15 @@ def load_spec(options: SpecOptions, *, environment: str, source: Read | None = N
     project, shape_problems = build_project(data, document.source)
     problems += _outside(shape_problems, unresolved)
     if project is None:
-        prefix = display[: len(display) - len(path.name)]
-        problems = with_provenance(problems, document.data, variables, path.parent, prefix)
+        problems = with_provenance(
+            problems, document.data, variables, path.parent, options.shown_folder
+        )
         return replace(spec, diagnostics=problems)
     package = package_of(path)
     problems += _outside(semantics.check(project, document.source, package), unresolved)
-    prefix = display[: len(display) - len(path.name)]
-    problems = with_provenance(problems, document.data, variables, path.parent, prefix)
+    problems = with_provenance(
+        problems, document.data, variables, path.parent, options.shown_folder
+    )
     if has_errors(problems):
         return replace(spec, diagnostics=problems)
     return replace(spec, project=project, package=package, diagnostics=problems)
