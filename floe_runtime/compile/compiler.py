@@ -38,7 +38,7 @@ from floe_runtime.base.output import plural
 from floe_runtime.base.version import __version__
 from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
 from floe_runtime.compile.python_assets import DiscoveryMode
-from floe_runtime.ports.constants import KIND_TAG_PREFIX
+from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
 from floe_runtime.ports.cron import parse_cron
 from floe_runtime.ports.partition_keys import now_utc, range_problems
 from floe_runtime.ports.partitions import default_fmt
@@ -181,12 +181,7 @@ class _Compiler:
             "group": {a.group for a in assets if a.kind != "external" and a.group is not None},
             "key": {a.key for a in assets},
             "tag": {t for a in assets for t in a.tags if not t.startswith(KIND_TAG_PREFIX)},
-            "kind": {
-                t.removeprefix(KIND_TAG_PREFIX)
-                for a in assets
-                for t in a.tags
-                if t.startswith(KIND_TAG_PREFIX)
-            },
+            "kind": kinds(t for a in assets for t in a.tags),
             "owner": {o for a in assets for o in a.owners},
         }
         hints = []

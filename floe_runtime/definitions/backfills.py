@@ -22,7 +22,7 @@ import dagster as dg
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base import files
 from floe_runtime.base.files import write_atomic
-from floe_runtime.definitions import backfill_plan
+from floe_runtime.definitions import backfill_plan, partition_keys
 from floe_runtime.definitions.backfill_plan import BackfillError
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -74,13 +74,8 @@ def prepare(
     """The batches of backfill ``name`` still to run on ``instance`` (all, with ``restart``)."""
     target = backfill_plan.target(artifact, name)
     job = defs.resolve_job_def(target.job)
-    if job.partitions_def is None:
-        raise BackfillError(
-            f"backfill {name!r}: job {target.job!r} is not partitioned in the loaded definitions; "
-            "recompile the artifact"
-        )
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
-        keys = backfill_plan.select(list(job.partitions_def.get_partition_keys()), target, artifact)
+    definition = partition_keys.of_job(defs.get_repository_def(), target.job)
+    keys = backfill_plan.select(partition_keys.every(definition, None, instance), target, artifact)
     if not keys:
         raise BackfillError(f"backfill {name!r} covers no partitions; check partition_range")
     state = _State(Path(instance.root_directory) / "floe" / "backfills" / f"{name}.json")

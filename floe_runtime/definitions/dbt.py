@@ -32,7 +32,7 @@ from floe_runtime.base import files
 from floe_runtime.definitions.automation import condition
 from floe_runtime.definitions.locate import LoadError
 from floe_runtime.definitions.partitions import backfill_policy, dbt_vars
-from floe_runtime.ports.constants import KIND_TAG_PREFIX
+from floe_runtime.ports.constants import kinds
 from floe_runtime.ports.dbt_manifest import ASSET_RESOURCE_TYPES, source_asset_key
 
 
@@ -137,10 +137,7 @@ class FloeTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         found = self.records.get(spec.key.to_user_string())
         if found is not None and found.kind == "dbt":
-            kinds = {
-                t.removeprefix(KIND_TAG_PREFIX) for t in found.tags if t.startswith(KIND_TAG_PREFIX)
-            }
-            extra = kinds - set(spec.kinds)
+            extra = kinds(found.tags) - set(spec.kinds)
             spec = spec.merge_attributes(kinds=extra) if extra else spec
         self._specs[cache_key] = spec
         return spec

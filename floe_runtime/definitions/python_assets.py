@@ -20,7 +20,7 @@ from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.definitions.automation import condition
 from floe_runtime.definitions.locate import LoadError
 from floe_runtime.definitions.partitions import backfill_policy
-from floe_runtime.ports.constants import KIND_TAG_PREFIX
+from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,9 @@ def _shaped(
     record = records.get(spec.key.to_user_string())
     if record is None:
         return spec  # not in the artifact: the drift check reports it
-    kinds = {t.removeprefix(KIND_TAG_PREFIX) for t in record.tags if t.startswith(KIND_TAG_PREFIX)}
     tags = {k: v for k, v in record.tags.items() if not k.startswith(KIND_TAG_PREFIX)}
     spec = spec.merge_attributes(
-        kinds=kinds - set(spec.kinds),
+        kinds=kinds(record.tags) - set(spec.kinds),
         tags={k: v for k, v in tags.items() if k not in spec.tags},
     )
     changes: dict[str, Any] = {"group_name": record.group}

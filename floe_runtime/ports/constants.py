@@ -7,10 +7,17 @@ differential tests, not a silent drift.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 KIND_TAG_PREFIX: Final = "dagster/kind/"
 """``kind:x`` in a selection is the presence of the tag ``dagster/kind/x``."""
+
+
+def kinds(tags: Iterable[str]) -> set[str]:
+    """The kinds a set of tag keys gives an asset (``dagster/kind/dbt`` → ``dbt``)."""
+    return {t.removeprefix(KIND_TAG_PREFIX) for t in tags if t.startswith(KIND_TAG_PREFIX)}
+
 
 DEFAULT_GROUP: Final = "default"
 """Dagster puts every asset without a group name into this group."""
