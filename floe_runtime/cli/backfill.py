@@ -16,8 +16,6 @@ from typing import Any
 
 import click
 
-from floe_runtime.base.errors import FloeError
-
 ARTIFACTS = click.option(
     "--artifacts",
     type=click.Path(path_type=Path),
@@ -111,21 +109,22 @@ def run_backfill(
 
 
 def _artifact_path(environment: str | None, artifacts: Path | None) -> Path:
+    """The artifact file, found as the runtime finds it (``dist/floe/ENV/``, a bundle folder or
+    a file)."""
     if artifacts is None and environment is None:
         raise click.UsageError("name the bundle: --env ENV (dist/floe/ENV/) or --artifacts PATH")
-    return artifacts if artifacts is not None else Path("dist") / "floe" / str(environment)
+    from floe_runtime.definitions import locate
+
+    env = {locate.ENV_VAR: environment} if environment is not None else {}
+    return locate.artifact_path(artifacts, env, Path.cwd())
 
 
 def _read(path: Path) -> Any:
+    """The artifact at ``path``: the file, or a bundle folder holding it."""
     from floe_runtime.artifact import store
+    from floe_runtime.definitions import locate
 
-    file = path if path.suffix == ".json" else path / store.ARTIFACT_NAME
-    if not file.is_file():
-        raise FloeError(
-            f"{file}: no compiled artifact there; run `floe compile --env ENV` first, or pass "
-            "--artifacts PATH"
-        )
-    return store.read(file)
+    return store.read(locate.artifact_path(path, {}, Path.cwd()))
 
 
 def _load(path: Path) -> Any:
