@@ -33,10 +33,14 @@ class Terminated(BaseException):
 
 
 def run(
-    command: Sequence[str], env: Mapping[str, str], cwd: str | None = None
+    command: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command`` to completion in its own process group, capturing its output as text;
-    whatever it started is killed when it ends."""
+    whatever it started is killed when it ends, or after ``timeout`` seconds (then
+    ``subprocess.TimeoutExpired`` is raised)."""
     if _terminating.is_set():
         raise FloeError("floe is terminating; not starting another process")
     proc = subprocess.Popen(
@@ -53,7 +57,7 @@ def run(
     with _lock:
         _groups.add(proc.pid)
     try:
-        out, err = proc.communicate()
+        out, err = proc.communicate(timeout=timeout)
     finally:
         _kill_group(proc.pid)
         proc.wait()

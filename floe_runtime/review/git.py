@@ -7,6 +7,7 @@ ref is fetched when missing, and history deepened in bounded steps until a merge
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from floe_runtime.base import children
 from floe_runtime.base.errors import FloeError
 
 DEFAULT_BASE = "origin/main"
@@ -28,16 +30,8 @@ class GitError(FloeError):
 
 def git(root: Path, *args: str, check: bool = True) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=TIMEOUT,
-            check=False,
-        )
+    try:  # in its own process group, killed with its helpers (ssh, https) on SIGTERM
+        proc = children.run(["git", *args], env, cwd=str(root), timeout=TIMEOUT)
     except FileNotFoundError as exc:
         raise GitError("git is not installed; floe review needs it") from exc
     except subprocess.TimeoutExpired as exc:
@@ -129,6 +123,8 @@ def worktree(root: Path, commit: str) -> Iterator[Path]:
     try:
         yield tree
     finally:
-        git(root, "worktree", "remove", "--force", str(tree), check=False)
+        with contextlib.suppress(FloeError):  # floe is terminating: git prunes it later
+            git(root, "worktree", "remove", "--force", str(tree), check=False)
         shutil.rmtree(folder, ignore_errors=True)
-        git(root, "worktree", "prune", check=False)
+        with contextlib.suppress(FloeError):
+            git(root, "worktree", "prune", check=False)
