@@ -87,9 +87,9 @@ def _fetch(root: Path, remote: str, branch: str, *options: str) -> None:
     git(root, "fetch", "--no-tags", "--quiet", *options, remote, refspec, check=False)
 
 
-def merge_base(root: Path, ref: str) -> str:
-    """The commit HEAD branched from ``ref``, fetching what a shallow clone lacks: the base
-    branch when it is missing, then deeper history of both sides in bounded steps."""
+def merge_base(root: Path, ref: str, head: str) -> str:
+    """The commit HEAD (``head``) branched from ``ref``, fetching what a shallow clone lacks:
+    the base branch when it is missing, then deeper history of both sides in bounded steps."""
     shallow = _shallow(root)
     remote = _remote_branch(root, ref)
     base = _commit(root, ref)
@@ -100,7 +100,6 @@ def merge_base(root: Path, ref: str) -> str:
         raise GitError(f"base {ref!r} is not a commit here, nor on the remote; pass --base REF")
     found = git(root, "merge-base", "HEAD", base, check=False)
     steps = [f"--deepen={n}" for n in DEEPEN_STEPS] + ["--unshallow"]
-    head = head_commit(root)
     while not found and shallow and steps and remote is not None:
         step = steps.pop(0)
         # HEAD's own history (by commit: a CI checkout's HEAD may be on no branch), then the

@@ -70,7 +70,7 @@ def review(*, options: ReviewOptions) -> Review:
     root = git.toplevel(options.cwd)
     head = git.head_commit(root)
     ref = options.base or git.default_base(root)
-    base = git.merge_base(root, ref)
+    base = git.merge_base(root, ref, head)
     configs = [_relative(root, options.cwd / c) for c in options.configs]
     parse = options.dbt_parse and dbt_executable() is not None
     notes = [] if parse or not options.dbt_parse else ["dbt is not installed: dbt models unknown"]
