@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import REPO, Result
 
 FLOE = str(Path(sys.executable).parent / "floe")
 TOKEN = "ghp_" + "Hq7Lw2Xv9Rt4Np6Ks8Jd3Fb5Gm1Zc0Ya7Ue2"
@@ -21,15 +21,10 @@ TOKEN = "ghp_" + "Hq7Lw2Xv9Rt4Np6Ks8Jd3Fb5Gm1Zc0Ya7Ue2"
 
 
 @dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-    seconds: float
+class Ran(Result):
+    """A result that also says how long the run took."""
 
-    @property
-    def text(self) -> str:
-        return self.out + self.err
+    seconds: float = 0.0
 
 
 def floe(
