@@ -69,9 +69,7 @@ WEEK = [f"2024-01-0{day}" for day in range(1, 8)]
 
 
 @pytest.fixture
-def ledger(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, floe: Callable[..., Result]
-) -> Path:
+def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, floe: Callable[..., Result]) -> Path:
     """A project whose asset needs a `database` resource, compiled by the real `floe compile`."""
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "__init__.py").write_text("")
@@ -130,7 +128,8 @@ def test_a_resource_nobody_provides_is_named_with_the_fix(
     assert "floe backfill run NAME -f definitions.py" in alone.err
     assert "internal error" not in alone.err
     (ledger / "bare.py").write_text(
-        "from floe_runtime import FloeDefinitions\ndefs = FloeDefinitions.from_compiled_artifacts()\n"
+        "from floe_runtime import FloeDefinitions\n"
+        "defs = FloeDefinitions.from_compiled_artifacts()\n"
     )
     bare = floe("backfill", "run", "first_week", "--env", "prod", "--dagster-home", home,
                 "-f", "bare.py")  # fmt: skip
