@@ -219,7 +219,7 @@ class _Reader:
     def _job(self, module: Module, call: ast.Call) -> None:
         name = literal_str(_argument(call, 0, "name"))
         if name is None or not name.isidentifier():
-            self.note(module, call, f"define_asset_job {text(call)} (its name)")
+            self.note(module, call, f"job {text(call)} (its name)")
             return
         self.job_names[id(call)] = name
         job: dict[str, Any] = {"type": "batch"}
@@ -280,6 +280,22 @@ class _Reader:
         if schedule["timezone"] is None:
             raise Untranslatable(f"schedule {name}: execution_timezone {text(zone)}")  # type: ignore[arg-type]
         self._finish(module, call, name, schedule, _SCHEDULE_FIELDS)
+        if self._maybe_partitioned(job):
+            self.note(module, call, f"schedule {name}: a ScheduleDefinition asks for a run "
+                      "without a partition; floe asks for the latest partition of a partitioned "
+                      "job")  # fmt: skip
+
+    def _maybe_partitioned(self, job: str) -> bool:
+        """Whether the job may select partitioned assets (a traversal may reach any)."""
+        if not self.found.assets or job not in self.found.jobs:
+            return False
+        if job in self.job_partitions_at or self._partitions_of(job) is not None:
+            return True
+        simple = all(
+            atom.partition(":")[0] in ("key", "group") and " " not in atom and "+" not in atom
+            for atom in self.found.jobs[job]["selection"]
+        )
+        return not simple
 
     def _partitioned_schedule(self, module: Module, call: ast.Call) -> None:
         job = self._job_of(module, _argument(call, 0, "job"))
