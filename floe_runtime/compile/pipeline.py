@@ -116,13 +116,20 @@ def _dbt_parse_all(
     work: Path,
     process_env: Mapping[str, str],
     progress: Callable[[str], None],
+    prepare: Callable[[Path], None] | None = None,
 ) -> dict[str, Path | DbtParseError]:
-    """``dbt parse`` for every environment with a dbt project, side by side."""
+    """``dbt parse`` for every environment with a dbt project, side by side (each project
+    folder handed to ``prepare`` first, once, before any parse starts)."""
     jobs = {
         env: spec
         for env, spec in specs.items()
         if spec.ok and spec.project and spec.project.orchestration.dbt
     }
+    if prepare is not None:
+        for spec in jobs.values():
+            settings = spec.project.orchestration.dbt  # type: ignore[union-attr]
+            assert settings is not None
+            prepare(floe_yaml.parent / settings.project_dir)
 
     def run(env: str) -> Path | DbtParseError:
         settings = jobs[env].project.orchestration.dbt  # type: ignore[union-attr]
@@ -319,6 +326,9 @@ class CompileOptions:
     dbt_parse: bool = False
     discover: DiscoveryMode = "static"
     progress: Callable[[str], None] = field(default=lambda message: None)
+    prepare_dbt: Callable[[Path], None] | None = None
+    """Called with each dbt project folder before ``dbt parse`` (the review's base installs
+    its dbt packages there)."""
 
 
 def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
@@ -331,7 +341,9 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
     work = Path(tempfile.mkdtemp(prefix="floe-compile-"))
     try:
         parsed = (
-            _dbt_parse_all(specs, floe_yaml, work, process_env, options.progress)
+            _dbt_parse_all(
+                specs, floe_yaml, work, process_env, options.progress, options.prepare_dbt
+            )
             if options.dbt_parse
             else {}
         )

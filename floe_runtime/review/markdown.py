@@ -165,7 +165,7 @@ def _section(section: Section, level: Level) -> list[str]:
         out.append(f"- **{escape(name)}** · {summary(section, name)}")
     out.append("")
     for note in section.notes:
-        out += [f"> {escape(note, 500)}", ""]
+        out += [f"> {escape(note, 1500)}", ""]
     if level >= Level.COUNTS:
         return out
     for group in _groups(section, names):
