@@ -151,6 +151,19 @@ def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 
 
+STRICT_NOTE = "(a warning; --strict makes it an error)"
+
+
+def strict(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """``--strict``: every warning becomes an error, and says why it fails the run."""
+    return [
+        replace(d, severity="error", message=f"{d.message} {STRICT_NOTE}")
+        if d.severity == "warning"
+        else d
+        for d in diagnostics
+    ]
+
+
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     pos = d.position or Position(0, 0)
     return (d.file, pos.line, pos.col, d.message)

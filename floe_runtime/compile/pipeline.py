@@ -329,6 +329,9 @@ class CompileOptions:
     prepare_dbt: Callable[[Path], None] | None = None
     """Called with each dbt project folder before ``dbt parse`` (the review's base installs
     its dbt packages there)."""
+    manifests: Mapping[str, Path] = field(default_factory=dict)
+    """Per environment, a manifest to read when there is neither a parse nor a
+    ``manifest_path`` (``floe list``: the compiled bundle's)."""
 
 
 def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
@@ -356,7 +359,11 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
             if len(specs) > 1:
                 options.progress(f"compiling {env} ({index}/{len(specs)})")
             discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
-            result = _compile(spec, env, floe_yaml, discovery, parsed.get(env))
+            found = parsed.get(env)
+            dbt = spec.project.orchestration.dbt if spec.project is not None else None
+            if found is None and dbt is not None and dbt.manifest_path is None:
+                found = options.manifests.get(env)
+            result = _compile(spec, env, floe_yaml, discovery, found)
             results.append(_with_provenance(result, spec, source, options.spec))
         return results
     finally:
