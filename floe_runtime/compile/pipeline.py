@@ -30,6 +30,7 @@ from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
 from floe_runtime.compile.functions import check_function
 from floe_runtime.compile.python_assets import Discovery, DiscoveryMode, discover, search_roots
+from floe_runtime.compile.unchanged import same_manifest
 from floe_runtime.ports.constants import DEFAULT_GROUP
 from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
@@ -390,7 +391,8 @@ def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
         assert result.artifact is not None
         folder = out / result.environment
         if result.manifest is not None:
-            files.write_atomic(folder / MANIFEST_NAME, result.manifest)
+            if not same_manifest(folder / MANIFEST_NAME, result.manifest):
+                files.write_atomic(folder / MANIFEST_NAME, result.manifest)
         else:
             files.remove(folder / MANIFEST_NAME)
         target = folder / ARTIFACT_NAME
