@@ -127,9 +127,10 @@ def _strict(result: Compiled) -> Compiled:
 
     from floe_runtime.base.diagnostics import strict
 
-    if not any(d.severity == "warning" for d in result.diagnostics):
+    promoted = strict(result.diagnostics)
+    if promoted == result.diagnostics:
         return result
-    return replace(result, artifact=None, manifest=None, diagnostics=strict(result.diagnostics))
+    return replace(result, artifact=None, manifest=None, diagnostics=promoted)
 
 
 def _outcome_line(result: Compiled, out: Path | None) -> str:

@@ -25,6 +25,7 @@ from floe_runtime.artifact.schema import (
 )
 from floe_runtime.artifact.store import SCHEMA_VERSION
 from floe_runtime.base.diagnostics import (
+    INCOMPLETE,
     Diagnostic,
     JsonPath,
     Severity,
@@ -129,7 +130,7 @@ class _Compiler:
                 skipped[0][1],
                 hint=f"fix the cause first; unchecked: {shown}{more}",
                 severity="warning",
-                code="incomplete",
+                code=INCOMPLETE,
             )
         )
 

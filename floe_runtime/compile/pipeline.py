@@ -24,7 +24,13 @@ from floe_runtime.artifact.schema import (
 )
 from floe_runtime.artifact.store import ARTIFACT_NAME, MANIFEST_NAME, sealed
 from floe_runtime.base import files
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Severity, has_errors
+from floe_runtime.base.diagnostics import (
+    INCOMPLETE,
+    Diagnostic,
+    JsonPath,
+    Severity,
+    has_errors,
+)
 from floe_runtime.compile import asset_graph, leaks
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
@@ -177,12 +183,15 @@ def _dbt(
             None,
             None,
             [
-                _problem(
-                    spec,
-                    "no dbt manifest: dbt models are not in the asset graph, so selections are "
-                    "checked against the Python assets only",
-                    DBT,
-                    "compile with --dbt-parse, or set dbt.manifest_path",
+                replace(  # a limit of this check, not a finding (--strict keeps it a warning)
+                    _problem(
+                        spec,
+                        "no dbt manifest: dbt models are not in the asset graph, so selections "
+                        "are checked against the Python assets only",
+                        DBT,
+                        "compile with --dbt-parse, or set dbt.manifest_path",
+                    ),
+                    code=INCOMPLETE,
                 )
             ],
         )
