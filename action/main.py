@@ -178,7 +178,7 @@ def _check(r: Review, s: Settings) -> None:
     for env in s.environments or [""]:
         args = ["compile", str(r.config), "--out", str(r.artifacts), "--format", "github"]
         args += _env(env) or ["--all-envs"]
-        proc = floe(*args, *(["--dbt-parse"] if s.dbt_parse else []))
+        proc = floe(*args, *(["--dbt-parse"] if s.dbt_parse else []), *_strict())
         echo(proc, r.annotations)
         if proc.returncode != 0:
             r.valid = False
@@ -187,6 +187,11 @@ def _check(r: Review, s: Settings) -> None:
     r.compiled = sorted(
         p.name for p in r.artifacts.iterdir() if (p / "compiled_artifacts.json").is_file()
     )
+
+
+def _strict() -> list[str]:
+    """The `strict` input (env FLOE_STRICT): warnings fail the compile."""
+    return ["--strict"] if os.environ.get("FLOE_STRICT", "").strip().lower() == "true" else []
 
 
 def _env(env: str) -> list[str]:
