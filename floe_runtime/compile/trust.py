@@ -29,6 +29,8 @@ NOT_COMPILED = (
     "it with `floe compile`, or download the bundle again from the CI run that compiled it"
 )
 
+SAME_SOURCE = "the compiler writes both from the same floe.yaml"
+
 
 class TrustError(FloeError):
     """The artifact names something floe must not import or read; ``field`` says where."""
@@ -76,19 +78,21 @@ def _records(artifact: CompiledArtifact) -> Iterator[Refusal]:
             yield Refusal(
                 ("jobs", name),
                 f"job {name!r} is not the job orchestration.jobs declares",
-                "the two are written together",
+                SAME_SOURCE,
                 "artifact",
             )
     dbt, settings = artifact.dbt, artifact.orchestration.dbt
     if (dbt is None) != (settings is None):
-        yield Refusal(("dbt",), "dbt and orchestration.dbt disagree", "", "artifact")
+        yield Refusal(("dbt",), "dbt and orchestration.dbt disagree", SAME_SOURCE, "artifact")
     elif dbt is not None and settings is not None:
         profiles = settings.profiles_dir or settings.project_dir
         if (dbt.project_dir, dbt.profiles_dir) != (settings.project_dir, profiles):
-            yield Refusal(("dbt",), "dbt's folders are not orchestration.dbt's", "", "artifact")
+            yield Refusal(
+                ("dbt",), "dbt's folders are not orchestration.dbt's", SAME_SOURCE, "artifact"
+            )
         if dbt.manifest is not None:
             name = dbt.manifest.file
-            if trust.normalised_problem(name) is not None or "/" in name:
+            if "/" in name or trust.normalised_problem(name) is not None:
                 yield _path(("dbt", "manifest", "file"), name, "is not a file name in the bundle")
 
 
