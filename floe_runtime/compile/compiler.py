@@ -37,6 +37,7 @@ from floe_runtime.base.diagnostics import (
 )
 from floe_runtime.base.output import plural
 from floe_runtime.base.version import __version__
+from floe_runtime.compile import trust
 from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
 from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
@@ -412,4 +413,9 @@ def compile_environment(
         ],
         checksum="",
     )
-    return artifact, problems
+    # The runtime's trust check, on what it will load: what floe writes, floe loads.
+    refused = [
+        source.diagnostic(r.message, r.field, hint=r.hint, code=r.code)
+        for r in trust.refusals(artifact, spec.package)
+    ]
+    return (None, problems + refused) if refused else (artifact, problems)
