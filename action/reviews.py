@@ -116,6 +116,7 @@ def _check(r: Review, s: Settings) -> None:
         args = ["compile", "--out=" + str(r.artifacts), "--format", "github"]
         args += _env(env) or ["--all-envs"]
         args += ["--dbt-parse"] if s.dbt_parse else []
+        args += ["--strict"] if s.strict else []  # the `strict` input: warnings fail the compile
         proc = floe(*args, "--", str(r.config))
         echo(proc, r.annotations)
         if proc.returncode != 0:

@@ -39,6 +39,7 @@ class Settings:
     upload: bool
     dbt_parse: bool
     allow_pull_request_target: bool
+    strict: bool
     event: str
     repository: str
     pr_number: str
@@ -72,6 +73,7 @@ class Settings:
             upload=flag("FLOE_UPLOAD", "true"),
             dbt_parse=flag("FLOE_DBT_PARSE", "true"),
             allow_pull_request_target=flag("FLOE_ALLOW_PULL_REQUEST_TARGET", "false"),
+            strict=flag("FLOE_STRICT", "false"),
             event=env.get("FLOE_EVENT_NAME", ""),
             repository=env.get("FLOE_REPOSITORY", ""),
             pr_number=env.get("FLOE_PR_NUMBER", "").strip(),

@@ -48,6 +48,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(_REPO + r"/issues/comments/(?P<id>\d+)"), "_delete_comment"),
     ("GET", re.compile(_REPO + r"/pulls/(?P<number>\d+)"), "_get_pull"),
     ("GET", re.compile(_REPO + r"/commits/(?P<sha>[0-9a-fA-F]+)/pulls"), "_commit_pulls"),
+    ("GET", re.compile(_REPO + r"/pulls"), "_list_pulls"),
 ]
 _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 _Answer = tuple[int, dict[str, str], Any]  # status, headers, JSON payload (None: no body)
@@ -83,6 +84,8 @@ class FakeGitHub:
         self.tokens: dict[str, str] = {}
         self.read_only_tokens: set[str] = set()
         self.pulls: dict[int, str] = {}
+        # Where each pull's head lives: (head repository, or None for the base itself; branch).
+        self.pull_heads: dict[int, tuple[str | None, str]] = {}
         self.state_file = state_file
         self._injections: list[_Injection] = []
         self._lock = threading.RLock()
@@ -110,9 +113,16 @@ class FakeGitHub:
             self._thread.join(timeout=5)
 
     # -- seeding and misbehaving -----------------------------------------------------------
-    def add_pull(self, number: int, head_sha: str) -> None:
+    def add_pull(
+        self, number: int, head_sha: str, *, head_repo: str | None = None, ref: str | None = None
+    ) -> None:
+        """An open pull request; ``head_repo`` names the fork its head lives in (None: the
+        base repository itself), ``ref`` its branch (default ``pr-<number>``)."""
         with self._lock:
             self.pulls[number] = head_sha
+            old = self.pull_heads.get(number)
+            keep = old if old is not None and head_repo is None and ref is None else None
+            self.pull_heads[number] = keep or (head_repo, ref or f"pr-{number}")
 
     def set_head(self, number: int, sha: str) -> None:
         self.add_pull(number, sha)
@@ -275,13 +285,32 @@ class FakeGitHub:
         return 200, {}, self._pull_json(where, number, self._pull(where))
 
     def _commit_pulls(self, login: str, query: Any, data: Any, **where: str) -> _Answer:
+        # As GitHub: a commit that lives only in a fork is not in the base repository, so its
+        # pull request is not listed here (the fork-safe pair must bind by head branch).
         sha = where["sha"].lower()
         found = [
             self._pull_json(where, number, head)
             for number, head in sorted(self.pulls.items())
-            if head.lower().startswith(sha)
+            if head.lower().startswith(sha) and self.pull_heads[number][0] is None
         ]
         return 200, {}, found
+
+    def _list_pulls(self, login: str, query: Any, data: Any, **where: str) -> _Answer:
+        # ``head=OWNER:BRANCH`` keeps pulls whose head repository's owner and branch are those;
+        # ``state`` defaults to open (all pulls here are open).
+        pulls = [self._pull_json(where, n, head) for n, head in sorted(self.pulls.items())]
+        if query.get("state", ["open"])[0] not in ("open", "all"):
+            pulls = []
+        wanted = query.get("head", [None])[0]
+        if wanted is not None and ":" in wanted:
+            owner, _, ref = wanted.partition(":")
+            pulls = [
+                p
+                for p in pulls
+                if p["head"]["repo"]["owner"]["login"].lower() == owner.lower()
+                and p["head"]["ref"] == ref
+            ]
+        return 200, {}, pulls
 
     # -- helpers -----------------------------------------------------------------------------
     def _new_comment(self, repo: str, number: int, body: str, login: str) -> dict[str, Any]:
@@ -316,11 +345,23 @@ class FakeGitHub:
 
     def _pull_json(self, where: dict[str, str], number: int, head: str) -> dict[str, Any]:
         repo = f"{where['owner']}/{where['repo']}"
+        fork, ref = self.pull_heads.get(number, (None, f"pr-{number}"))
+        head_repo = fork or repo
         return {
             "number": number,
             "state": "open",
             "html_url": f"https://github.com/{repo}/pull/{number}",
-            "head": {"sha": head, "ref": f"pr-{number}"},
+            "head": {
+                "sha": head,
+                "ref": ref,
+                "label": f"{head_repo.split('/')[0]}:{ref}",
+                "repo": {
+                    "full_name": head_repo,
+                    "fork": fork is not None,
+                    "owner": {"login": head_repo.split("/")[0]},
+                },
+            },
+            "base": {"ref": "main", "repo": {"full_name": repo, "fork": False}},
         }
 
     def _comment(self, where: dict[str, str]) -> dict[str, Any]:
@@ -413,8 +454,12 @@ def _main(argv: list[str] | None = None) -> int:
     )
     fake.tokens.update(seed.get("tokens", {}))
     fake.read_only_tokens.update(seed.get("read_only_tokens", []))
-    for number, sha in seed.get("pulls", {}).items():
-        fake.add_pull(int(number), sha)
+    for number, pull in seed.get("pulls", {}).items():
+        if isinstance(pull, str):
+            fake.add_pull(int(number), pull)
+        else:  # {"sha": ..., "head_repo": "fork/demo", "ref": "patch-1"}
+            head_repo, ref = pull.get("head_repo"), pull.get("ref")
+            fake.add_pull(int(number), pull["sha"], head_repo=head_repo, ref=ref)
     for item in seed.get("comments", []):
         fake.add_comment(int(item["number"]), item["body"], item["login"], repo=item["repo"])
     for item in seed.get("injections", []):

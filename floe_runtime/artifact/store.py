@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from floe_runtime.base import files
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.output import plural
 
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
@@ -76,7 +77,7 @@ def read(path: Path) -> CompiledArtifact:
         return CompiledArtifact.model_validate(payload)
     except ValidationError as exc:
         raise ArtifactError(
-            f"{path}: not a valid floe artifact ({exc.error_count()} errors)"
+            f"{path}: not a valid floe artifact ({plural(exc.error_count(), 'error')})"
         ) from exc
 
 

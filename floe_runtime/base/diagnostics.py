@@ -151,6 +151,24 @@ def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 
 
+STRICT_NOTE = "(a warning; --strict makes it an error)"
+INCOMPLETE = "incomplete"
+"""Code of a warning that says what a check could not see (no dbt manifest, an incomplete
+graph), not what is wrong: --strict keeps it a warning, or the offline hooks could never pass
+on a dbt project."""
+
+
+def strict(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """``--strict``: every warning about the project becomes an error, and says why it fails
+    the run (a warning about the check's own limits stays one)."""
+    return [
+        replace(d, severity="error", message=f"{d.message} {STRICT_NOTE}")
+        if d.severity == "warning" and d.code != INCOMPLETE
+        else d
+        for d in diagnostics
+    ]
+
+
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     pos = d.position or Position(0, 0)
     return (d.file, pos.line, pos.col, d.message)

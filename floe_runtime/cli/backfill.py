@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,33 @@ ARTIFACTS = click.option(
 ENVIRONMENT = click.option(
     "--env", "environment", envvar="FLOE_ENV", help="The environment's bundle [env: FLOE_ENV]."
 )
+
+
+def code_location_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``dagster`` CLI's options naming a code location, with its names and letters."""
+    options = [
+        click.option(
+            "-f",
+            "--python-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="The project's Dagster definitions file (its resources are used).",
+        ),
+        click.option(
+            "-m", "--module-name", help="The module holding the project's Dagster definitions."
+        ),
+        click.option(
+            "-a", "--attribute", help="The Definitions object in it (when there are several)."
+        ),
+        click.option(
+            "-d",
+            "--working-directory",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder to import the code location from (default: the current folder).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -42,20 +70,40 @@ def backfill() -> None:
     help="Dagster instance folder that records the runs and the progress [env: DAGSTER_HOME].",
 )
 @click.option("--restart", is_flag=True, help="Forget an interrupted attempt and start over.")
+@code_location_options
 def run_command(
     name: str,
     environment: str | None,
     artifacts: Path | None,
     dagster_home: Path | None,
     restart: bool,
+    python_file: Path | None,
+    module_name: str | None,
+    attribute: str | None,
+    working_directory: Path | None,
 ) -> int:
-    """Run backfill NAME here, batch_size partitions per run; run again to resume."""
+    """Run backfill NAME here, batch_size partitions per run; run again to resume.
+
+    The job runs from the project's Dagster definitions (-f FILE or -m MODULE, as for
+    `dagster`), so their resources are used; without them, from the artifact alone."""
     if dagster_home is None:
         raise click.UsageError(
             "set DAGSTER_HOME (or --dagster-home) to the Dagster instance folder: it records "
             "the runs and the backfill's progress, so an interrupted backfill can resume"
         )
-    return run_backfill(name, _artifact_path(environment, artifacts), dagster_home, restart)
+    if python_file is not None and module_name is not None:
+        raise click.UsageError("name the code location once: -f/--python-file or -m/--module-name")
+    if attribute is not None and python_file is None and module_name is None:
+        raise click.UsageError("-a/--attribute names an object in -f FILE or -m MODULE")
+    load: Callable[[Path], Any] | None = None
+    if python_file is not None or module_name is not None:
+        from floe_runtime.definitions import code_location
+
+        location = code_location.CodeLocation(
+            python_file, module_name, attribute, working_directory
+        )
+        load = partial(_load_code_location, location)
+    return run_backfill(name, _artifact_path(environment, artifacts), dagster_home, restart, load)
 
 
 @backfill.command("launch")
@@ -81,7 +129,7 @@ def run_backfill(
     load: Callable[[Path], Any] | None = None,
 ) -> int:
     """The ``run`` command once its options are read; ``load`` builds the Dagster definitions
-    from the artifact path (default: ``FloeDefinitions.from_compiled_artifacts``)."""
+    from the artifact path (default: ``FloeDefinitions.from_compiled_artifacts`` alone)."""
     from floe_runtime.definitions import backfill_plan, backfills
 
     artifact = _read(artifact_path)
@@ -128,9 +176,17 @@ def _read(path: Path) -> Any:
 
 
 def _load(path: Path) -> Any:
+    """The artifact alone: no resources but the ones Dagster provides by default."""
+    from floe_runtime.definitions import code_location
     from floe_runtime.definitions.loader import FloeDefinitions
 
-    return FloeDefinitions.from_compiled_artifacts(path)
+    return code_location.resolved(FloeDefinitions.from_compiled_artifacts(path))
+
+
+def _load_code_location(location: Any, path: Path) -> Any:
+    from floe_runtime.definitions import code_location
+
+    return code_location.load(location, path)
 
 
 @contextmanager

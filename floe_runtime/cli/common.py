@@ -46,6 +46,13 @@ VARIABLES = click.option(
 )
 
 
+STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings as errors (exit 1), so CI fails on them.",
+)
+
+
 NOW = click.option(
     "--now",
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from floe_runtime.base.output import plural, printable
-from floe_runtime.cli.common import FLOE_YAML, FORMATS, VARIABLES, progress, source_text
+from floe_runtime.cli.common import FLOE_YAML, FORMATS, STRICT, VARIABLES, progress, source_text
 
 if TYPE_CHECKING:
     from floe_runtime.compile.pipeline import Compiled, CompileOptions
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     help="Read Python assets from source (static) or by importing them with Dagster.",
 )
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@STRICT
 def compile_command(
     *,
     path: Path,
@@ -53,14 +54,21 @@ def compile_command(
     dbt_parse: bool,
     discover: DiscoveryMode,
     output_format: str,
+    strict: bool,
 ) -> int:
-    """Compile floe.yaml into one artifact per environment (dist/floe/<env>/)."""
+    """Compile floe.yaml into one artifact per environment (dist/floe/<env>/).
+
+    With --check and no --env, every environment is checked (as validate does). With
+    --strict, warnings are errors: nothing is written and the exit code is 1.
+    """
     from floe_runtime.compile.pipeline import CompileOptions
     from floe_runtime.spec import environments
     from floe_runtime.spec.load import SpecOptions
 
     try:
-        chosen = environments.select(path, name=environment, every=all_envs)
+        chosen = environments.select(
+            path, name=environment, every=all_envs or (check and environment is None)
+        )
     except environments.EnvironmentChoiceError as exc:
         raise click.UsageError(f"{exc} or use --all-envs" if exc.declared else str(exc)) from None
     options = CompileOptions(
@@ -70,12 +78,14 @@ def compile_command(
         discover=discover,
         progress=progress,
     )
-    return execute(options, out=None if check else out, output_format=output_format)
+    return execute(options, out=None if check else out, output_format=output_format, strict=strict)
 
 
-def execute(options: CompileOptions, *, out: Path | None, output_format: str) -> int:
+def execute(
+    options: CompileOptions, *, out: Path | None, output_format: str, strict: bool = False
+) -> int:
     """Compile, write the bundles when every environment compiled (``out`` None: only check),
-    and report."""
+    and report (``strict``: an environment with a warning has failed)."""
     from floe_runtime.artifact.store import ARTIFACT_NAME
     from floe_runtime.compile import pipeline
     from floe_runtime.report import render
@@ -83,6 +93,8 @@ def execute(options: CompileOptions, *, out: Path | None, output_format: str) ->
 
     source = read(options.spec)
     results = pipeline.compile_environments(options, source=source)
+    if strict:
+        results = [_strict(r) for r in results]
     diagnostics = list(dict.fromkeys(d for r in results for d in r.diagnostics))
     ok = all(r.ok for r in results)
     if ok and out is not None:
@@ -107,6 +119,18 @@ def execute(options: CompileOptions, *, out: Path | None, output_format: str) ->
     else:
         click.echo(render.text(diagnostics, source_text(path, source), "\n".join(lines)))
     return 0 if ok else 1
+
+
+def _strict(result: Compiled) -> Compiled:
+    """A compiled environment with warnings has failed under ``--strict``."""
+    from dataclasses import replace
+
+    from floe_runtime.base.diagnostics import strict
+
+    promoted = strict(result.diagnostics)
+    if promoted == result.diagnostics:
+        return result
+    return replace(result, artifact=None, manifest=None, diagnostics=promoted)
 
 
 def _outcome_line(result: Compiled, out: Path | None) -> str:

@@ -60,6 +60,7 @@ def list_command(
             (env,) = environments.select(path, name=environment)
         except environments.EnvironmentChoiceError as exc:
             raise click.UsageError(str(exc)) from None
+        bundle, digest, why = (None, None, "") if dbt_parse else _bundle_manifest(path, env)
         options = CompileOptions(
             spec=SpecOptions(
                 path=path, display=str(path), cli_vars=cli_vars, process_env=os.environ
@@ -67,6 +68,7 @@ def list_command(
             environments=(env,),
             dbt_parse=dbt_parse,
             progress=progress,
+            manifests={env: bundle} if bundle is not None else {},
         )
         (result,) = compile_environments(options)
         if not result.ok:
@@ -74,9 +76,56 @@ def list_command(
             return 1
         assert result.artifact is not None
         compiled = result.artifact
+        record = compiled.dbt.manifest if compiled.dbt is not None else None
+        if compiled.dbt is not None and (record is None or record.digest == digest) and why:
+            progress(why)  # what the dbt models were listed from, or why they are not
     found = listing.rows(kind, compiled, moment(now))
     if as_json:
         click.echo(redact(json.dumps(found, indent=2, sort_keys=True)))
     else:
         click.echo(listing.table(kind, found))
     return 0
+
+
+BUNDLES = Path("dist") / "floe"  # floe compile's default --out
+
+
+def _bundle_manifest(floe_yaml: Path, env: str) -> tuple[Path | None, str | None, str]:
+    """The manifest of ``dist/floe/ENV`` (and its digest) when that bundle was compiled from
+    this very floe.yaml, so its dbt models are listed; and a line saying so, or why not."""
+    import hashlib
+
+    from floe_runtime.artifact import store
+    from floe_runtime.base import files
+
+    folder = BUNDLES / env
+    fix = f"run `floe compile --env {env} --dbt-parse`, or list with --dbt-parse"
+    if not (folder / store.ARTIFACT_NAME).is_file():
+        return None, None, f"no compiled bundle at {folder}/: dbt models are not listed ({fix})"
+    try:
+        compiled = store.read(folder / store.ARTIFACT_NAME)
+        current = hashlib.sha256(files.read_bytes(floe_yaml, files.FLOE_YAML_LIMIT, "floe.yaml"))
+    except FloeError as exc:
+        return None, None, f"the bundle {folder}/ is not used ({exc}): dbt models are not listed"
+    if compiled.source.sha256 != current.hexdigest():
+        return (
+            None,
+            None,
+            (
+                f"the bundle {folder}/ was compiled from another version of {floe_yaml}, so it is "
+                f"not used: dbt models are not listed ({fix})"
+            ),
+        )
+    manifest = folder / store.MANIFEST_NAME
+    if compiled.dbt is None or compiled.dbt.manifest is None or not manifest.is_file():
+        return (
+            None,
+            None,
+            f"the bundle {folder}/ has no dbt manifest: dbt models are not listed ({fix})",
+        )
+    digest = compiled.dbt.manifest.digest
+    return (
+        manifest,
+        digest,
+        f"dbt models from the bundle {folder}/ (compiled from this {floe_yaml})",
+    )

@@ -22,6 +22,7 @@ from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
 from floe_runtime.cli.diff import diff_command
 from floe_runtime.cli.hook import hook
+from floe_runtime.cli.init import init
 from floe_runtime.cli.list import list_command
 from floe_runtime.cli.review import review_command
 from floe_runtime.cli.schema import schema
@@ -90,3 +91,4 @@ cli.add_command(diff_command)
 cli.add_command(review_command)
 cli.add_command(hook)
 cli.add_command(backfill)
+cli.add_command(init)

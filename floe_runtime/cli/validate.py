@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from floe_runtime.cli.common import FORMATS, VARIABLES, source_text
+from floe_runtime.cli.common import FORMATS, STRICT, VARIABLES, source_text
 
 
 @click.command()
@@ -15,14 +15,21 @@ from floe_runtime.cli.common import FORMATS, VARIABLES, source_text
 @click.option("--env", "environment", help="Validate with this environment's values.")
 @VARIABLES
 @click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@STRICT
 def validate(
-    paths: tuple[Path, ...], environment: str | None, cli_vars: dict[str, str], output_format: str
+    paths: tuple[Path, ...],
+    environment: str | None,
+    cli_vars: dict[str, str],
+    output_format: str,
+    strict: bool,
 ) -> int:
     """Check floe.yaml files: YAML, shape and meaning (default: ./floe.yaml).
 
-    Without --env, every environment under environments/ is checked.
+    Without --env, every environment under environments/ is checked. With --strict, warnings
+    are errors.
     """
     from floe_runtime.base.diagnostics import has_errors
+    from floe_runtime.base.diagnostics import strict as as_errors
     from floe_runtime.report import render
     from floe_runtime.spec import load
 
@@ -36,7 +43,7 @@ def validate(
         )
         read = load.read(options)
         found, project = load.validate(options, environment=environment, source=read)
-        diagnostics += found
+        diagnostics += as_errors(found) if strict else found
         if project is not None:
             described.append(render.describe(project))
         sources.update(source_text(target, read))

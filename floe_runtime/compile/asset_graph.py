@@ -15,7 +15,7 @@ from typing import Any, Final
 from pydantic import TypeAdapter
 
 from floe_runtime.artifact.schema import AssetRecord
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, closest
 from floe_runtime.compile.python_assets import Discovery
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.dbt_manifest import DbtGraph
@@ -35,6 +35,7 @@ _SETTINGS = ("partitions", "automation_condition", "backfill_policy", "group_nam
 class AssetGraph:
     assets: dict[str, AssetRecord]
     complete: bool
+    python_complete: bool = True  # every Python asset is known (only dbt may be missing)
 
     def selection_graph(self) -> SelectionGraph:
         return SelectionGraph(
@@ -203,9 +204,12 @@ def build(
                 "marketing/finance); set group_name in code, dbt meta, or an asset pattern",
             )
     dbt_known = dbt is not None or project.orchestration.dbt is None
-    graph = AssetGraph(records, complete=python.complete and dbt_known)
+    graph = AssetGraph(
+        records, complete=python.complete and dbt_known, python_complete=python.complete
+    )
     problems += _unused_patterns(patterns, records, source, graph.complete)
     problems += _code_partitions(python, records, source)
+    problems += _cut_sources(python, dbt, records, source)
     return graph, problems
 
 
@@ -237,7 +241,10 @@ def _code_partitions(
     """A partitions_def in code and partitions from floe.yaml cannot both hold."""
     for asset in python.assets:
         record = records.get(asset.key)
-        if record is None or not asset.partitioned_in_code or record.partitions is None:
+        if record is None or not asset.partitioned_in_code:
+            continue
+        if record.partitions is None:
+            yield _partitioned_only_in_code(asset.key, f"{asset.file}:{asset.line}", record, source)
             continue
         pattern = record.configured_by[-1].pattern if record.configured_by else ""
         path: JsonPath = ("orchestration", "assets", pattern, "partitions")
@@ -248,4 +255,56 @@ def _code_partitions(
             hint="declare the partitions in one place (floe.yaml is the place floe manages)",
             code="graph",
             position=source.value_at(path) or Position(1, 1),
+        )
+
+
+def _partitioned_only_in_code(
+    key: str, where: str, record: AssetRecord, source: SourceMap
+) -> Diagnostic:
+    """floe builds the asset from floe.yaml: a partitions_def left in code is a half-done
+    conversion that would silently run a partitioned asset unpartitioned."""
+    pattern = record.configured_by[-1].pattern if record.configured_by else None
+    path: JsonPath = ("orchestration", "assets", *([pattern] if pattern is not None else []))
+    place = f"asset pattern {pattern!r}" if pattern is not None else "orchestration.assets"
+    return source.diagnostic(
+        f"asset {key!r} sets partitions_def in {where}, but floe.yaml gives it no partitions "
+        f"({place}): list, review, backfills and schedules treat it as unpartitioned",
+        path,
+        hint=f"delete partitions_def= from {where} and set `partitions: <name>` for {key!r} "
+        "under orchestration.assets in floe.yaml",
+        severity="warning",
+        code="graph",
+        position=source.key_at(path) or Position(1, 1),
+    )
+
+
+def _cut_sources(
+    python: Discovery,
+    dbt: DbtGraph | None,
+    records: Mapping[str, AssetRecord],
+    source: SourceMap,
+) -> Iterable[Diagnostic]:
+    """A dbt source that names no Python asset but looks like one: lineage is cut there (the
+    source becomes an external asset) where the user most likely meant the Python asset."""
+    if dbt is None:
+        return
+    python_keys = {a.key: f"{a.file}:{a.line}" for a in python.assets}
+    for item in dbt.sources:
+        record = records.get(item.key)
+        if item.python_asset or item.resolved_to or record is None or record.kind != "external":
+            continue
+        names = (item.table_name, f"{item.source_name}_{item.table_name}", item.key)
+        guess = next((g for n in names if (g := closest(n, python_keys)) is not None), None)
+        if guess is None:
+            continue  # a raw table other tools load: external is what the user wants
+        declared = f" (dbt:{item.file})" if item.file else ""
+        yield source.diagnostic(
+            f"dbt source {item.source_name}.{item.table_name}{declared} matches no Python "
+            f"asset: it becomes the external asset {item.key!r}, and the lineage from Python "
+            "to dbt is cut there",
+            ("orchestration", "dbt"),
+            hint=f"did you mean the Python asset {guess!r} ({python_keys[guess]})? name the "
+            f"source table {guess!r}, or set meta.dagster.asset_key: [{guess!r}] on it",
+            severity="warning",
+            code="graph",
         )

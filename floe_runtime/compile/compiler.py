@@ -25,6 +25,7 @@ from floe_runtime.artifact.schema import (
 )
 from floe_runtime.artifact.store import SCHEMA_VERSION
 from floe_runtime.base.diagnostics import (
+    INCOMPLETE,
     Diagnostic,
     JsonPath,
     Severity,
@@ -36,6 +37,7 @@ from floe_runtime.base.diagnostics import (
 )
 from floe_runtime.base.output import plural
 from floe_runtime.base.version import __version__
+from floe_runtime.compile import trust
 from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
 from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
@@ -98,10 +100,13 @@ class _Compiler:
         hint: str | None = None,
         severity: Severity = "error",
         about_assets: bool = True,
+        python_only: bool = False,
     ) -> None:
         """A problem found against the asset graph. When the graph is incomplete it may be a
-        consequence of what is missing, so it is kept for one grouped warning instead."""
-        if about_assets and not self.graph.complete:
+        consequence of what is missing, so it is kept for one grouped warning instead; unless
+        it involves only Python assets (``python_only``) and only dbt models are missing."""
+        certain = python_only and self.graph.python_complete
+        if about_assets and not self.graph.complete and not certain:
             self.skipped.append((message, path))
             return
         self.out.append(
@@ -126,7 +131,7 @@ class _Compiler:
                 skipped[0][1],
                 hint=f"fix the cause first; unchecked: {shown}{more}",
                 severity="warning",
-                code="incomplete",
+                code=INCOMPLETE,
             )
         )
 
@@ -168,11 +173,25 @@ class _Compiler:
                     (*path, "selection", index),
                     self.nearest(expression),
                     severity="warning" if len(job.selection) > 1 else "error",
+                    python_only=self.python_typo(expression),
                 )
             chosen |= keys
         if not chosen and len(job.selection) > 1:
             self.report(f"job {path[-1]!r} selects no assets", (*path, "selection"))
         return sorted(chosen)
+
+    def python_typo(self, expression: str) -> bool:
+        """``key:`` values that each are a near miss of a Python asset's key (a typo, not a
+        dbt model the missing manifest would hold)."""
+        python = {k for k, a in self.graph.assets.items() if a.kind == "python"}
+        found = attributes(parse_selection(expression))
+        return bool(found) and all(
+            a.name == "key"
+            and a.value is not None
+            and a.value not in python
+            and closest(a.value, python) is not None
+            for a in found
+        )
 
     def nearest(self, expression: str) -> str:
         """What the user may have meant: close names for each attribute of the expression."""
@@ -291,7 +310,10 @@ class _Compiler:
         range_path = (*path, "partition_range")
         for problem in range_problems(start, end, defs[partitions], defs, partitions, now_utc()):
             where = (*range_path, problem.bound) if problem.bound else range_path
-            self.report(f"backfill {name!r}: {problem.message}", where, problem.hint)
+            # about the partitions definition the job's known assets use, not about dbt
+            self.report(
+                f"backfill {name!r}: {problem.message}", where, problem.hint, python_only=True
+            )
 
     def load_time(self, jobs: Mapping[str, JobRecord]) -> None:
         assets = len(self.materializable)
@@ -391,4 +413,9 @@ def compile_environment(
         ],
         checksum="",
     )
-    return artifact, problems
+    # The runtime's trust check, on what it will load: what floe writes, floe loads.
+    refused = [
+        source.diagnostic(r.message, r.field, hint=r.hint, code=r.code)
+        for r in trust.refusals(artifact, spec.package)
+    ]
+    return (None, problems + refused) if refused else (artifact, problems)

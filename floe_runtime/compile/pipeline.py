@@ -24,12 +24,19 @@ from floe_runtime.artifact.schema import (
 )
 from floe_runtime.artifact.store import ARTIFACT_NAME, MANIFEST_NAME, sealed
 from floe_runtime.base import files
-from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Severity, has_errors
+from floe_runtime.base.diagnostics import (
+    INCOMPLETE,
+    Diagnostic,
+    JsonPath,
+    Severity,
+    has_errors,
+)
 from floe_runtime.compile import asset_graph, leaks
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
 from floe_runtime.compile.functions import check_function
 from floe_runtime.compile.python_assets import Discovery, DiscoveryMode, discover, search_roots
+from floe_runtime.compile.unchanged import same_manifest
 from floe_runtime.ports.constants import DEFAULT_GROUP
 from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
@@ -116,13 +123,20 @@ def _dbt_parse_all(
     work: Path,
     process_env: Mapping[str, str],
     progress: Callable[[str], None],
+    prepare: Callable[[Path], None] | None = None,
 ) -> dict[str, Path | DbtParseError]:
-    """``dbt parse`` for every environment with a dbt project, side by side."""
+    """``dbt parse`` for every environment with a dbt project, side by side (each project
+    folder handed to ``prepare`` first, once, before any parse starts)."""
     jobs = {
         env: spec
         for env, spec in specs.items()
         if spec.ok and spec.project and spec.project.orchestration.dbt
     }
+    if prepare is not None:
+        for spec in jobs.values():
+            settings = spec.project.orchestration.dbt  # type: ignore[union-attr]
+            assert settings is not None
+            prepare(floe_yaml.parent / settings.project_dir)
 
     def run(env: str) -> Path | DbtParseError:
         settings = jobs[env].project.orchestration.dbt  # type: ignore[union-attr]
@@ -169,12 +183,15 @@ def _dbt(
             None,
             None,
             [
-                _problem(
-                    spec,
-                    "no dbt manifest: dbt models are not in the asset graph, so selections are "
-                    "checked against the Python assets only",
-                    DBT,
-                    "compile with --dbt-parse, or set dbt.manifest_path",
+                replace(  # a limit of this check, not a finding (--strict keeps it a warning)
+                    _problem(
+                        spec,
+                        "no dbt manifest: dbt models are not in the asset graph, so selections "
+                        "are checked against the Python assets only",
+                        DBT,
+                        "compile with --dbt-parse, or set dbt.manifest_path",
+                    ),
+                    code=INCOMPLETE,
                 )
             ],
         )
@@ -319,6 +336,12 @@ class CompileOptions:
     dbt_parse: bool = False
     discover: DiscoveryMode = "static"
     progress: Callable[[str], None] = field(default=lambda message: None)
+    prepare_dbt: Callable[[Path], None] | None = None
+    """Called with each dbt project folder before ``dbt parse`` (the review's base installs
+    its dbt packages there)."""
+    manifests: Mapping[str, Path] = field(default_factory=dict)
+    """Per environment, a manifest to read when there is neither a parse nor a
+    ``manifest_path`` (``floe list``: the compiled bundle's)."""
 
 
 def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
@@ -331,7 +354,9 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
     work = Path(tempfile.mkdtemp(prefix="floe-compile-"))
     try:
         parsed = (
-            _dbt_parse_all(specs, floe_yaml, work, process_env, options.progress)
+            _dbt_parse_all(
+                specs, floe_yaml, work, process_env, options.progress, options.prepare_dbt
+            )
             if options.dbt_parse
             else {}
         )
@@ -344,7 +369,11 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
             if len(specs) > 1:
                 options.progress(f"compiling {env} ({index}/{len(specs)})")
             discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
-            result = _compile(spec, env, floe_yaml, discovery, parsed.get(env))
+            found = parsed.get(env)
+            dbt = spec.project.orchestration.dbt if spec.project is not None else None
+            if found is None and dbt is not None and dbt.manifest_path is None:
+                found = options.manifests.get(env)
+            result = _compile(spec, env, floe_yaml, discovery, found)
             results.append(_with_provenance(result, spec, source, options.spec))
         return results
     finally:
@@ -371,7 +400,8 @@ def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
         assert result.artifact is not None
         folder = out / result.environment
         if result.manifest is not None:
-            files.write_atomic(folder / MANIFEST_NAME, result.manifest)
+            if not same_manifest(folder / MANIFEST_NAME, result.manifest):
+                files.write_atomic(folder / MANIFEST_NAME, result.manifest)
         else:
             files.remove(folder / MANIFEST_NAME)
         target = folder / ARTIFACT_NAME

@@ -64,17 +64,19 @@ def instance_at(home: Path) -> dg.DagsterInstance:
 
 
 def prepare(
-    defs: dg.Definitions,
+    defs: dg.Definitions | dg.RepositoryDefinition,
     artifact: CompiledArtifact,
     name: str,
     *,
     instance: dg.DagsterInstance,
     restart: bool = False,
 ) -> Plan:
-    """The batches of backfill ``name`` still to run on ``instance`` (all, with ``restart``)."""
+    """The batches of backfill ``name`` still to run on ``instance`` (all, with ``restart``),
+    from the project's definitions (its code location, or the artifact alone)."""
     target = backfill_plan.target(artifact, name)
-    job = defs.resolve_job_def(target.job)
-    definition = partition_keys.of_job(defs.get_repository_def(), target.job)
+    repository = defs.get_repository_def() if isinstance(defs, dg.Definitions) else defs
+    job = _reviewed_job(repository, target)
+    definition = partition_keys.of_job(repository, target.job)
     keys = backfill_plan.select(partition_keys.every(definition, None, instance), target, artifact)
     if not keys:
         raise BackfillError(f"backfill {name!r} covers no partitions; check partition_range")
@@ -84,7 +86,7 @@ def prepare(
     attempt, done = state.load()
     done &= set(keys)
     pending = backfill_plan.batches([k for k in keys if k not in done], target, artifact)
-    _check_policy(defs, target, pending)
+    _check_policy(repository, target, pending)
     finished = len(backfill_plan.batches([k for k in keys if k in done], target, artifact))
     return Plan(name, attempt, job, len(keys), finished, pending, done, state)
 
@@ -146,14 +148,37 @@ def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
     )
 
 
+def _reviewed_job(
+    repository: dg.RepositoryDefinition, target: backfill_plan.Target
+) -> dg.JobDefinition:
+    """The backfill's job from the loaded definitions, which must materialize exactly the
+    artifact's resolved asset list (what was reviewed is what runs)."""
+    if not repository.has_job(target.job):
+        raise BackfillError(
+            f"backfill {target.name!r}: the loaded definitions have no job {target.job!r}; "
+            "does the code location load this artifact (FloeDefinitions.from_compiled_artifacts)?"
+        )
+    job = repository.get_job(target.job)
+    loaded = sorted(key.to_user_string() for key in job.asset_layer.selected_asset_keys)
+    if loaded != sorted(target.assets):
+        raise BackfillError(
+            f"backfill {target.name!r}: job {target.job!r} of the loaded definitions "
+            f"materializes {', '.join(loaded) or 'nothing'}, the artifact's "
+            f"{', '.join(sorted(target.assets))}; load the same artifact in the code location "
+            "or recompile"
+        )
+    return job
+
+
 def _check_policy(
-    defs: dg.Definitions, target: backfill_plan.Target, plan: list[list[str]]
+    repository: dg.RepositoryDefinition, target: backfill_plan.Target, plan: list[list[str]]
 ) -> None:
     """Refuse batches larger than an asset's backfill policy allows (no policy: 1 partition per
     run), before anything runs: such an asset would be handed a range it cannot process."""
     widest = max((len(batch) for batch in plan), default=0)
     for key in target.assets:
-        policy = defs.resolve_assets_def(dg.AssetKey.from_user_string(key)).backfill_policy
+        assets = repository.assets_defs_by_key[dg.AssetKey.from_user_string(key)]
+        policy = assets.backfill_policy
         limit = 1 if policy is None else policy.max_partitions_per_run  # None: no limit
         if limit is not None and widest > limit:
             raise BackfillError(

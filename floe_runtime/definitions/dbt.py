@@ -26,6 +26,7 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY as UNIQUE_ID
 
 from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.base import files
@@ -169,6 +170,36 @@ def _selector(props: Mapping[str, Any]) -> str:
     return "fqn:" + ".".join(props["fqn"])
 
 
+def _only_dagster_checks(
+    context: dg.AssetExecutionContext, manifest: Mapping[str, Any], *, select_all: bool
+) -> list[str]:
+    """``--exclude`` for every dbt test the run's selection would pick that is not one of the
+    checks Dagster selected: dbt's eager indirect selection also runs tests whose *other* parent
+    is outside the run (a ``relationships`` test attached to a model the job does not build, a
+    singular test on two models), which Dagster does not count among the job's checks and which
+    fail on a warehouse where that model was never built. What runs is what Dagster lists."""
+    assets_def = context.assets_def
+    ours = {assets_def.get_asset_spec(key).metadata[UNIQUE_ID] for key in assets_def.keys}
+    selected = {
+        assets_def.get_asset_spec(key).metadata[UNIQUE_ID] for key in context.selected_asset_keys
+    }
+    wanted = {
+        (assets_def.get_spec_for_check_key(key).metadata or {})[UNIQUE_ID]
+        for key in context.selected_asset_check_keys
+    }
+    # the op's own `fqn:*` selects every test directly, less those on another op's models
+    direct = select_all and not context.is_subset
+    elsewhere = {props["unique_id"] for props in dbt_nodes(manifest)} - ours if direct else set()
+    unwanted = []
+    for unique_id, props in manifest["nodes"].items():
+        if props["resource_type"] != "test" or unique_id in wanted:
+            continue
+        parents = set(props.get("depends_on", {}).get("nodes", []))
+        if parents & selected or (direct and not parents & elsewhere):
+            unwanted.append(_selector(props))
+    return ["--exclude", " ".join(sorted(unwanted))] if unwanted else []
+
+
 def _op(
     setup: DbtSetup,
     name: str,
@@ -195,7 +226,7 @@ def _op(
             target=setup.target,
             dbt_executable=setup.executable,
         )
-        args = ["build"]
+        args = ["build", *_only_dagster_checks(context, manifest, select_all=select == "fqn:*")]
         if partitions is not None:
             args += ["--vars", json.dumps(dbt_vars(context, *partitions))]
         invocation = dbt.cli(args, context=context)

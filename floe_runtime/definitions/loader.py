@@ -18,7 +18,7 @@ import dagster as dg
 
 from floe_runtime.artifact import store
 from floe_runtime.artifact.schema import CompiledArtifact
-from floe_runtime.compile.python_assets import search_roots
+from floe_runtime.compile import trust
 from floe_runtime.definitions import drift, locate
 from floe_runtime.definitions.automation import automation_sensor
 from floe_runtime.definitions.dbt import DbtSetup, build_dbt_assets, check_profile, find_dbt
@@ -28,8 +28,6 @@ from floe_runtime.definitions.partitions import build_partitions
 from floe_runtime.definitions.python_assets import load_python_assets, shape
 from floe_runtime.definitions.schedules import build_schedules
 from floe_runtime.definitions.sensors import build_sensors
-from floe_runtime.ports.dbt_manifest import ManifestError, load_manifest
-from floe_runtime.spec import modules
 from floe_runtime.spec.yaml_loader import SourceMap, read_yaml_file
 
 
@@ -54,20 +52,16 @@ def _read(file: Path) -> CompiledArtifact:
         raise LoadError(str(exc)) from None
 
 
-def _manifest(artifact: CompiledArtifact, bundle: Path) -> dict[str, Any]:
-    assert artifact.dbt is not None
-    if artifact.dbt.manifest is None:
-        raise LoadError(
-            f"{bundle}: the artifact was compiled without a dbt manifest, so its dbt models "
-            "cannot run; compile with `floe compile --dbt-parse` (or set dbt.manifest_path)"
-        )
-    try:  # the compiler's own reader: bounded, version- and shape-checked
-        return load_manifest(bundle / artifact.dbt.manifest.file)
-    except ManifestError as exc:
-        raise LoadError(
-            f"the bundle's dbt manifest is missing or unreadable ({exc}); deploy the whole "
-            "bundle folder that `floe compile` wrote, or recompile"
-        ) from None
+def _trusted(artifact: CompiledArtifact, file: Path, root: Path) -> trust.Trusted:
+    """The trust check, before any import: a refusal names the floe.yaml line (when floe.yaml
+    is at hand) or the artifact's field, and the fix."""
+    try:
+        return trust.verify(artifact, file, root)
+    except trust.TrustError as exc:
+        if exc.field[0] != "orchestration":
+            raise LoadError(f"{file}: {exc.message}") from None
+        places = _Places(root / artifact.source.path, artifact.source.path)
+        raise LoadError(f"{places(*exc.field[1:])}: {exc.message}") from None
 
 
 def _dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> DbtSetup:
@@ -115,15 +109,10 @@ class FloeDefinitions:
         file = locate.artifact_path(path, os.environ, cwd)
         artifact = _read(file)
         root = locate.project_root(project_root, os.environ, cwd)
+        trusted = _trusted(artifact, file, root)  # before anything is imported
         source = PurePosixPath(artifact.source.path)
-        floe_yaml = root / source
-        if not floe_yaml.parent.is_dir():
-            raise LoadError(
-                f"the folder of {source} (from the artifact) is not under the project root "
-                f"{root}; pass project_root= or set {locate.ROOT_VAR} to the repository root"
-            )
-        places = _Places(floe_yaml, str(source))
-        roots = search_roots(floe_yaml, modules.package_of(floe_yaml))
+        places = _Places(trusted.floe_yaml, str(source))
+        roots = trusted.roots
         orchestration = artifact.orchestration.model_dump(mode="python")
         records = {record.key: record for record in artifact.asset_graph.assets}
         partitions = build_partitions(orchestration["partitions"])
@@ -137,8 +126,14 @@ class FloeDefinitions:
         if artifact.dbt is not None:
             setup = _dbt_setup(artifact, root, source.parent)
             python_keys = frozenset(s.key.to_user_string() for a in assets for s in a.specs)
+            if trusted.manifest is None:
+                raise LoadError(
+                    f"{file}: the artifact was compiled without a dbt manifest, so its dbt "
+                    "models cannot run; compile with `floe compile --dbt-parse` (or set "
+                    "dbt.manifest_path)"
+                )
             assets += build_dbt_assets(
-                _manifest(artifact, file.parent),
+                trusted.manifest,
                 records,
                 python_keys,
                 partitions,

@@ -6,6 +6,8 @@ so the two are found separately. The artifact names every path relative to the r
 
 from __future__ import annotations
 
+import itertools
+import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,11 +51,32 @@ def artifact_path(path: str | Path | None, env: Mapping[str, str], cwd: Path) ->
         if file.is_file():
             return file
         tried.append(f"{file} (from {origin})")
-    raise LoadError(
-        "no compiled floe artifact found; tried: "
-        + "; ".join(tried)
-        + f". Run `floe compile --env ENV`, or set {ARTIFACTS_VAR} to the bundle folder"
-    )
+    fix = f"Run `floe compile --env ENV`, or set {ARTIFACTS_VAR} to the bundle folder"
+    if path is None and not env.get(ARTIFACTS_VAR) and not env.get(ENV_VAR):
+        found = bundles(cwd / "dist" / "floe")
+        if found:
+            fix = (
+                f"{ENV_VAR} is unset; compiled bundles here: {', '.join(found)}. Set "
+                f"{ENV_VAR} to one of them (e.g. {ENV_VAR}={found[0]})"
+            )
+    raise LoadError("no compiled floe artifact found; tried: " + "; ".join(tried) + f". {fix}")
+
+
+MAX_LISTED_BUNDLES = 20
+
+
+def bundles(folder: Path) -> list[str]:
+    """The environments with a compiled bundle under ``folder`` (``dist/floe``), a few."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(
+                e.name
+                for e in itertools.islice(entries, 1000)
+                if e.is_dir(follow_symlinks=False) and (Path(e.path) / ARTIFACT_NAME).is_file()
+            )
+    except OSError:
+        return []
+    return names[:MAX_LISTED_BUNDLES] + (["…"] if len(names) > MAX_LISTED_BUNDLES else [])
 
 
 def _git_root(cwd: Path) -> Path | None:

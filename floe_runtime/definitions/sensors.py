@@ -1,7 +1,7 @@
 """floe.yaml sensors as Dagster sensors, each with a cursor so one event triggers one run.
 
-- ``file_watcher``: new or changed files matching ``pattern`` directly inside ``path`` (relative
-  paths are read from floe.yaml's folder under the project root). The cursor holds the files
+- ``file_watcher``: new or changed files matching ``pattern`` directly inside ``path`` (read from
+  floe.yaml's folder under the project root). The cursor holds the files
   already seen (name → modification time), so each file triggers once, a rewritten file again.
 - ``asset_sensor``: a Dagster multi-asset sensor; fires once every watched asset has a new
   materialization since the last run it requested.
@@ -114,8 +114,7 @@ class _Requests:
 def _file_watcher(
     spec: FileWatcherSensor, base: Path, runs: _Requests, **kwargs: Any
 ) -> dg.SensorDefinition:
-    folder = Path(os.path.expanduser(spec.path))
-    folder = folder if folder.is_absolute() else base / folder
+    folder = base / spec.path  # relative and inside the project root: checked by trust.verify
     shown = f"{spec.path}/{spec.pattern}"
 
     @dg.sensor(**kwargs)

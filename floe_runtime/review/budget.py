@@ -1,9 +1,12 @@
 """Fit a review into a size limit by dropping detail in steps, never by cutting markdown.
 
 GitHub refuses comment bodies over 65,536 characters and job summaries over 1 MiB. The body
-is rendered at the most detailed level that fits (full → unchanged environments collapsed →
-names only → counts); a shortened body says so and where the full diff is. Past the last
-level (an absurd number of environments) the summary list itself is cut between items.
+is rendered at the most detailed step that fits. Long tables are cut first, each on its own
+(every kind of change keeps its first rows and counts the rest), so a short section keeps all
+its detail beside a huge one: one moved cron stays visible next to 4,000 added jobs. Then
+unchanged environments are collapsed, then names only, then counts. A shortened body says so
+and where the full diff is. Past the last step (an absurd number of environments) the summary
+list itself is cut between items.
 """
 
 from __future__ import annotations
@@ -22,6 +25,17 @@ LEVEL_NAMES = {
     Level.NAMES: "names only",
     Level.COUNTS: "counts only",
 }
+
+
+ROW_STEPS = (200, 50, 10)  # rows one table keeps, tried in turn before coarser levels
+STEPS: tuple[tuple[Level, int | None], ...] = (
+    (Level.FULL, None),
+    *((Level.FULL, rows) for rows in ROW_STEPS),
+    (Level.COLLAPSED, ROW_STEPS[-1]),
+    (Level.NAMES, ROW_STEPS[-1]),
+    (Level.NAMES, 3),
+    (Level.COUNTS, None),
+)
 
 
 @dataclass(frozen=True)
@@ -50,17 +64,16 @@ def fit(
 ) -> Fitted:
     """The most detailed rendering of ``sections`` whose stamped body is within ``limit``."""
     text = ""
-    for level in Level:
+    for level, rows in STEPS:
         note = None
-        if level != Level.FULL:
-            note = (
-                f"This review was shortened to fit ({LEVEL_NAMES[level]}); "
-                f"the full diff is in {where}."
-            )
-        text = render(sections, level, note)
+        if level != Level.FULL or rows is not None:
+            what = LEVEL_NAMES[level] if level != Level.FULL else "long tables cut"
+            cut = f", at most {rows} rows of each kind" if rows is not None else ""
+            note = f"This review was shortened to fit ({what}{cut}); the full diff is in {where}."
+        text = render(sections, level, note, rows)
         body = stamp(text)
         if measure(body) <= limit:
-            return Fitted(body, level, level != Level.FULL)
+            return Fitted(body, level, note is not None)
     overhead = measure(stamp("")) + 1
     return Fitted(stamp(_cut(text, limit - overhead, measure)), Level.COUNTS, True)
 

@@ -146,17 +146,20 @@ def summary(section: Section, name: str) -> str:
     return " · ".join(parts)
 
 
-def render(sections: list[Section], level: Level, note: str | None = None) -> str:
-    """The comment body (without its marker) for ``sections`` at ``level``."""
+def render(
+    sections: list[Section], level: Level, note: str | None = None, rows: int | None = None
+) -> str:
+    """The comment body (without its marker) for ``sections`` at ``level``; ``rows``: the most
+    rows one table (one kind of change) keeps, the rest counted ("… and N more")."""
     out = ["## floe review", ""]
     if note:
         out += [f"> [!NOTE]\n> {note}", ""]
     for section in sections:
-        out += _section(section, level)
+        out += _section(section, level, rows)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _section(section: Section, level: Level) -> list[str]:
+def _section(section: Section, level: Level, rows: int | None) -> list[str]:
     out = [f"### {code(section.config, 200)}", ""]
     names = section.environments()
     if not names:
@@ -165,7 +168,7 @@ def _section(section: Section, level: Level) -> list[str]:
         out.append(f"- **{escape(name)}** · {summary(section, name)}")
     out.append("")
     for note in section.notes:
-        out += [f"> {escape(note, 500)}", ""]
+        out += [f"> {escape(note, 1500)}", ""]
     if level >= Level.COUNTS:
         return out
     for group in _groups(section, names):
@@ -174,7 +177,7 @@ def _section(section: Section, level: Level) -> list[str]:
         changed = errors is not None or (env is not None and env.changed)
         if not changed and level >= Level.COLLAPSED:
             continue
-        body = _errors(errors) if errors is not None else _environment(env, level)
+        body = _errors(errors) if errors is not None else _environment(env, level, rows)
         opened = " open" if changed else ""
         title = ", ".join(f"<b>{escape(name)}</b>" for name in group)
         out += [
@@ -210,11 +213,18 @@ def _errors(errors: tuple[str, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
+def _capped(lines: list[str], rows: int | None, more: str) -> list[str]:
+    """The first ``rows`` of ``lines``, then one line counting the rest (``more`` formats it)."""
+    if rows is None or len(lines) <= rows:
+        return lines
+    return [*lines[:rows], more.format(count=f"{len(lines) - rows:,}")]
+
+
+def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) -> list[str]:
     if env is None or not env.changed:
         return [f"Nothing changes here ({_totals(env.counts if env is not None else {})}).", ""]
     if level >= Level.NAMES:
-        return _names(env)
+        return _names(env, rows)
     out: list[str] = []
     if env.statuses:
         out += [
@@ -223,54 +233,71 @@ def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
             "| | kind | name | was | becomes |",
             "|---|---|---|---|---|",
         ]
-        out += [f"| ⚠️ | {s.kind} | {code(s.name)} | {s.old} | **{s.new}** |" for s in env.statuses]
+        status_rows = [
+            f"| ⚠️ | {s.kind} | {code(s.name)} | {s.old} | **{s.new}** |" for s in env.statuses
+        ]
+        out += _capped(status_rows, rows, "| | … | and {count} more | | |")
         out.append("")
-    rows = [c for c in env.changes if c.kind != "asset"]
-    if rows:
+    changes = [c for c in env.changes if c.kind != "asset"]
+    if changes:
         out += ["**Changes**", "", "| kind | name | change | what |", "|---|---|---|---|"]
-        for c in rows:
+        by_kind: dict[str, list[str]] = {}
+        for c in changes:  # each kind keeps its first rows: one schedule is not lost to 4,000 jobs
             what = _fields(c.fields, c.action)
-            out.append(f"| {KIND_WORDS[c.kind]} | {code(c.name)} | {c.action} | {what} |")
+            by_kind.setdefault(c.kind, []).append(
+                f"| {KIND_WORDS[c.kind]} | {code(c.name)} | {c.action} | {what} |"
+            )
+        for kind, lines in by_kind.items():
+            out += _capped(lines, rows, f"| {KIND_WORDS[kind]} | … | and {{count}} more | |")
         out.append("")
     assets = [c for c in env.changes if c.kind == "asset"]
     if assets:
         out += ["**Assets**", "", "| asset | change | what |", "|---|---|---|"]
-        for c in assets:
-            out.append(f"| {code(c.name)} | {c.action} | {_fields(c.fields, c.action)} |")
+        asset_rows = [
+            f"| {code(c.name)} | {c.action} | {_fields(c.fields, c.action)} |" for c in assets
+        ]
+        out += _capped(asset_rows, rows, "| … | and {count} more | |")
         out.append("")
     if env.job_assets:
         out += ["**Jobs: resolved assets**", "", "| job | assets | added | removed |"]
         out.append("|---|---|---|---|")
-        for j in env.job_assets:
-            out.append(
-                f"| {code(j.job)} | {j.old} → {j.new} | {_names_cell(j.added, '+')} | "
-                f"{_names_cell(j.removed, MINUS)} |"
-            )
+        job_rows = [
+            f"| {code(j.job)} | {j.old} → {j.new} | {_names_cell(j.added, '+')} | "
+            f"{_names_cell(j.removed, MINUS)} |"
+            for j in env.job_assets
+        ]
+        out += _capped(job_rows, rows, "| … | and {count} more | | |")
         out.append("")
     if env.ticks:
         out += ["**Next ticks**", "", "| schedule | cron | timezone | status | next ticks |"]
         out.append("|---|---|---|---|---|")
+        tick_rows = []
         for t in env.ticks:
             ticks = "<br>".join(escape(tick) for tick in t.ticks) or "(none)"
             zone = escape(t.timezone)
-            out.append(f"| {code(t.schedule)} | {code(t.cron)} | {zone} | {t.status} | {ticks} |")
+            tick_rows.append(
+                f"| {code(t.schedule)} | {code(t.cron)} | {zone} | {t.status} | {ticks} |"
+            )
+        out += _capped(tick_rows, rows, "| … | | | | and {count} more |")
         out.append("")
     out += _graph(env.graph)
     return out
 
 
-def _names(env: EnvironmentDiff) -> list[str]:
-    """Level NAMES: which entities change, by name, one line per kind and action."""
-    out = []
-    for s in env.statuses:
-        out.append(f"- ⚠️ {s.kind} {code(s.name)}: {s.old} → **{s.new}**")
+def _names(env: EnvironmentDiff, rows: int | None) -> list[str]:
+    """Level NAMES: which entities change, by name, one line per kind and action (each line
+    naming at most ``rows`` of them)."""
+    statuses = [f"- ⚠️ {s.kind} {code(s.name)}: {s.old} → **{s.new}**" for s in env.statuses]
+    out = _capped(statuses, rows, "- … and {count} more status changes")
     grouped: dict[tuple[str, str], list[str]] = {}
     for c in env.changes:
         grouped.setdefault((c.kind, c.action), []).append(c.name)
     for (kind, action), names in grouped.items():
-        out.append(f"- {_noun(len(names), kind)} {action}: {', '.join(code(n) for n in names)}")
-    for j in env.job_assets:
-        out.append(f"- job {code(j.job)}: {j.old} → {j.new} assets")
+        shown = names if rows is None else names[:rows]
+        listed = ", ".join(code(n) for n in shown) + _more(len(names) - len(shown))
+        out.append(f"- {_noun(len(names), kind)} {action}: {listed}")
+    jobs = [f"- job {code(j.job)}: {j.old} → {j.new} assets" for j in env.job_assets]
+    out += _capped(jobs, rows, "- … and {count} more jobs with a new asset list")
     return [*out, ""]
 
 

@@ -44,8 +44,9 @@ def render(marker: Marker) -> str:
 
 
 def parse(body: str) -> Marker | None:
-    """The marker at the start of ``body`` (the first 1,024 characters), if it is floe's."""
-    match = _MARKER.search(body[:MAX_LENGTH])
+    """The marker that opens ``body`` (at offset 0, as floe writes it), if it is floe's: a
+    comment that merely quotes a marker further down is not floe's comment."""
+    match = _MARKER.match(body[:MAX_LENGTH])
     if match is None:
         return None
     try:

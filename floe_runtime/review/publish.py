@@ -11,8 +11,8 @@ does the I/O around it. The rules, in order:
   the one just created, it is brought up to date by the same rules.
 - same content hash: skip, write nothing.
 - "newer" is judged against the PR's current head (``GET /pulls/N``), the only order GitHub
-  knows: when the comment is stamped with the PR's head and this run's head is not it, this run
-  is stale and skips. Otherwise it updates.
+  knows: a run whose head is not the PR's current head never updates (it may only create when
+  nothing exists), so a stale run never replaces a newer review. Otherwise it updates.
 """
 
 from __future__ import annotations
@@ -100,11 +100,13 @@ def decide(
     assert old is not None  # ours() keeps marked comments only
     if old.hash == stamp.hash:
         return Decision("skip", f"content unchanged ({stamp.hash[:19]})", target)
-    if same_sha(old.head, pr_head) and not same_sha(stamp.head, pr_head):
+    if not same_sha(stamp.head, pr_head):
+        # Only a run for the PR's current head may replace a review: a stale run (for a commit
+        # the PR has moved past) could otherwise overwrite a newer one, also when both are stale.
         return Decision(
             "skip",
-            f"the comment is for the PR's current head {pr_head[:12]}; this run is for an "
-            f"older commit {stamp.head[:12]}",
+            f"this run is for {stamp.head[:12]}, not the PR's current head {pr_head[:12]}; "
+            "only a run for the current head updates the comment",
             target,
         )
     return Decision("update", f"content changed ({old.hash[:19]} -> {stamp.hash[:19]})", target)

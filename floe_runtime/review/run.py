@@ -21,17 +21,24 @@ from typing import Any
 from floe_runtime.base.diagnostics import Diagnostic
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import write_atomic
-from floe_runtime.base.secrets import literal_secret_kind
+from floe_runtime.base.output import plural
+from floe_runtime.base.secrets import literal_secret_kind, redact
 from floe_runtime.compile.dbt_parse import dbt_executable
 from floe_runtime.compile.pipeline import Compiled, CompileOptions, compile_environments
 from floe_runtime.review import budget, git
 from floe_runtime.review.diff import Payload, diff, environment_json
 from floe_runtime.review.markdown import Section
+from floe_runtime.review.packages import BasePackages
 from floe_runtime.spec import environments
 from floe_runtime.spec.load import SpecOptions
 
 WHERE = "the job summary of this workflow run (locally: `full.md` beside `review.md`)"
 MAX_ERRORS = 50  # per environment; the rest are counted
+BASE_ERRORS_SHOWN = 3  # of a base that does not compile, in the comment body's note
+NO_DBT_GRAPH = (
+    "Jobs' resolved asset lists were computed without the dbt graph ({why}): dbt models, "
+    "and paths through them, are missing from them."
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,15 @@ class ReviewOptions:
     now: datetime
     dbt_parse: bool
     progress: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """What the review report says beyond the diff: the base's errors per environment, and
+    the head environments whose job asset lists lack the dbt graph."""
+
+    base_errors: Mapping[str, tuple[str, ...]]
+    without_dbt_graph: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,11 @@ def review(*, options: ReviewOptions) -> Review:
     parse = options.dbt_parse and dbt_executable() is not None
     notes = [] if parse or not options.dbt_parse else ["dbt is not installed: dbt models unknown"]
     with git.worktree(root, base) as tree:
-        sections = [_section(config, root, tree, parse, options, notes) for config in configs]
+        packages = BasePackages(tree, root, os.environ, options.progress)
+        reviewed = [
+            _section(config, root, tree, parse, options, notes, packages) for config in configs
+        ]
+    sections = [section for section, _ in reviewed]
     label = ";".join(configs)
     comment = budget.comment(sections, config=label, head=head, where=WHERE)
     full = budget.full(sections, where="`review.json`")
@@ -93,7 +113,12 @@ def review(*, options: ReviewOptions) -> Review:
         "head": head,
         "base": base,
         "base_ref": ref,
-        "environments": _environments(sections),
+        "environments": _environments(reviewed),
+        "notes": [note for s in sections for note in s.notes],
+        "base_dbt_packages": {
+            "done": packages.actions,
+            "failed": [_clean(redact(p), (root,)) for p in packages.problems],
+        },
     }
     return Review(comment, full, report)
 
@@ -112,25 +137,42 @@ def _section(
     parse: bool,
     options: ReviewOptions,
     notes: list[str],
-) -> Section:
+    packages: BasePackages,
+) -> tuple[Section, _Sides]:
+    """The config's review, and what the report adds to it."""
     head_yaml, base_yaml = root / config, tree / config
     if not head_yaml.is_file() and not base_yaml.is_file():
         raise git.GitError(f"{config}: no such file at the head nor at the base")
     side_notes = list(notes)
     # The two sides are independent and mostly wait on `dbt parse` subprocesses.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        base_job = pool.submit(_compile, "base", base_yaml, config, parse, options, (root, tree))
-        head_job = pool.submit(_compile, "head", head_yaml, config, parse, options, (root, tree))
+        roots = (root, tree)
+        base_job = pool.submit(_compile, "base", base_yaml, config, parse, options, roots, packages)
+        head_job = pool.submit(_compile, "head", head_yaml, config, parse, options, roots, None)
         (base, base_failed), (head, errors) = base_job.result(), head_job.result()
     if not base_yaml.is_file():
         side_notes.append("No floe.yaml at the base: everything is new.")
     if not head_yaml.is_file():
         side_notes.append("floe.yaml is deleted: everything is removed.")
+    if base_failed:
+        side_notes += [
+            f"The base's dbt packages could not be installed: {_clean(redact(p), roots)}"
+            for p in packages.problems
+        ]
     for env, lines in sorted(base_failed.items()):
+        shown = "; ".join(lines[:BASE_ERRORS_SHOWN])
+        more = len(lines) - BASE_ERRORS_SHOWN
         side_notes.append(
-            f"The base does not compile in {env} ({len(lines)} errors): compared with nothing."
+            f"The base does not compile in {env} ({plural(len(lines), 'error')}), so {env} is "
+            f"compared with nothing and shown as the head has it. The base's "
+            f"{'error' if len(lines) == 1 else 'errors'}: {shown}"
+            + (f"; and {more} more (in review.json)" if more > 0 else "")
         )
-    return Section(config, diff(base, head, options.now), errors, tuple(side_notes))
+    without = _without_dbt_graph(head)
+    if without:
+        side_notes.append(NO_DBT_GRAPH.format(why=f"no dbt manifest in {', '.join(without)}"))
+    section = Section(config, diff(base, head, options.now), errors, tuple(side_notes))
+    return section, _Sides(base_failed, frozenset(without))
 
 
 def _compile(
@@ -140,6 +182,7 @@ def _compile(
     parse: bool,
     options: ReviewOptions,
     roots: tuple[Path, ...],
+    prepare: BasePackages | None,
 ) -> tuple[dict[str, Payload], dict[str, tuple[str, ...]]]:
     """Each environment's payload, and each failed environment's errors (file:line)."""
     if not floe_yaml.is_file():
@@ -149,6 +192,7 @@ def _compile(
         environments=tuple(environments.select(floe_yaml, every=True)),
         dbt_parse=parse,
         progress=lambda message: options.progress(f"{side}: {message}"),
+        prepare_dbt=prepare,
     )
     results: list[Compiled] = compile_environments(compile_options)
     payloads: dict[str, Payload] = {
@@ -160,7 +204,7 @@ def _compile(
 
 def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str, ...]:
     found = [d for d in diagnostics if d.severity == "error"]
-    lines = [_clean(f"{_location(d)}: {d.message}" + _hint(d), roots) for d in found]
+    lines = [_clean(redact(f"{_location(d)}: {d.message}" + _hint(d)), roots) for d in found]
     lines = [
         line if literal_secret_kind(line) is None else f"{line.split(': ', 1)[0]}: (hidden)"
         for line in lines
@@ -188,11 +232,20 @@ def _clean(text: str, roots: tuple[Path, ...]) -> str:
     return _TEMP.sub("", text)
 
 
-def _environments(sections: list[Section]) -> dict[str, Any]:
+def _without_dbt_graph(head: Mapping[str, Payload]) -> list[str]:
+    """The head environments whose job asset lists were resolved without dbt models."""
+    return sorted(
+        env
+        for env, payload in head.items()
+        if any(u.get("source") == "dbt" for u in payload["asset_graph"].get("unresolved", ()))
+    )
+
+
+def _environments(reviewed: list[tuple[Section, _Sides]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for section in sections:
+    for section, sides in reviewed:
         for name in section.environments():
-            key = name if len(sections) == 1 else f"{section.config}:{name}"
+            key = name if len(reviewed) == 1 else f"{section.config}:{name}"
             env = section.environment(name)
             errors = section.errors.get(name)
             entry: Mapping[str, Any] = environment_json(env) if env is not None else {}
@@ -202,5 +255,7 @@ def _environments(sections: list[Section]) -> dict[str, Any]:
                 "valid": errors is None,
                 "state": "invalid" if errors is not None else entry.get("state"),
                 "errors": list(errors or ()),
+                "base_errors": list(sides.base_errors.get(name, ())),
+                "without_dbt_graph": name in sides.without_dbt_graph,
             }
     return out

@@ -17,25 +17,45 @@ from floe_runtime.base.errors import FloeError
 _DOTTED = re.compile(r"^(\.*)([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$")
 REFUSED_ROOTS = frozenset(
     {
+        "__main__",
+        "_io",
+        "_posixsubprocess",
+        "_thread",
+        "asyncio",  # create_subprocess_shell
         "builtins",
         "code",
+        "codecs",  # codecs.open(..., "w")
+        "cProfile",  # cProfile.run(source)
         "ctypes",
+        "doctest",  # doctest.debug_src(source)
         "importlib",
+        "io",
+        "logging",  # logging.config.dictConfig calls any factory it names
         "marshal",
         "multiprocessing",
         "nt",
         "os",
+        "pdb",
         "pickle",
+        "pkgutil",  # pkgutil.resolve_name imports anything
         "posix",
+        "profile",
         "pty",
+        "pydoc",  # pydoc.pipepager(text, cmd) runs a shell command
         "runpy",
         "shutil",
         "signal",
         "socket",
         "subprocess",
         "sys",
+        "timeit",  # timeit.timeit(source)
+        "trace",
+        "webbrowser",
+        "zipimport",
     }
 )
+"""Top-level modules whose functions run code, commands or imports, or write files, given
+only strings: what a ``target_function`` with YAML ``args`` can pass."""
 
 
 class ModuleNameError(FloeError):

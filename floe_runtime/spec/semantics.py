@@ -2,8 +2,9 @@
 
 Shape is the model's business; this module checks meaning: references resolve, crons and
 timezones are ones Dagster accepts, partition definitions make sense, selections parse, and
-functions floe will call live in code the project owns. Rules that need the asset graph
-(selections that pick nothing, sensors on unknown assets) belong to the compiler.
+what floe will import, call or read passes ``spec.trust`` (the runtime's own rules). Rules
+that need the asset graph (selections that pick nothing, sensors on unknown assets) belong to
+the compiler.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from floe_runtime.ports.partitions import (
     zone,
 )
 from floe_runtime.ports.selection import SelectionError, parse_selection, runtime_only_attributes
-from floe_runtime.spec import modules
+from floe_runtime.spec import trust
 from floe_runtime.spec.models import (
     Backfill,
     BatchJob,
@@ -133,23 +134,10 @@ class _Checker:
         self.error(f"unknown timezone {name!r}", path, hint, code="timezone")
         return False
 
-    def module_names(self) -> None:
-        orchestration = self.project.orchestration
-        for key in ("asset_modules", "allowed_modules"):
-            for index, name in enumerate(getattr(orchestration, key)):
-                path: JsonPath = (ORCH, key, index)
-                try:
-                    absolute = modules.resolve(name, self.package)
-                except modules.ModuleNameError as exc:
-                    self.error(str(exc), path, code="module")
-                    continue
-                if modules.is_refused(absolute):
-                    self.error(
-                        f"{absolute!r} is part of the standard library's process, file or import "
-                        "machinery; floe never calls into it",
-                        path,
-                        code="module",
-                    )
+    def trust(self) -> None:
+        """The rules the runtime applies again before it imports anything (spec.trust)."""
+        for refusal in trust.refusals(self.project.orchestration, self.package, None):
+            self.error(refusal.message, refusal.field, refusal.hint, code=refusal.code)
 
     # ── partitions ─────────────────────────────────────────────────────────────────────
 
@@ -299,7 +287,6 @@ class _Checker:
                 for index, expression in enumerate(job.selection):
                     self.selection(expression, (*path, "selection", index))
             elif isinstance(job, OpsJob):
-                self.function(job.target_function, (*path, "target_function"))
                 self.arguments(job.args, (*path, "args"))
 
     def arguments(self, value: object, path: JsonPath) -> None:
@@ -363,43 +350,6 @@ class _Checker:
                 code="selection",
             )
 
-    def function(self, dotted: str, path: JsonPath) -> None:
-        orchestration = self.project.orchestration
-        try:
-            absolute = modules.resolve(dotted, self.package)
-        except modules.ModuleNameError as exc:
-            self.error(str(exc), path, code="function")
-            return
-        if "." not in absolute:
-            self.error(
-                f"{dotted!r} names a module, not a function in a module",
-                path,
-                "write module.function, e.g. shop.assets.ops.vacuum",
-                code="function",
-            )
-            return
-        if modules.is_refused(absolute):
-            self.error(
-                f"floe will not call {absolute!r}: functions from the standard library's "
-                "process, file and import machinery are refused",
-                path,
-                "wrap what you need in a function of your own package",
-                code="function",
-            )
-            return
-        owned = modules.owned_prefixes(
-            orchestration.asset_modules, orchestration.allowed_modules, self.package
-        )
-        if not modules.is_owned(absolute.rsplit(".", 1)[0], owned):
-            self.error(
-                f"{absolute!r} is outside the modules this project owns "
-                f"({known_list(owned) if owned else 'none declared'})",
-                path,
-                "move the function into your package, or add its module to "
-                "orchestration.allowed_modules",
-                code="function",
-            )
-
     def schedules(self) -> None:
         jobs = self.project.orchestration.jobs
         for name, schedule in self.project.orchestration.schedules.items():
@@ -417,7 +367,6 @@ class _Checker:
                 for index, watched in enumerate(sensor.watched_jobs):
                     self.reference(watched, jobs, "job", (*path, "watched_jobs", index))
             elif sensor.type == "custom":
-                self.function(sensor.target_function, (*path, "target_function"))
                 self.arguments(sensor.args, (*path, "args"))
             elif sensor.type == "file_watcher":
                 try:
@@ -469,7 +418,7 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         try:
-            self.module_names()
+            self.trust()
             self.partitions()
             self.assets()
             self.jobs()

@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 
 from floe_runtime.definitions.drift import DriftError, DriftWarning
+from floe_runtime.definitions.locate import LoadError
 from tests.definitions.conftest import Shop, load
 
 NEW_ASSET = '''
@@ -34,7 +35,7 @@ def test_a_python_asset_added_after_compiling_is_drift(shop_copy: Shop) -> None:
     assert defs.resolve_asset_graph().has(dg.AssetKey("bronze_refunds"))
 
 
-def test_an_artifact_compiled_before_a_dbt_model_was_added_is_drift(
+def test_an_artifact_compiled_before_a_dbt_model_was_added_is_refused(
     shop_copy: Shop, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The deploy ships a manifest parsed after a model was added, with the old artifact."""
@@ -49,12 +50,14 @@ def test_an_artifact_compiled_before_a_dbt_model_was_added_is_drift(
     shutil.rmtree(shop_copy.bundle())
     shutil.copytree(old_bundle, shop_copy.bundle())
 
-    with pytest.raises(DriftError) as caught:
-        load(shop_copy)
-    message = str(caught.value)
-    assert "(1 difference)" in message
-    assert "top_customers: in the loaded code, not in the artifact" in message
-    assert "recompile" in message
+    # The manifest is not the one the artifact records: refused before the code loads, with
+    # or without strict (a manifest that does not match is not drift but a different bundle).
+    for strict in (True, False):
+        with pytest.raises(LoadError) as caught:
+            load(shop_copy, strict=strict)
+        message = str(caught.value)
+        assert "manifest.json is not the dbt manifest this artifact was compiled with" in message
+        assert "recompile" in message
 
 
 def test_the_compiled_demo_has_no_drift(compiled: Shop) -> None:

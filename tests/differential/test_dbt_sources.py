@@ -157,3 +157,51 @@ def test_sources_resolve_to_seeds_and_models_like_dagster(
             warnings.simplefilter("ignore")
             chosen = dg.AssetSelection.from_string(expression).resolve(dagster_graph)
         assert resolve(expression, floe_graph) == {k.to_user_string() for k in chosen}, expression
+
+
+META_SOURCES = """
+version: 2
+sources:
+  - name: ecom
+    schema: main_raw
+    tables:
+      - name: raw_customers     # one-part key: Dagster's name-and-group rule meets the seed's
+        meta: {dagster: {asset_key: raw_customers}}
+      - name: raw_orders        # a key nothing defines, on the seed raw_orders' table
+        config: {meta: {dagster: {asset_key: [shop, orders]}}}
+      - name: raw_payments
+        meta: {dagster: {asset_key: [shop, payments]}}
+  - name: legacy
+    schema: main
+    tables:
+      - name: customers         # the table of the model `customers`
+        meta: {dagster: {asset_key: [legacy_customers]}}
+"""
+
+
+@pytest.mark.parametrize("python", [frozenset(), frozenset({"raw_customers"})])
+def test_sources_with_meta_asset_keys_resolve_like_dagster(
+    tmp_path: Path, python: frozenset[str]
+) -> None:
+    """``meta.dagster.asset_key`` on sources whose tables a seed or a model writes: the deps
+    floe computes equal those Dagster resolves (real dbt parse, real ``@dbt_assets``)."""
+    pytest.importorskip("dbt.version")
+    project = tmp_path / "jaffle_dbt"
+    shutil.copytree(FIXTURE, project)
+    (project / "models" / "staging" / "__sources.yml").write_text(META_SOURCES)
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project)]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    parsed = json.loads((project / "target" / "manifest.json").read_text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _dagster_view(_definitions(parsed, python))
+    actual = _floe_view(dbt_graph(parsed, python, dict.fromkeys(python, "bronze")), python)
+    assert {k: v["deps"] for k, v in actual.items()} == {k: v["deps"] for k, v in expected.items()}
+    assert actual["stg_orders"]["deps"] == ["raw/raw_orders"]  # the seed, not shop/orders
+    assert actual["customer_report"]["deps"] == ["customers"]  # the model
+    assert actual["stg_payments"]["deps"] == ["shop/payments"]  # no table match: the meta key
+    customers = "raw_customers" if python else "raw/raw_customers"
+    assert actual["stg_customers"]["deps"] == [customers]

@@ -83,3 +83,34 @@ def test_files_that_are_not_floe_configs_are_not_checked(
     result = try_repo(user_repo, "floe-compile", "demo/shop/assets/bronze.py")
     assert result.code == 0, result.output
     assert "(no files to check)" in result.output
+
+
+def test_strict_arg_fails_the_hook_on_a_warning(
+    user_repo: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    """`args: [--strict]` in .pre-commit-config.yaml: a warning about the project fails
+    floe-compile, naming the place; "no dbt manifest" (offline, a limit of the hook) does not."""
+    from tests.hooks.conftest import _pre_commit
+    from tests.snapshot import git
+
+    floe_yaml = user_repo / CONFIG
+    text = floe_yaml.read_text(encoding="utf-8")
+    text = text.replace(
+        'bronze_refresh: {type: batch, selection: ["group:bronze"]}',
+        'bronze_refresh: {type: batch, selection: ["group:bronze"], description: "${NOTE:a}"}',
+    ).replace("vacuum:\n", 'vacuum:\n      description: "${NOTE:b}"\n', 1)
+    floe_yaml.write_text(text, encoding="utf-8")
+    rev = git(hook_repo, "rev-parse", "HEAD")
+    config = (
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n"
+        "    hooks:\n      - id: floe-compile\n        args: [--strict]\n"
+    )
+    (user_repo / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    result = _pre_commit(user_repo, pre_commit_home, "run", "floe-compile", "--files", CONFIG)
+    assert result.code == 1, result.output
+    assert re.search(
+        r"demo/shop/floe\.yaml:\d+:\d+: error: variable NOTE is unset and its defaults differ "
+        r"between uses \(a warning; --strict makes it an error\)",
+        result.output,
+    ), result.output
+    assert "warning: no dbt manifest" in result.output

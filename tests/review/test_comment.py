@@ -221,7 +221,40 @@ def test_a_run_for_an_older_head_does_not_overwrite_the_newer_review(comment, gh
     assert writes(gh, before) == []
     assert "review of the PR's head" in only(gh)["body"]
     assert stale.out == newer.out
-    assert "this run is for an older commit 111111111111" in stale.err
+    assert "this run is for 111111111111, not the PR's current head 222222222222" in stale.err
+
+
+def test_when_both_runs_are_stale_the_older_never_overwrites_the_newer(comment, gh):
+    # The PR moved on to a third commit; a late run for the oldest commit must not replace the
+    # review of the commit after it (on 3fb24f5 it did: neither was the head, so it updated).
+    middle = "3" * 40
+    gh.set_head(PR, middle)
+    comment(review("review of the middle commit", head=middle))
+    gh.set_head(PR, NEW)
+    before = len(gh.calls)
+    stale = comment(review("review of the oldest commit", head=OLD))
+
+    assert stale.code == 0, stale.err
+    assert writes(gh, before) == []
+    assert "review of the middle commit" in only(gh)["body"]
+
+
+def test_a_stale_run_may_still_create_the_first_comment(comment, gh):
+    result = comment(review("late but first", head=OLD))
+    assert result.code == 0, result.err
+    assert "late but first" in only(gh)["body"]
+
+
+def test_a_comment_that_quotes_a_marker_is_not_floes_comment(comment, gh):
+    # The same bot identity wrote another comment that quotes floe's marker further down: it is
+    # not floe's sticky comment and is never overwritten (3fb24f5 searched 1,024 characters).
+    quoted = "Here is what floe wrote:\n\n" + review("quoted")
+    other = gh.add_comment(PR, quoted, "floe-bot", repo=SLUG)
+    result = comment(review("the real review"))
+
+    assert result.code == 0, result.err
+    assert other["body"] == quoted
+    assert len(gh.comments) == 2
 
 
 def test_the_review_of_the_new_head_replaces_an_older_heads(comment, gh):
@@ -365,7 +398,7 @@ def test_dry_run_says_what_it_would_do_and_writes_nothing(comment, gh):
 
     assert update.out.startswith(f"would update {made['html_url']}: content changed")
     assert skip.out.startswith(f"would skip {made['html_url']}: content unchanged")
-    assert "older commit" in stale.out
+    assert "not the PR's current head" in stale.out
     assert writes(gh) == [] and made["body"] == review("v1")
 
 

@@ -82,3 +82,38 @@ def test_job_summary_degrades_past_one_mebibyte() -> None:
     full = budget.full([section_with(names)], where="review.json")
     assert full.truncated and budget.summary_length(full.body) <= budget.SUMMARY_LIMIT
     assert "the full diff is in review.json" in full.body
+
+
+def test_budget_cuts_a_huge_table_and_keeps_a_small_change() -> None:
+    """4,000 added jobs in every environment and one moved prod cron: the comment keeps the
+    cron change (its row and its next ticks) and the first job rows, and counts the rest."""
+    from datetime import datetime, timezone
+
+    from floe_runtime.review.diff import diff
+    from tests.review.payloads import artifact, asset
+
+    assets = [asset("orders"), asset("revenue", ["orders"])]
+    keys = ["orders", "revenue"]
+    schedule = {"nightly": {"cron_schedule": "0 5 * * *", "enabled": True}}
+    moved = {"nightly": {"cron_schedule": "30 4 * * 1-5", "enabled": True}}
+    many = {"daily": keys} | {f"added_job_{i:04d}": keys for i in range(4000)}
+    base, head = {}, {}
+    for env in ("dev", "staging", "prod"):
+        base[env] = artifact(env, assets=assets, jobs={"daily": keys}, schedules=schedule)
+        head[env] = artifact(
+            env, assets=assets, jobs=many, schedules=moved if env == "prod" else schedule
+        )
+    now = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    section = Section("floe.yaml", diff(base, head, now))
+    fitted = budget.comment([section], config="floe.yaml", head="a" * 40, where="the summary")
+    body = fitted.body
+    assert budget.comment_length(body) <= budget.COMMENT_LIMIT
+    assert fitted.truncated and "at most" in body and "rows of each kind" in body
+    cron_row = (
+        "| schedule | <code>nightly</code> | changed | cron_schedule: <code>0 5 &#42; &#42; &#42;"
+        "</code> → <code>30 4 &#42; &#42; 1-5</code> |"
+    )
+    assert cron_row in body
+    assert "2026-12-01 04:30 UTC" in body or "2026-12-02 04:30 UTC" in body  # its next ticks
+    assert "<code>added_job_0000</code>" in body and "and 3,9" in body
+    assert "added_job_3999" not in body

@@ -60,6 +60,7 @@ class DbtSource:
     python_asset: bool
     relation: str | None = None
     resolved_to: str | None = None
+    file: str | None = None  # where the source is declared, relative to the dbt project
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,7 @@ def dbt_graph(
             table_name=props["name"],
             python_asset=python_asset,
             relation=relation_name(props),
+            file=props.get("original_file_path"),
         )
     known = python_asset_keys | {asset.key for asset in assets}
     assets, replaced = _by_table_name(assets, sources, known, python_groups or {})
