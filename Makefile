@@ -22,7 +22,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy floe_runtime
+	$(BIN)/mypy floe_runtime action
 
 imports: setup
 	$(BIN)/lint-imports --no-cache

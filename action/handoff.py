@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import gh
+from action import api, outputs
+from action.child import floe
+from floe_runtime.base.files import read_text
+from floe_runtime.base.output import printable
 
 if TYPE_CHECKING:
-    from main import Review, Settings
+    from action.reviews import Review
+    from action.settings import Settings
 
 ARTIFACT = "floe-review"
 FOLDER = "floe-review"
@@ -44,15 +47,13 @@ class Refused(ValueError):
 def prepare(reviews: list[Review], s: Settings) -> None:
     """Write floe-review/: each comment body and the metadata describing them."""
     folder = s.output_dir / FOLDER
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    outputs.clear(folder)
     entries = []
     for index, r in enumerate(reviews):
         if not r.body.is_file():
             continue
-        name = f"comment-{index}.md"
-        shutil.copyfile(r.body, folder / name)
+        name = "comment-" + str(index) + ".md"
+        outputs.write(folder / name, read_text(r.body, MAX_BODY * 4, "the comment body"))
         entries.append(
             {"config": r.config_key, "body": name, "valid": r.valid, "changed": r.changed}
         )
@@ -63,8 +64,8 @@ def prepare(reviews: list[Review], s: Settings) -> None:
         "pr_number": int(s.pr_number) if s.pr_number.isdigit() else None,
         "configs": entries,
     }
-    (folder / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True), "utf-8")
-    print(f"floe: wrote {len(entries)} comment(s) for the publish job to {folder}")
+    outputs.write(folder / METADATA, json.dumps(metadata, indent=2, sort_keys=True))
+    outputs.say(f"wrote {len(entries)} comment(s) for the publish job to {printable(str(folder))}")
 
 
 def read_metadata(folder: Path, head_sha: str) -> list[dict[str, Any]]:
@@ -124,13 +125,11 @@ def safe_body(folder: Path, entry: dict[str, Any], head_sha: str) -> str:
 
 def publish(s: Settings) -> int:
     """Comment, on the pull request of the trusted head commit, what a compute run left."""
-    from main import floe
-
     if s.event != "workflow_run":
-        gh.fail("mode: publish runs on the workflow_run event")
+        outputs.fail("mode: publish runs on the workflow_run event")
         return 0
     if not _SHA.match(s.head_sha):
-        gh.fail("the workflow_run event carries no head commit")
+        outputs.fail("the workflow_run event carries no head commit")
         return 0
     folder = s.output_dir
     if (folder / FOLDER / METADATA).is_file():
@@ -139,29 +138,30 @@ def publish(s: Settings) -> int:
         configs = read_metadata(folder, s.head_sha)
         bodies = [(entry, safe_body(folder, entry, s.head_sha)) for entry in configs]
     except Refused as exc:
-        gh.fail(f"refusing to publish: {exc}")
+        outputs.fail(f"refusing to publish: {printable(str(exc))}")
         return 0
-    pulls = gh.Api(s.token).open_pulls_of(s.repository, s.head_sha)
+    pulls = api.open_pulls_of(api.client(s.token), s.repository, s.head_sha)
     if not pulls:
-        gh.annotation("warning", f"no open pull request has head {s.head_sha[:12]}: no comment")
-        gh.set_output("comment-url", "")
+        sha = s.head_sha[:12]
+        outputs.annotation("warning", f"no open pull request has head {printable(sha)}")
+        outputs.set_output("comment-url", "")
         return 0
     safe = s.output_dir / "floe-publish"
-    safe.mkdir(parents=True, exist_ok=True)
     urls: list[str] = []
     failed: list[str] = []
     for entry, body in bodies:
         target = safe / entry["body"]
-        target.write_text(body, encoding="utf-8")
+        outputs.write(target, body)
         for pr in pulls:
             args = ["comment", "--pr", str(pr), "--repo", s.repository, "--body", str(target)]
             proc = floe(*args, "--token-env", "FLOE_TOKEN", token=s.token)
-            print(proc.stderr, end="")
+            for line in proc.stderr.splitlines():
+                outputs.say(line.removeprefix("floe: "))
             if proc.returncode != 0:
-                failed.append(f"{entry['config']} on #{pr}")
+                failed.append(printable(entry["config"]) + " on #" + str(pr))
             elif proc.stdout.strip():
                 urls.append(proc.stdout.strip())
-    gh.set_output("comment-url", " ".join(urls))
+    outputs.set_output("comment-url", " ".join(urls))
     if failed:
-        gh.fail(f"the PR comment could not be written: {', '.join(failed)}")
+        outputs.fail("the PR comment could not be written: " + ", ".join(failed))
     return 0

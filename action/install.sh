@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install floe from the action's own checkout into a virtual environment under the runner's
-# tool cache, keyed by a hash of everything installed (Python version, pyproject.toml, the
-# package sources, the dbt packages). Self-hosted runners and repeated uses in one job reuse
-# it; GitHub-hosted runners start each job empty, so there it is a plain install (~15 s).
+# Install floe from the action's own checkout into a virtual environment of this job, under
+# $RUNNER_TEMP (which the runner empties before and after every job), keyed by a hash of
+# everything installed (Python version, pyproject.toml, the package sources, the dbt packages)
+# so repeated uses in one job install once. Never in the shared tool cache: on a self-hosted
+# runner a lower-trust job (a pull request's) could rewrite a shared venv, and any hash it
+# were checked against would be just as writable, so a later trusted job would run its code.
 set -euo pipefail
 
 root=${FLOE_ACTION_PATH:?}
@@ -28,26 +30,19 @@ key=$(
     cd "$root" && sha256sum pyproject.toml && find floe_runtime -type f -name '*.py' -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-16
 )
-cache=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}/floe-action
-venv=$cache/$key
-mkdir -p "$cache"
+if [[ -z ${RUNNER_TEMP:-} ]]; then
+  RUNNER_TEMP=$(mktemp -d)  # outside Actions: a fresh folder, never a shared one
+fi
+venv=$RUNNER_TEMP/floe-action/$key
+mkdir -p "$RUNNER_TEMP/floe-action"
 
-install() {
-  if [[ -f $venv/.complete ]]; then
-    echo "floe: reusing $venv"
-    return
-  fi
+if [[ -f $venv/.complete ]]; then
+  echo "floe: reusing $venv (installed earlier in this job)"
+else
   rm -rf "$venv"
   echo "floe: installing floe${packages[*]:+ and ${packages[*]}} into $venv"
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$root" "${packages[@]}"
   touch "$venv/.complete"
-}
-
-# Two jobs of one self-hosted runner may install the same key at once: one waits.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$venv.lock"
-  flock 9
 fi
-install
 echo "bin=$venv/bin" >>"$GITHUB_OUTPUT"
