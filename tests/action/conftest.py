@@ -187,9 +187,8 @@ def act(tmp_path: Path, action_source: Path, act_home: Path, github: Any) -> Any
     ) -> ActRun:
         number = next(counter)
         outputs = tmp_path / f"outputs-{number}.json"
-        event_file = (
-            repo.pull_request_event() if event == "pull_request" else repo.workflow_run_event()
-        )
+        pull = event in ("pull_request", "pull_request_target")
+        event_file = repo.pull_request_event() if pull else repo.workflow_run_event()
         test_env = {
             "FLOE_GITHUB_API_URL": github.url,
             "FLOE_TEST_ARTIFACTS": str(artifacts),

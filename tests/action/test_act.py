@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.action.conftest import PR, READ_TOKEN, REPOSITORY, UserRepo
+from tests.snapshot import commit
 
 pytestmark = pytest.mark.act
 
@@ -242,3 +243,54 @@ def marker_config(body: str) -> str:
     found = marker.parse(body)
     assert found is not None
     return found.config
+
+
+def test_hostile_folder_names_run_no_workflow_command_and_no_option(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    """A PR adds a folder whose name holds line breaks and workflow commands, and one named
+    like an option. On 3fb24f5 the first printed `::set-output` / `::add-mask::` lines and the
+    second became `floe --out=x`. Now the first is refused by name, the second is a path."""
+    evil = user_repo.shop.parent / "evil\n::set-output name=valid::injected\n::add-mask::floe"
+    evil.mkdir()
+    (evil / "floe.yaml").write_text("name: evil\nversion: '1'\norchestration: {}\n")
+    option = user_repo.add_copy("--out=x")
+    head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    github.add_pull(PR, head)
+    run = act(user_repo, FLOE_TEST_CONFIG="**/floe.yaml")
+    # The copy under --out=x is reviewed as a path (its package name is not importable, so it
+    # is invalid and fails the step: what matters is that it is a config, not an option).
+    assert run.outputs["valid"] == "false", run.outputs  # not "injected"
+    assert "its path holds control characters" in run.log
+    assert "floe: demo/shop" in run.log  # 'floe' was not masked by the folder's add-mask
+    configs = sorted(marker_config(c["body"]) for c in floe_comments(github))
+    assert configs == sorted(["demo/shop/floe.yaml", option])
+    assert not (user_repo.root / "x").exists()
+
+
+def test_an_output_folder_the_pr_committed_as_a_symlink_is_refused(
+    user_repo: UserRepo, act: Any, github: Any, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("untouched")
+    (user_repo.root / "floe-output").symlink_to(outside)
+    head = commit(user_repo.root, "a floe-output symlink")
+    github.add_pull(PR, head)
+    run = act(user_repo, FLOE_TEST_OUTPUT_DIR="floe-output")
+    assert run.code != 0
+    assert any("is a symlink" in a for a in run.annotations("error")), run.log[-4000:]
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert (outside / "keep.txt").read_text() == "untouched"
+    assert floe_comments(github) == []
+
+
+def test_pull_request_target_in_mode_all_is_refused(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    github.add_pull(PR, head)
+    run = act(user_repo, event="pull_request_target")
+    assert run.code != 0
+    assert any("pull_request_target" in a for a in run.annotations("error")), run.log[-4000:]
+    assert floe_comments(github) == []
