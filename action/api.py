@@ -32,12 +32,3 @@ def open_pulls_of(api: Client, repository: str, sha: str) -> list[int]:
         if ours and isinstance(number, int) and number > 0:
             found.add(number)
     return sorted(found)
-
-
-def comment_bodies(api: Client, repository: str, pr: int) -> list[str]:
-    """The bodies of every comment on pull request ``pr``."""
-    return [
-        c["body"]
-        for c in api.paginate(f"/repos/{quote(repository)}/issues/{quote(str(pr))}/comments")
-        if isinstance(c, dict) and isinstance(c.get("body"), str)
-    ]

@@ -1,13 +1,14 @@
-"""The fork-safe two-phase mode: hand a rendered comment from a read-only job to a trusted one.
+"""The fork-safe two-phase mode: hand the review's *data* from a read-only job to a trusted one.
 
-``mode: compute`` (``pull_request``, a fork's read-only token) writes ``floe-review/``: each
-config's comment body and ``metadata.json``. ``mode: publish`` (``workflow_run``, a token that
-may write) reads that folder after the workflow downloaded the ``floe-review`` artifact of the
-triggering run, and trusts none of it: the head commit comes from the workflow_run event, the
-pull request is looked up from that commit through the API (never read from the file), the
-metadata must match a strict shape, and each body is treated as untrusted text: bounded,
-control characters and @-mentions neutralised, any marker replaced by one stamped from trusted
-values, then posted with ``floe comment``.
+``mode: compute`` (``pull_request``; a fork's read-only token) writes ``floe-review/``: each
+config's ``review.json`` and ``metadata.json``. ``mode: publish`` (``workflow_run``; a token
+that may write) reads that folder after the workflow downloaded the ``floe-review`` artifact of
+the triggering run. The compute job ran the fork's code, so publish trusts none of it: the
+metadata must match a strict shape and the event's head commit; each review is read as data
+(``review.handed``: bounded, every field checked) and rendered again by floe's own renderer,
+saying who computed it; the marker's config key is this job's own ``config`` input; and the
+pull request is bound from the event (head repository + branch + sha, ``review.pulls``), never
+from a number or markup in the artifact.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from action import api, outputs
 from action.child import floe
+from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import read_text
 from floe_runtime.base.output import printable
+from floe_runtime.review import budget, handed, pulls
 
 if TYPE_CHECKING:
     from action.reviews import Review
@@ -29,102 +32,72 @@ if TYPE_CHECKING:
 ARTIFACT = "floe-review"
 FOLDER = "floe-review"
 METADATA = "metadata.json"
-VERSION = 1
-MAX_BODY = 65_536
+VERSION = 2  # 2: reviews as data (review.json), not comment bodies
 MAX_METADATA = 64 * 1024
 MAX_CONFIGS = 50
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_BODY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}\.md$")
-_CONFIG = re.compile(r"^[A-Za-z0-9_./-]{1,300}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_REPORT_NAME = re.compile(r"^review-[0-9]{1,2}\.json$")
 
 
-class Refused(ValueError):
+class Refused(FloeError):
     """The handed-over files are not what a compute run writes."""
 
 
 def prepare(reviews: list[Review], s: Settings) -> None:
-    """Write floe-review/: each comment body and the metadata describing them."""
+    """Write floe-review/: each config's review.json and the metadata listing them."""
     folder = s.output_dir / FOLDER
     outputs.clear(folder)
     entries = []
     for index, r in enumerate(reviews):
-        if not r.body.is_file():
+        report = r.body.parent / "review.json"
+        if not report.is_file():
             continue
-        name = "comment-" + str(index) + ".md"
-        outputs.write(folder / name, read_text(r.body, MAX_BODY * 4, "the comment body"))
-        entries.append(
-            {"config": r.config_key, "body": name, "valid": r.valid, "changed": r.changed}
-        )
-    metadata = {
-        "version": VERSION,
-        "repository": s.repository,
-        "head_sha": s.head_sha,
-        "pr_number": int(s.pr_number) if s.pr_number.isdigit() else None,
-        "configs": entries,
-    }
+        name = "review-" + str(index) + ".json"
+        outputs.write(folder / name, read_text(report, handed.MAX_REPORT, "review.json"))
+        entries.append({"report": name})
+    metadata = {"version": VERSION, "head_sha": s.head_sha, "reviews": entries}
     outputs.write(folder / METADATA, json.dumps(metadata, indent=2, sort_keys=True))
-    outputs.say(f"wrote {len(entries)} comment(s) for the publish job to {printable(str(folder))}")
+    outputs.say(f"wrote {len(entries)} review(s) for the publish job to {printable(str(folder))}")
 
 
-def read_metadata(folder: Path, head_sha: str) -> list[dict[str, Any]]:
-    """The configs listed in ``folder/metadata.json``, checked against the trusted head."""
+def read_metadata(folder: Path, head_sha: str) -> list[str]:
+    """The review files ``folder/metadata.json`` lists, checked against the trusted head."""
     path = folder / METADATA
-    if path.is_symlink() or not path.is_file():
-        raise Refused(f"{path} is missing: did the workflow download the {ARTIFACT} artifact?")
-    if path.stat().st_size > MAX_METADATA:
-        raise Refused(f"{path} is larger than {MAX_METADATA} bytes")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refused(f"{path} is not JSON ({type(exc).__name__})") from None
+        data = json.loads(read_text(path, MAX_METADATA, METADATA))
+    except FloeError as exc:
+        raise Refused(f"{exc} (did the workflow download the {ARTIFACT} artifact?)") from None
+    except json.JSONDecodeError:
+        raise Refused(f"{path} is not JSON") from None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise Refused(f"{path}: unknown format (version {VERSION} expected)")
     if data.get("head_sha") != head_sha:
         raise Refused(f"{path} was made for another commit than the workflow run's head")
-    configs = data.get("configs")
-    if not isinstance(configs, list) or len(configs) > MAX_CONFIGS:
-        raise Refused(f"{path}: configs must be a list of at most {MAX_CONFIGS}")
-    for entry in configs:
-        ok = (
-            isinstance(entry, dict)
-            and set(entry) == {"config", "body", "valid", "changed"}
-            and isinstance(entry["config"], str)
-            and _CONFIG.match(entry["config"]) is not None
-            and ".." not in entry["config"].split("/")
-            and not entry["config"].startswith("/")
-            and isinstance(entry["body"], str)
-            and _BODY_NAME.match(entry["body"]) is not None
-            and isinstance(entry["valid"], bool)
-            and isinstance(entry["changed"], bool)
-        )
-        if not ok:
-            raise Refused(f"{path}: an entry of configs has an unexpected shape")
-    return configs
+    entries = data.get("reviews")
+    if not isinstance(entries, list) or len(entries) > MAX_CONFIGS:
+        raise Refused(f"{path}: reviews must be a list of at most {MAX_CONFIGS}")
+    names = []
+    for entry in entries:
+        name = entry.get("report") if isinstance(entry, dict) and set(entry) == {"report"} else None
+        if not isinstance(name, str) or _REPORT_NAME.match(name) is None:
+            raise Refused(f"{path}: an entry of reviews has an unexpected shape")
+        names.append(name)
+    return names
 
 
-def safe_body(folder: Path, entry: dict[str, Any], head_sha: str) -> str:
-    """The comment body of ``entry``, made safe to post as floe's own."""
-    from floe_runtime.review import marker
-
-    path = folder / entry["body"]
-    if path.is_symlink() or not path.is_file():
-        raise Refused(f"{entry['body']} is missing or not a regular file")
-    raw = path.read_bytes()[: MAX_BODY * 4 + 1]
-    if len(raw) > MAX_BODY * 4:
-        raise Refused(f"{entry['body']} is larger than a comment can be")
-    text = raw.decode("utf-8", errors="replace")
-    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
-    text = _MENTION.sub("@\u200b", marker.strip(text))
-    body = marker.stamp(text, config=entry["config"], head=head_sha)
-    if len(body) > MAX_BODY:
-        raise Refused(f"{entry['body']} is longer than GitHub's {MAX_BODY} characters")
-    return body
+def body(folder: Path, names: list[str], s: Settings) -> str:
+    """The comment: the reviews' data rendered by floe, keyed by this job's ``config`` input."""
+    found = []
+    for name in names:
+        found += handed.read_sections(folder / name, display=FOLDER + "/" + name)
+    text = handed.comment(found, config=" ".join(s.configs), head=s.head_sha)
+    if budget.comment_length(text) > budget.COMMENT_LIMIT:
+        raise Refused("the re-rendered review is longer than a GitHub comment can be")
+    return text
 
 
 def publish(s: Settings) -> int:
-    """Comment, on the pull request of the trusted head commit, what a compute run left."""
+    """Comment, on the pull request the workflow run belongs to, what its compute job found."""
     if s.event != "workflow_run":
         outputs.fail("mode: publish runs on the workflow_run event")
         return 0
@@ -135,33 +108,33 @@ def publish(s: Settings) -> int:
     if (folder / FOLDER / METADATA).is_file():
         folder = folder / FOLDER
     try:
-        configs = read_metadata(folder, s.head_sha)
-        bodies = [(entry, safe_body(folder, entry, s.head_sha)) for entry in configs]
-    except Refused as exc:
+        text = body(folder, read_metadata(folder, s.head_sha), s)
+    except FloeError as exc:
         outputs.fail(f"refusing to publish: {printable(str(exc))}")
         return 0
-    pulls = api.open_pulls_of(api.client(s.token), s.repository, s.head_sha)
-    if not pulls:
-        sha = s.head_sha[:12]
-        outputs.annotation("warning", f"no open pull request has head {printable(sha)}")
+    try:
+        bound = pulls.bind(
+            api.client(s.token),
+            repository=s.repository,
+            head_repository=s.head_repository,
+            head_branch=s.head_branch,
+            head_sha=s.head_sha,
+        )
+    except FloeError as exc:  # GitHubError: the API refused, redirected or timed out
+        outputs.fail(f"GitHub: {printable(str(exc))}; no comment was written")
+        return 0
+    if bound.number is None:
+        outputs.annotation("warning", f"no PR comment: {printable(bound.reason)}")
         outputs.set_output("comment-url", "")
         return 0
-    safe = s.output_dir / "floe-publish"
-    urls: list[str] = []
-    failed: list[str] = []
-    for entry, body in bodies:
-        target = safe / entry["body"]
-        outputs.write(target, body)
-        for pr in pulls:
-            args = ["comment", "--pr", str(pr), "--repo", s.repository, "--body", str(target)]
-            proc = floe(*args, "--token-env", "FLOE_TOKEN", token=s.token)
-            for line in proc.stderr.splitlines():
-                outputs.say(line.removeprefix("floe: "))
-            if proc.returncode != 0:
-                failed.append(printable(entry["config"]) + " on #" + str(pr))
-            elif proc.stdout.strip():
-                urls.append(proc.stdout.strip())
-    outputs.set_output("comment-url", " ".join(urls))
-    if failed:
-        outputs.fail("the PR comment could not be written: " + ", ".join(failed))
+    outputs.say(bound.reason)
+    target = s.output_dir / "floe-publish" / "comment.md"
+    outputs.write(target, text)
+    args = ["comment", "--pr", str(bound.number), "--repo", s.repository, "--body", str(target)]
+    proc = floe(*args, "--token-env", "FLOE_TOKEN", token=s.token)
+    for line in proc.stderr.splitlines():
+        outputs.say(line.removeprefix("floe: "))
+    outputs.set_output("comment-url", proc.stdout.strip() if proc.returncode == 0 else "")
+    if proc.returncode != 0:
+        outputs.fail("the PR comment could not be written on #" + str(bound.number))
     return 0

@@ -27,7 +27,7 @@ from action.settings import Settings
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import ARTIFACT_LIMIT, read_text
 from floe_runtime.base.output import printable
-from floe_runtime.review import marker
+from floe_runtime.review import publish
 from floe_runtime.review.markdown import code, escape
 
 MAX_ANNOTATIONS = 10
@@ -96,25 +96,24 @@ def comment(reviews: list[Review], s: Settings) -> list[str]:
             sha = s.head_sha[:12]
             outputs.annotation("warning", f"no open pull request for {printable(sha)}")
         return []
-    existing: list[str] | None = None
+    existing: list[publish.Comment] | None = None
+    writer = ""
     urls = []
     for r in reviews:
         if not r.body.is_file():
             continue
         if s.comment == "auto" and r.valid and not r.changed:
-            if existing is None:
-                existing = [b for pr in pulls for b in api.comment_bodies(client, s.repository, pr)]
-            if not any(_marker_config(b) == r.config_key for b in existing):
+            if existing is None:  # floe's own comments only: anyone can paste a marker
+                writer = publish.identity(client, outputs.say)
+                existing = [
+                    c for pr in pulls for c in publish.list_comments(client, s.repository, pr)
+                ]
+            if not publish.ours(existing, config=r.config_key, identity=writer):
                 outputs.say(f"{r.shown()}: no change and no earlier comment: not commenting")
                 continue
         for pr in pulls:
             urls += _post(r, pr, s)
     return urls
-
-
-def _marker_config(body: str) -> str | None:
-    found = marker.parse(body)
-    return found.config if found else None
 
 
 def _post(r: Review, pr: int, s: Settings) -> list[str]:

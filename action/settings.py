@@ -44,6 +44,8 @@ class Settings:
     repository: str
     pr_number: str
     head_sha: str
+    head_repository: str  # workflow_run: where the run's head lives (a fork's full name)
+    head_branch: str
     token: str
 
     @classmethod
@@ -78,6 +80,8 @@ class Settings:
             repository=env.get("FLOE_REPOSITORY", ""),
             pr_number=env.get("FLOE_PR_NUMBER", "").strip(),
             head_sha=env.get("FLOE_HEAD_SHA", "").strip(),
+            head_repository=env.get("FLOE_HEAD_REPOSITORY", "").strip(),
+            head_branch=env.get("FLOE_HEAD_BRANCH", ""),
             token=env.get("FLOE_TOKEN", ""),
         )
 

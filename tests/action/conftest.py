@@ -89,6 +89,8 @@ class UserRepo:
         self.base = commit(self.root, "the demo")
         git(self.root, "checkout", "-q", "-b", "feature")
         self.head = self.base
+        # The repository the PR's head lives in: a fork's full name, or the base repository.
+        self.head_repository = REPOSITORY
 
     def add_copy(self, folder: str) -> str:
         """A second copy of the demo (a monorepo), on main; returns its floe.yaml path."""
@@ -120,7 +122,11 @@ class UserRepo:
                 "number": PR,
                 "pull_request": {
                     "number": PR,
-                    "head": {"sha": self.head, "ref": "feature", "repo": {"full_name": REPOSITORY}},
+                    "head": {
+                        "sha": self.head,
+                        "ref": "feature",
+                        "repo": {"full_name": self.head_repository},
+                    },
                     "base": {"sha": self.base, "ref": "main", "repo": {"full_name": REPOSITORY}},
                 },
             },
@@ -137,6 +143,11 @@ class UserRepo:
                     "conclusion": "success",
                     "head_sha": self.head,
                     "head_branch": "feature",
+                    "head_repository": {
+                        "full_name": self.head_repository,
+                        "owner": {"login": self.head_repository.split("/")[0]},
+                    },
+                    # GitHub leaves this empty for a fork's PR; publish never reads it
                     "pull_requests": [],
                 },
             },
@@ -176,9 +187,8 @@ def act(tmp_path: Path, action_source: Path, act_home: Path, github: Any) -> Any
     ) -> ActRun:
         number = next(counter)
         outputs = tmp_path / f"outputs-{number}.json"
-        event_file = (
-            repo.pull_request_event() if event == "pull_request" else repo.workflow_run_event()
-        )
+        pull = event in ("pull_request", "pull_request_target")
+        event_file = repo.pull_request_event() if pull else repo.workflow_run_event()
         test_env = {
             "FLOE_GITHUB_API_URL": github.url,
             "FLOE_TEST_ARTIFACTS": str(artifacts),

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.action.conftest import PR, READ_TOKEN, REPOSITORY, UserRepo
+from tests.snapshot import commit
 
 pytestmark = pytest.mark.act
 
@@ -124,25 +125,55 @@ def test_an_invalid_head_fails_and_annotates_file_and_line(
 
 def test_compute_then_publish_comments_once(user_repo: UserRepo, act: Any, github: Any) -> None:
     head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
-    github.add_pull(PR, head)
+    github.add_pull(PR, head, ref="feature")
     compute = act(user_repo, token=READ_TOKEN, FLOE_TEST_MODE="compute")
     assert compute.code == 0, compute.log[-6000:]
     assert floe_comments(github) == []
     handed = compute.artifacts / "floe-review"
     metadata = json.loads((handed / "metadata.json").read_text())
-    assert metadata["head_sha"] == head and metadata["configs"][0]["changed"] is True
+    assert metadata["head_sha"] == head and metadata["reviews"] == [{"report": "review-0.json"}]
+    report = json.loads((handed / "review-0.json").read_text())
+    assert report["changed"] is True  # data, not a rendered comment
 
     publish = act(user_repo, event="workflow_run")
     assert publish.code == 0, publish.log[-6000:]
     (comment,) = floe_comments(github)
     assert comment["issue_url"].endswith(f"/issues/{PR}")
     assert "0 4 * * *" in shown(comment["body"])
+    assert "Computed by this pull request" in comment["body"]
     assert publish.outputs["comment-url"] == comment["html_url"]
-    # the PR came from the API, never from the uploaded file
-    assert any(c[0] == "GET" and f"/commits/{head}/pulls" in c[1] for c in github.calls)
+    # the PR came from the event's head repository and branch, never from the uploaded file
+    assert any("/pulls?state=open&head=acme:feature" in c[1] for c in github.calls)
 
     again = act(user_repo, event="workflow_run")
     assert again.code == 0 and len(floe_comments(github)) == 1
+
+
+def test_a_fork_pr_is_commented_by_the_publish_half(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    """A fork's PR: GitHub lists it under no commits/{sha}/pulls (the fake answers so too), and
+    the fork controls what compute uploads. publish binds the PR by the event's head repository
+    + branch + sha, re-renders the data, and posts none of the fork's markup."""
+    user_repo.head_repository = "mallory/demo"
+    head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    github.add_pull(PR, head, head_repo="mallory/demo", ref="feature")
+    github.add_pull(PR + 1, head, ref="feature")  # the same sha on a base branch: not this run's
+    compute = act(user_repo, token=READ_TOKEN, FLOE_TEST_MODE="compute")
+    assert compute.code == 0, compute.log[-6000:]
+    report = compute.artifacts / "floe-review" / "review-0.json"
+    forged = json.loads(report.read_text())
+    forged["notes"] = ["no changes ✅ ![x](https://evil.example/a.png) @admins"]
+    report.write_text(json.dumps(forged))  # what a hostile compute job could upload
+
+    publish = act(user_repo, event="workflow_run")
+    assert publish.code == 0, publish.log[-6000:]
+    (comment,) = floe_comments(github)
+    assert comment["issue_url"].endswith(f"/issues/{PR}")
+    body = comment["body"]
+    assert "![x](" not in body and "@admins" not in body
+    assert "0 4 * * *" in shown(body) and "Computed by this pull request" in body
+    assert any("/pulls?state=open&head=mallory:feature" in c[1] for c in github.calls)
 
 
 def test_a_pr_that_changes_nothing_gets_no_comment(
@@ -212,3 +243,54 @@ def marker_config(body: str) -> str:
     found = marker.parse(body)
     assert found is not None
     return found.config
+
+
+def test_hostile_folder_names_run_no_workflow_command_and_no_option(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    """A PR adds a folder whose name holds line breaks and workflow commands, and one named
+    like an option. On 3fb24f5 the first printed `::set-output` / `::add-mask::` lines and the
+    second became `floe --out=x`. Now the first is refused by name, the second is a path."""
+    evil = user_repo.shop.parent / "evil\n::set-output name=valid::injected\n::add-mask::floe"
+    evil.mkdir()
+    (evil / "floe.yaml").write_text("name: evil\nversion: '1'\norchestration: {}\n")
+    option = user_repo.add_copy("--out=x")
+    head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    github.add_pull(PR, head)
+    run = act(user_repo, FLOE_TEST_CONFIG="**/floe.yaml")
+    # The copy under --out=x is reviewed as a path (its package name is not importable, so it
+    # is invalid and fails the step: what matters is that it is a config, not an option).
+    assert run.outputs["valid"] == "false", run.outputs  # not "injected"
+    assert "its path holds control characters" in run.log
+    assert "floe: demo/shop" in run.log  # 'floe' was not masked by the folder's add-mask
+    configs = sorted(marker_config(c["body"]) for c in floe_comments(github))
+    assert configs == sorted(["demo/shop/floe.yaml", option])
+    assert not (user_repo.root / "x").exists()
+
+
+def test_an_output_folder_the_pr_committed_as_a_symlink_is_refused(
+    user_repo: UserRepo, act: Any, github: Any, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("untouched")
+    (user_repo.root / "floe-output").symlink_to(outside)
+    head = commit(user_repo.root, "a floe-output symlink")
+    github.add_pull(PR, head)
+    run = act(user_repo, FLOE_TEST_OUTPUT_DIR="floe-output")
+    assert run.code != 0
+    assert any("is a symlink" in a for a in run.annotations("error")), run.log[-4000:]
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert (outside / "keep.txt").read_text() == "untouched"
+    assert floe_comments(github) == []
+
+
+def test_pull_request_target_in_mode_all_is_refused(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    head = user_repo.edit("environments/prod.env", CRON_OLD, CRON_NEW, "prod: bronze at 04:00")
+    github.add_pull(PR, head)
+    run = act(user_repo, event="pull_request_target")
+    assert run.code != 0
+    assert any("pull_request_target" in a for a in run.annotations("error")), run.log[-4000:]
+    assert floe_comments(github) == []
