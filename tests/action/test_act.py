@@ -294,3 +294,17 @@ def test_pull_request_target_in_mode_all_is_refused(
     assert run.code != 0
     assert any("pull_request_target" in a for a in run.annotations("error")), run.log[-4000:]
     assert floe_comments(github) == []
+
+
+def test_a_github_that_keeps_failing_ends_the_step_with_a_message_not_a_traceback(
+    user_repo: UserRepo, act: Any, github: Any
+) -> None:
+    """On 3fb24f5 action/gh.py's GitHubError escaped main.py: a traceback and no outputs."""
+    head = user_repo.edit("assets/ops.py", '"""', '"""A comment-only edit.\n', "docs only")
+    github.add_pull(PR, head)
+    github.inject("GET", r"/issues/7/comments", 502, times=50)  # comment: auto lists them
+    run = act(user_repo)
+    assert "Traceback" not in run.log, run.log[-6000:]
+    assert "GitHub: GET /repos/acme/shop/issues/7/comments: HTTP 502" in run.log
+    assert run.outputs["valid"] == "true" and run.outputs["changed"] == "false"
+    assert floe_comments(github) == []

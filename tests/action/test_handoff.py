@@ -53,3 +53,19 @@ def test_a_symlinked_metadata_file_to_a_device_is_refused(tmp_path: Path) -> Non
     (tmp_path / "metadata.json").symlink_to("/dev/zero")
     with pytest.raises(handoff.Refused, match="regular files"):
         handoff.read_metadata(tmp_path, HEAD)
+
+
+def test_the_marker_key_is_the_publish_jobs_own_config_input(tmp_path: Path) -> None:
+    """A config path with a space or '+' made publish refuse everything on 3fb24f5; the key now
+    comes from the trusted input, encoded in the marker's JSON, never from the artifact."""
+    from types import SimpleNamespace
+
+    from floe_runtime.review import marker
+
+    hand_over(tmp_path)
+    report = {"environments": {}, "notes": []}
+    (tmp_path / "review-0.json").write_text(json.dumps(report))
+    settings = SimpleNamespace(configs=["data team/floe+prod.yaml"], head_sha=HEAD)
+    text = handoff.body(tmp_path, handoff.read_metadata(tmp_path, HEAD), settings)  # type: ignore[arg-type]
+    found = marker.parse(text)
+    assert found is not None and (found.config, found.head) == ("data team/floe+prod.yaml", HEAD)
