@@ -162,7 +162,7 @@ class FloeDefinitions:
 
         jobs = build_jobs(
             artifact.jobs,
-            orchestration,
+            artifact.orchestration.jobs,
             roots,
             {name: places("jobs", name, "target_function") for name in artifact.jobs},
         )
