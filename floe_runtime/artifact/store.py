@@ -20,7 +20,7 @@ from floe_runtime.base.output import plural
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 ARTIFACT_NAME = "compiled_artifacts.json"
 MANIFEST_NAME = "manifest.json"
 AUTOMATION_SENSOR = "floe_automation"
@@ -76,9 +76,22 @@ def read(path: Path) -> CompiledArtifact:
     try:
         return CompiledArtifact.model_validate(payload)
     except ValidationError as exc:
+        if _newer_minor(str(payload.get("schema_version"))):
+            raise ArtifactError(
+                f"{path}: artifact schema version {payload['schema_version']} is newer than this "
+                f"floe reads ({SCHEMA_VERSION}) and uses fields it does not know; install the "
+                "floe version that compiled it (or newer)"
+            ) from exc
         raise ArtifactError(
             f"{path}: not a valid floe artifact ({plural(exc.error_count(), 'error')})"
         ) from exc
+
+
+def _newer_minor(version: str) -> bool:
+    """A version of our major with a higher minor: written by a newer floe (new fields are
+    minor; an older floe cannot carry them out, so it refuses rather than drop them)."""
+    minor, ours = version.partition(".")[2], SCHEMA_VERSION.partition(".")[2]
+    return minor.isdigit() and int(minor) > int(ours)
 
 
 def read_payload(path: Path) -> dict[str, Any]:

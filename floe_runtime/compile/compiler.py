@@ -349,8 +349,13 @@ def _resolved_orchestration(project: FloeProject, package: str | None) -> dict[s
         for dim in dims:
             if isinstance(dim, dict) and dim["type"] == "time_window" and dim["fmt"] is None:
                 dim["fmt"] = default_fmt(parse_cron(dim["cron_schedule"]))
-    if data["dbt"] is not None and data["dbt"]["profiles_dir"] is None:
-        data["dbt"]["profiles_dir"] = data["dbt"]["project_dir"]
+    dbt = data["dbt"]
+    if dbt is not None:
+        dbt["profiles_dir"] = dbt["profiles_dir"] or dbt["project_dir"]
+        dbt["op_name"] = dbt["op_name"] or f"dbt_{project.name}"
+        for rules in filter(None, [dbt["translation"], (dbt["translation"] or {}).get("sources")]):
+            if isinstance(rules["key_prefix"], str):
+                rules["key_prefix"] = [rules["key_prefix"]]
     return data
 
 

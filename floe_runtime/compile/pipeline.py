@@ -46,6 +46,7 @@ from floe_runtime.ports.dbt_manifest import (
     manifest_digest,
     parse_manifest,
 )
+from floe_runtime.ports.dbt_manifest.translation import NONE
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Read, Spec, SpecOptions, bounded, load_spec, read
 from floe_runtime.spec.models import CustomSensor, OpsJob
@@ -199,7 +200,8 @@ def _dbt(
         raw = manifest_bytes(path)
         with leaks.ManifestScan(raw) as scan:  # scans meanwhile: read it last
             manifest = parse_manifest(raw, path)
-            graph = dbt_graph(manifest, python_keys, python_keys)
+            translation = settings.translation.rules() if settings.translation else NONE
+            graph = dbt_graph(manifest, python_keys, python_keys, translation)
             digest = manifest_digest(manifest)
             if leaked := scan.messages(manifest):
                 return None, None, None, [_problem(spec, m, DBT, error=True) for m in leaked]

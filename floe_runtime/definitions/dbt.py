@@ -34,7 +34,12 @@ from floe_runtime.definitions.automation import condition
 from floe_runtime.definitions.locate import LoadError
 from floe_runtime.definitions.partitions import backfill_policy, dbt_vars
 from floe_runtime.ports.constants import kinds
-from floe_runtime.ports.dbt_manifest import ASSET_RESOURCE_TYPES, source_asset_key
+from floe_runtime.ports.dbt_manifest import (
+    ASSET_RESOURCE_TYPES,
+    Translation,
+    source_asset_key,
+)
+from floe_runtime.spec.models import BackfillPolicy
 
 
 @dataclass(frozen=True)
@@ -100,18 +105,27 @@ def check_profile(project_dir: Path, profiles_dir: Path, target: str | None) -> 
 
 
 class FloeTranslator(DagsterDbtTranslator):
-    """dagster-dbt's default translation, with the artifact's settings on top."""
+    """dagster-dbt's default translation, floe.yaml's ``dbt.translation`` templates (the same
+    functions the compiler applied), and the artifact's settings on top."""
 
-    def __init__(self, records: Mapping[str, AssetRecord], python_keys: frozenset[str]) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, AssetRecord],
+        python_keys: frozenset[str],
+        translation: Translation,
+    ) -> None:
         super().__init__(DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.records = records
         self.python_keys = python_keys
+        self.translation = translation
         self._specs: dict[tuple[int, str], dg.AssetSpec] = {}
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(source_asset_key(dbt_resource_props, self.python_keys)[0])
-        return super().get_asset_key(dbt_resource_props)
+            parts = source_asset_key(dbt_resource_props, self.python_keys, self.translation)[0]
+            return dg.AssetKey(parts)
+        default = super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey(self.translation.nodes.apply_key(dbt_resource_props, default.path))
 
     def record(self, props: Mapping[str, Any]) -> AssetRecord | None:
         return self.records.get(self.get_asset_key(props).to_user_string())
@@ -241,18 +255,34 @@ def _op(
     return _build
 
 
+def op_name(base: str, partitions: str | None, policy: BackfillPolicy | None) -> str:
+    """A dbt op's name from what its models share, never from its place among the others: a
+    new partitions entry adds an op and renames none (``dbt_shop``, ``dbt_shop_daily``,
+    ``dbt_shop_daily_multi_run_10``)."""
+    parts = [base, *([partitions] if partitions else [])]
+    if policy is not None:
+        parts.append(policy.type)
+        if policy.max_partitions_per_run:
+            parts.append(str(policy.max_partitions_per_run))
+    return "_".join(parts)
+
+
 def build_dbt_assets(
     manifest: Mapping[str, Any],
     records: Mapping[str, AssetRecord],
     python_keys: frozenset[str],
     partitions: Mapping[str, dg.PartitionsDefinition],
     setup: DbtSetup,
-    project_name: str,
+    *,
+    base_name: str,
+    translation: Translation,
 ) -> list[dg.AssetsDefinition]:
-    """One ``@dbt_assets`` per (partitions, backfill policy) the models need."""
-    translator = FloeTranslator(records, python_keys)
+    """One ``@dbt_assets`` per (partitions, backfill policy) the models need, named by
+    :func:`op_name` from ``base_name`` (floe.yaml's ``dbt.op_name``)."""
+    translator = FloeTranslator(records, python_keys, translation)
     groups: dict[tuple[str | None, str], list[Mapping[str, Any]]] = {}
     policies: dict[str, dg.BackfillPolicy | None] = {"null": None}
+    typed: dict[str, BackfillPolicy | None] = {"null": None}
     for props in dbt_nodes(manifest):
         found = translator.record(props)
         if found is None:
@@ -262,12 +292,15 @@ def build_dbt_assets(
         policies[policy_id] = (
             backfill_policy(found.backfill_policy) if found.backfill_policy else None
         )
+        typed[policy_id] = (
+            BackfillPolicy.model_validate(found.backfill_policy) if found.backfill_policy else None
+        )
         groups.setdefault((found.partitions, policy_id), []).append(props)
     ordered = sorted(groups, key=lambda g: (g[0] is not None, g[0] or "", g[1]))
     built = []
     for index, group in enumerate(ordered):
         partitions_name, policy_id = group
-        name = f"dbt_{project_name}" + (f"_{index}" if index else "")
+        name = op_name(base_name, partitions_name, typed[policy_id])
         if index == 0:
             # the first group takes everything the others do not: the common case is one
             # group and dbt's default selection, with nothing to exclude

@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 
 from floe_runtime.artifact import store
-from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.artifact.schema import AssetRecord, CompiledArtifact
 from floe_runtime.compile import trust
 from floe_runtime.definitions import drift, locate
 from floe_runtime.definitions.automation import automation_sensor
@@ -28,6 +28,7 @@ from floe_runtime.definitions.partitions import build_partitions
 from floe_runtime.definitions.python_assets import load_python_assets, shape
 from floe_runtime.definitions.schedules import build_schedules
 from floe_runtime.definitions.sensors import build_sensors
+from floe_runtime.ports.dbt_manifest.translation import NONE
 from floe_runtime.spec.yaml_loader import SourceMap, read_yaml_file
 
 
@@ -88,6 +89,28 @@ def _dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> D
     )
 
 
+def _dbt_assets(
+    artifact: CompiledArtifact,
+    manifest: Mapping[str, Any],
+    records: Mapping[str, AssetRecord],
+    python_keys: frozenset[str],
+    partitions: Mapping[str, dg.PartitionsDefinition],
+    setup: DbtSetup,
+) -> list[dg.AssetsDefinition]:
+    """The dbt ops, keyed and named as the artifact says (a 1.0 artifact has no op_name)."""
+    settings = artifact.orchestration.dbt
+    assert settings is not None
+    return build_dbt_assets(
+        manifest,
+        records,
+        python_keys,
+        partitions,
+        setup,
+        base_name=settings.op_name or f"dbt_{artifact.project['name']}",
+        translation=settings.translation.rules() if settings.translation else NONE,
+    )
+
+
 class FloeDefinitions:
     """Entry point of the runtime: ``FloeDefinitions.from_compiled_artifacts()``."""
 
@@ -132,19 +155,14 @@ class FloeDefinitions:
                     "models cannot run; compile with `floe compile --dbt-parse` (or set "
                     "dbt.manifest_path)"
                 )
-            assets += build_dbt_assets(
-                trusted.manifest,
-                records,
-                python_keys,
-                partitions,
-                setup,
-                artifact.project["name"],
+            assets += _dbt_assets(
+                artifact, trusted.manifest, records, python_keys, partitions, setup
             )
         drift.check(drift.differences(assets, records, partitions), str(file), strict)
 
         jobs = build_jobs(
             artifact.jobs,
-            orchestration,
+            artifact.orchestration.jobs,
             roots,
             {name: places("jobs", name, "target_function") for name in artifact.jobs},
         )

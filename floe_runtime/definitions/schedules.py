@@ -23,6 +23,7 @@ import dagster as dg
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
 from floe_runtime.definitions import partition_keys
+from floe_runtime.spec.models import Schedule
 
 Evaluation = Callable[[dg.ScheduleEvaluationContext], Any]
 
@@ -60,8 +61,8 @@ def build_schedules(
                 execution_timezone=spec.timezone,
                 default_status=status(spec.enabled),
                 description=spec.description,
-                execution_fn=_evaluation(spec.job, spec.partition_selector, partitioned, selection)
-                if partitioned or selection is not None
+                execution_fn=_evaluation(spec, partitioned, selection)
+                if partitioned or selection is not None or spec.run_config or spec.tags
                 else None,
             )
         )
@@ -69,11 +70,14 @@ def build_schedules(
 
 
 def _evaluation(
-    job: str, selector: str, partitioned: bool, selection: list[dg.AssetKey] | None
+    spec: Schedule, partitioned: bool, selection: list[dg.AssetKey] | None
 ) -> Evaluation:
     """Each tick: the partitions the selector names, and only the assets no automation
-    condition runs (``selection``; None runs the whole job)."""
+    condition runs (``selection``; None runs the whole job), with the schedule's run config
+    and tags on every request."""
+    job, selector = spec.job, spec.partition_selector
     pick = partition_keys.latest if selector == "latest" else partition_keys.every
+    extra: dict[str, Any] = {"run_config": dict(spec.run_config), "tags": dict(spec.tags)}
 
     def evaluate(
         context: dg.ScheduleEvaluationContext,
@@ -84,7 +88,7 @@ def _evaluation(
             )
             return
         if not partitioned:
-            yield dg.RunRequest(asset_selection=selection)
+            yield dg.RunRequest(asset_selection=selection, **extra)
             return
         definition = partition_keys.of_job(context.repository_def, job)
         store = context.instance if context.instance_ref is not None else None
@@ -92,6 +96,6 @@ def _evaluation(
         if not keys:
             yield dg.SkipReason(f"job {job!r} has no {selector} partition at this tick yet")
         for key in keys:
-            yield dg.RunRequest(run_key=key, partition_key=key, asset_selection=selection)
+            yield dg.RunRequest(run_key=key, partition_key=key, asset_selection=selection, **extra)
 
     return evaluate

@@ -62,7 +62,9 @@ def build_sensors(
             "description": spec.description,
         }
         job = target(jobs, spec.job, f"sensor {name!r}")
-        runs = _Requests(spec.job, artifact.jobs[spec.job].partitions is not None)
+        runs = _Requests(
+            spec.job, artifact.jobs[spec.job].partitions is not None, spec.run_config, spec.tags
+        )
         if isinstance(spec, FileWatcherSensor):
             sensors.append(_file_watcher(spec, folder, runs, job=job, **common))
         elif isinstance(spec, AssetSensor):
@@ -82,9 +84,17 @@ class _Requests:
     ``context`` is any of Dagster's sensor contexts: all carry the repository and the instance.
     """
 
-    def __init__(self, job: str, partitioned: bool) -> None:
+    def __init__(
+        self,
+        job: str,
+        partitioned: bool,
+        run_config: Mapping[str, Any],
+        tags: Mapping[str, str],
+    ) -> None:
         self.job = job
         self.partitioned = partitioned
+        self.run_config = run_config
+        self.tags = tags
 
     def __call__(
         self,
@@ -92,9 +102,14 @@ class _Requests:
         run_key: str | None,
         tags: Mapping[str, str],
         partition: str | None = None,
+        file: Path | None = None,
     ) -> list[dg.RunRequest]:
+        """``tags``: floe's own, over the sensor's; ``file``: fills a file watcher's
+        ``{path}`` and ``{name}``."""
+        tags = {**self.tags, **tags}
+        config = dict(self.run_config) if file is None else with_file(self.run_config, file)
         if not self.partitioned:
-            return [dg.RunRequest(run_key=run_key, tags=dict(tags))]
+            return [dg.RunRequest(run_key=run_key, tags=tags, run_config=config)]
         definition = partition_keys.of_job(context.repository_def, self.job)
         store = context.instance
         if partition is not None and partition_keys.contains(definition, partition, store):
@@ -105,10 +120,23 @@ class _Requests:
             dg.RunRequest(
                 run_key=None if run_key is None else f"{run_key}:{key}",
                 partition_key=key,
-                tags=dict(tags),
+                tags=tags,
+                run_config=config,
             )
             for key in keys
         ]
+
+
+def with_file(value: Any, file: Path) -> Any:
+    """A file watcher's run config with ``{path}`` (the file's absolute path) and ``{name}``
+    (its name) filled in every string; nothing else in the text is read."""
+    if isinstance(value, str):
+        return value.replace("{path}", str(file)).replace("{name}", file.name)
+    if isinstance(value, Mapping):
+        return {key: with_file(item, file) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_file(item, file) for item in value]
+    return value
 
 
 def _file_watcher(
@@ -132,7 +160,7 @@ def _file_watcher(
         cursor = {name: mtime for name, mtime in present.items() if seen.get(name) == mtime}
         requests: list[dg.RunRequest] = []
         for mtime, name in fresh[:MAX_FILES_PER_TICK]:
-            made = runs(context, f"{name}:{mtime}", {"floe/file": name})
+            made = runs(context, f"{name}:{mtime}", {"floe/file": name}, file=folder / name)
             if made:  # else the job has no partition yet: the file waits for one
                 requests += made
                 cursor[name] = mtime

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,12 +24,15 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
+from floe_runtime.ports.dbt_manifest import translation as templates
 from floe_runtime.spec.interpolation import Interpolated
 from floe_runtime.spec.yaml_loader import resolve_plain_scalar
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 GROUP_NAME = r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$"
 INTERPOLATION = r"\$\{[A-Za-z_][A-Za-z0-9_]*(:[^}]*)?\}"
+# Dagster's VALID_TAG_KEY_REGEX (dagster/_utils/tags.py): Dagster warns on other keys; floe refuses.
+TAG_KEY = r"^([A-Za-z0-9_.-]{1,63}/|dagster/kind/)?[A-Za-z0-9_.-]{1,63}$"
 
 
 class _FromVariable:
@@ -82,6 +86,26 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Bool = Annotated[bool, Typed]
 PositiveInt = Annotated[int, Field(ge=1), Typed]
 Arguments = Annotated[dict[str, Any], BeforeValidator(_retype_tree)]
+
+
+def _template(value: str) -> str:
+    try:
+        templates.parse(value)
+    except templates.TemplateError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+Template = Annotated[str, Field(min_length=1), AfterValidator(_template)]
+Tags = dict[Annotated[str, Field(pattern=TAG_KEY)], Annotated[str, Field(max_length=4096)]]
+RunConfig = Annotated[
+    Arguments,
+    Field(
+        examples=[{"ops": {"orders": {"config": {"limit": 10}}}}],
+        description="Dagster run config (ops → op or asset name → config), as the UI's launchpad "
+        "takes it; values from variables are read as YAML.",
+    ),
+]
 
 
 def _type_tag(value: Any) -> str | None:
@@ -269,7 +293,67 @@ class AssetConfig(FloeModel):
 # ── jobs ───────────────────────────────────────────────────────────────────────────────────
 
 
-class BatchJob(FloeModel):
+class PerUniqueValue(FloeModel):
+    """A limit that applies to each value of the tag on its own."""
+
+    applyLimitPerUniqueValue: Bool  # Dagster's name
+
+
+class TagConcurrencyLimit(FloeModel):
+    """At most ``limit`` of the run's ops with this tag (and value) at once."""
+
+    key: NonEmpty
+    value: str | PerUniqueValue | None = Field(
+        default=None,
+        description="Only ops whose tag has this value; `{applyLimitPerUniqueValue: true}` "
+        "limits each value separately; any value when omitted.",
+    )
+    limit: Annotated[int, Field(ge=0), Typed]
+
+
+class InProcessExecutor(FloeModel):
+    """Run every step of a run in one process, one after another (Dagster's
+    ``in_process_executor``)."""
+
+    type: Literal["in_process"]
+
+
+class MultiprocessExecutor(FloeModel):
+    """Run each step in its own process (Dagster's ``multiprocess_executor``)."""
+
+    type: Literal["multiprocess"]
+    max_concurrent: Annotated[int, Field(ge=0), Typed] | None = Field(
+        default=None,
+        description="At most this many steps at once; 0 or omitted: the number of CPUs.",
+    )
+    tag_concurrency_limits: list[TagConcurrencyLimit] = Field(
+        default=[],
+        examples=[[{"key": "database", "value": "duckdb", "limit": 1}]],
+        description="Limits on steps that carry a tag (op tags), as Dagster's executor takes them.",
+    )
+
+
+Executor = Annotated[
+    Annotated[InProcessExecutor, Tag("in_process")]
+    | Annotated[MultiprocessExecutor, Tag("multiprocess")],
+    _on_type("an executor", "in_process", "multiprocess"),
+]
+
+
+class _JobBase(FloeModel):
+    tags: Tags = Field(
+        default={},
+        description="Tags on the job (Dagster's define_asset_job tags=); they also go on its runs "
+        "unless `run_tags` is set.",
+    )
+    run_tags: Tags | None = Field(
+        default=None,
+        description="Tags on every run of the job instead of `tags` (Dagster's run_tags=).",
+    )
+    description: str | None = None
+
+
+class BatchJob(_JobBase):
     """A job that materializes the assets its selection picks."""
 
     type: Literal["batch"]
@@ -278,10 +362,14 @@ class BatchJob(FloeModel):
         examples=[["group:bronze"], ["+key:customer_orders"]],
         description="Dagster asset selection strings; the job runs their union.",
     )
-    description: str | None = None
+    config: RunConfig = {}
+    executor: Executor | None = Field(
+        default=None,
+        description="How a run executes its steps; Dagster's default (multiprocess) when omitted.",
+    )
 
 
-class OpsJob(FloeModel):
+class OpsJob(_JobBase):
     """A job that calls one Python function from the project, e.g. maintenance."""
 
     type: Literal["ops"]
@@ -295,7 +383,6 @@ class OpsJob(FloeModel):
             "Keyword arguments passed to the function (values from variables are read as YAML)."
         ),
     )
-    description: str | None = None
 
 
 Job = Annotated[
@@ -329,6 +416,8 @@ class Schedule(FloeModel):
             "For partitioned jobs: run the latest partition at each tick, or every partition."
         ),
     )
+    run_config: RunConfig = {}
+    tags: Tags = Field(default={}, description="Tags on each run it requests (RunRequest tags=).")
     description: str | None = None
 
 
@@ -341,11 +430,14 @@ class _SensorBase(FloeModel):
         default=False,
         description="Whether the sensor starts running (Dagster's default_status); off by default.",
     )
+    run_config: RunConfig = {}
+    tags: Tags = Field(default={}, description="Tags on each run it requests (RunRequest tags=).")
     description: str | None = None
 
 
 class FileWatcherSensor(_SensorBase):
-    """Run the job when new files matching a pattern appear in a folder."""
+    """Run the job when new files matching a pattern appear in a folder. In ``run_config``
+    strings, ``{path}`` becomes the file's absolute path and ``{name}`` its name."""
 
     type: Literal["file_watcher"]
     path: NonEmpty = Field(examples=["./incoming"])
@@ -410,6 +502,55 @@ class Backfill(FloeModel):
 # ── project ────────────────────────────────────────────────────────────────────────────────
 
 
+class SourceTranslation(FloeModel):
+    """Keys of dbt sources (the assets that dbt models read)."""
+
+    key: Template | None = Field(
+        default=None,
+        examples=["taxi_{name}"],
+        description="The source table's asset key ('/' separates components); `{key}` is the "
+        "key floe gives without it.",
+    )
+    key_prefix: Template | list[Template] = Field(
+        default=[], description="Components put in front of the key."
+    )
+
+
+class DbtTranslation(FloeModel):
+    """Templates over each dbt node's fields: `{name}`, `{alias}`, `{schema}`, `{database}`,
+    `{resource_type}`, `{package_name}`, `{fqn[i]}` (negative i counts from the end), `{key}`
+    (the key without translation), `{source_name}` and `{identifier}` (sources); `{{` and `}}`
+    are literal braces. Nothing else is evaluated."""
+
+    key: Template | None = Field(
+        default=None,
+        examples=["{name}", "{fqn[1]}/{name}"],
+        description="Asset key of each model, seed and snapshot ('/' separates components).",
+    )
+    key_prefix: Template | list[Template] = Field(
+        default=[],
+        examples=["analytics", ["warehouse", "{schema}"]],
+        description="Components put in front of each model's, seed's and snapshot's key.",
+    )
+    group_name: Template | None = Field(
+        default=None,
+        examples=["{fqn[1]}"],
+        description="Group of each model, seed and snapshot (asset patterns still override it).",
+    )
+    sources: SourceTranslation = SourceTranslation()
+
+    def rules(self) -> templates.Translation:
+        """The parsed templates the asset graph and the runtime's translator both apply."""
+        return templates.Translation(
+            nodes=templates.rules(self.key, _listed(self.key_prefix), self.group_name),
+            sources=templates.rules(self.sources.key, _listed(self.sources.key_prefix)),
+        )
+
+
+def _listed(prefix: str | list[str]) -> list[str]:
+    return [prefix] if isinstance(prefix, str) else prefix
+
+
 class DbtSettings(FloeModel):
     """Where the dbt project is and how floe loads it."""
 
@@ -431,6 +572,16 @@ class DbtSettings(FloeModel):
     observability_level: Annotated[Literal["per_model", "job_level"], Typed] = Field(
         default="per_model",
         description="Report one Dagster asset event per dbt model, or one per job.",
+    )
+    translation: DbtTranslation | None = Field(
+        default=None,
+        description="Asset keys and groups by rule, as a custom DagsterDbtTranslator (or "
+        "DbtProjectComponent's `translation:`) would give them.",
+    )
+    op_name: Identifier | None = Field(
+        default=None,
+        description="Name of the dbt op (`@dbt_assets(name=)`); default `dbt_<project name>`. "
+        "Models with partitions run in ops named `<op_name>_<partitions name>`.",
     )
 
 

@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, did_you_mean, known_list
 from floe_runtime.spec.interpolation import Interpolated
-from floe_runtime.spec.models import FloeProject
+from floe_runtime.spec.models import TAG_KEY, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
 
 # What input each "wrong type" error expected; used to pick, among the failed members of a union,
@@ -161,6 +161,11 @@ def _words(
         )
     if kind == "missing":
         return f"missing required key {name!r}", None
+    if key_error and kind == "string_pattern_mismatch" and _pattern(err) == TAG_KEY:
+        return (
+            f"{name!r} is not a valid Dagster tag key",
+            "letters, digits, '_', '-' and '.', at most 63, with an optional 'namespace/' in front",
+        )
     if key_error and kind == "string_pattern_mismatch":
         return (
             f"{name!r} is not a valid name",
@@ -343,3 +348,7 @@ def _literal_values(path: JsonPath, data: Any) -> list[str]:
         if get_origin(candidate) is Literal
         for v in get_args(candidate)
     ]
+
+
+def _pattern(err: ErrorDetails) -> str:
+    return str(err.get("ctx", {}).get("pattern", ""))

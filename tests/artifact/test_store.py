@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,42 @@ def test_read_refuses_an_unknown_major_version(compiled: Path, tmp_path: Path) -
         ArtifactError, match=r"schema version 2.0 is not supported by this floe \(reads 1.x\)"
     ):
         store.read(future)
+
+
+def _resealed(payload: dict[str, Any], path: Path) -> Path:
+    payload["checksum"], text = store.sealed(payload)
+    path.write_text(text)
+    return path
+
+
+def test_a_1_0_artifact_without_the_1_1_fields_still_loads(compiled: Path, tmp_path: Path) -> None:
+    """1.1 only added fields, each with its 1.0 meaning as default: a runtime upgraded before
+    its artifacts were recompiled keeps loading them."""
+    payload = json.loads(compiled.read_text())
+    payload["schema_version"] = "1.0"
+    orchestration = payload["orchestration"]
+    for job in orchestration["jobs"].values():
+        for new in ("tags", "run_tags", "config", "executor"):
+            job.pop(new, None)
+    for entity in [*orchestration["schedules"].values(), *orchestration["sensors"].values()]:
+        entity.pop("run_config", None)
+        entity.pop("tags", None)
+    if orchestration["dbt"] is not None:
+        orchestration["dbt"].pop("translation")
+        orchestration["dbt"].pop("op_name")
+    artifact = store.read(_resealed(payload, tmp_path / "compiled_artifacts.json"))
+    assert artifact.schema_version == "1.0"
+    assert all(job.tags == {} for job in artifact.orchestration.jobs.values())
+
+
+def test_a_newer_minor_with_unknown_fields_says_which_floe_to_use(
+    compiled: Path, tmp_path: Path
+) -> None:
+    payload = json.loads(compiled.read_text())
+    payload["schema_version"] = "1.9"
+    payload["orchestration"]["a_field_from_the_future"] = True
+    with pytest.raises(ArtifactError, match=r"1.9 is newer than this floe reads \(1.1\)"):
+        store.read(_resealed(payload, tmp_path / "compiled_artifacts.json"))
 
 
 def test_read_returns_the_typed_artifact(compiled: Path) -> None:

@@ -384,7 +384,7 @@ def test_every_artifact_validates_against_its_schema(tmp_path: Path, floe: Floe)
     assert len(written) == 4
     for path in written:
         jsonschema.validate(json.loads(path.read_text()), ARTIFACT_SCHEMA)
-        assert artifact.read(path).schema_version == "1.0"
+        assert artifact.read(path).schema_version == "1.1"
 
 
 # --- asset modules, target functions and groups (issue 7) ------------------------------------

@@ -14,6 +14,7 @@ from floe_runtime.ports.dbt_manifest.graph import (
     DbtGraph,
     DbtSource,
     dbt_graph,
+    node_asset_key,
     relation_name,
     source_asset_key,
 )
@@ -27,6 +28,10 @@ from floe_runtime.ports.dbt_manifest.read import (
     parse_manifest,
     shape_problems,
 )
+from floe_runtime.ports.dbt_manifest.translation import (
+    TemplateError,
+    Translation,
+)
 
 __all__ = [
     "ASSET_RESOURCE_TYPES",
@@ -36,10 +41,13 @@ __all__ = [
     "DbtGraph",
     "DbtSource",
     "ManifestError",
+    "TemplateError",
+    "Translation",
     "dbt_graph",
     "load_manifest",
     "manifest_bytes",
     "manifest_digest",
+    "node_asset_key",
     "parse_manifest",
     "relation_name",
     "shape_problems",

@@ -16,6 +16,7 @@ from floe_runtime.ports.dbt_manifest.read import (
     NODE_SECTIONS,
     ManifestError,
 )
+from floe_runtime.ports.dbt_manifest.translation import NONE, TemplateError, Translation
 
 _NON_ASSET_TYPES: Final = frozenset({"metric", "semantic_model", "saved_query", "function"})
 _UPSTREAM_TYPES: Final = ASSET_RESOURCE_TYPES | {"source"}
@@ -80,15 +81,29 @@ def _meta_asset_key(props: Mapping[str, Any]) -> list[str] | None:
 
 
 def source_asset_key(
-    source_props: Mapping[str, Any], python_asset_keys: Collection[str]
+    source_props: Mapping[str, Any],
+    python_asset_keys: Collection[str],
+    translation: Translation = NONE,
 ) -> tuple[list[str], bool]:
     """The asset key of a dbt source table, and whether it names a Python asset.
 
     ``meta.dagster.asset_key`` wins, as in dagster-dbt. Otherwise floe maps the table onto the
     Python asset whose key is the table's name, if one exists, so ``bronze.orders`` feeds from
     an ``orders`` asset without any dbt meta. Failing both, it keeps dagster-dbt's default
-    ``[source_name, table_name]``, which Dagster shows as an external asset.
+    ``[source_name, table_name]``, which Dagster shows as an external asset. floe.yaml's
+    ``dbt.translation.sources`` then renames the result (its ``{key}``).
     """
+    parts, named = _source_key(source_props, python_asset_keys)
+    if not translation.renames_sources:
+        return parts, named
+    parts = translation.sources.apply_key(source_props, parts)
+    configured = _meta_asset_key(source_props) is not None
+    return parts, configured or "/".join(parts) in python_asset_keys
+
+
+def _source_key(
+    source_props: Mapping[str, Any], python_asset_keys: Collection[str]
+) -> tuple[list[str], bool]:
     configured = _meta_asset_key(source_props)
     if configured is not None:
         return configured, True
@@ -96,6 +111,12 @@ def source_asset_key(
     if name in python_asset_keys:
         return [name], True
     return [source_props["source_name"], name], False
+
+
+def node_asset_key(props: Mapping[str, Any], translation: Translation = NONE) -> list[str]:
+    """A model's, seed's or snapshot's key: dagster-dbt's default, then floe.yaml's
+    ``dbt.translation`` (the runtime passes dagster-dbt's own default through the same rules)."""
+    return translation.nodes.apply_key(props, _node_key(props))
 
 
 def _node_key(props: Mapping[str, Any]) -> list[str]:
@@ -213,9 +234,15 @@ def _by_table_name(
 class _Resolver:
     """Keys and upstreams of one manifest, memoised: deps share parents, ephemerals share BFS."""
 
-    def __init__(self, manifest: Mapping[str, Any], python_asset_keys: Collection[str]) -> None:
+    def __init__(
+        self,
+        manifest: Mapping[str, Any],
+        python_asset_keys: Collection[str],
+        translation: Translation,
+    ) -> None:
         self.sections = [manifest.get(section) or {} for section in NODE_SECTIONS]
         self.python_asset_keys = python_asset_keys
+        self.translation = translation
         self.keys: dict[str, str] = {}
         self.expanded: dict[str, frozenset[str]] = {}
 
@@ -231,9 +258,9 @@ class _Resolver:
         if key is None:
             props = self.props(unique_id)
             if props["resource_type"] == "source":
-                parts = source_asset_key(props, self.python_asset_keys)[0]
+                parts = source_asset_key(props, self.python_asset_keys, self.translation)[0]
             else:
-                parts = _node_key(props)
+                parts = node_asset_key(props, self.translation)
             key = self.keys[unique_id] = "/".join(parts)
         return key
 
@@ -272,15 +299,29 @@ def dbt_graph(
     manifest: Mapping[str, Any],
     python_asset_keys: Collection[str],
     python_groups: Mapping[str, str] | None = None,
+    translation: Translation = NONE,
 ) -> DbtGraph:
     """The dbt assets and source keys of a manifest, as ``@dbt_assets`` next to the Python
-    assets (``python_groups``: key → group) will define them in one ``Definitions``.
+    assets (``python_groups``: key → group) will define them in one ``Definitions``, with
+    floe.yaml's ``dbt.translation`` applied.
 
     Raises :class:`ManifestError` where dagster-dbt would refuse to load the definitions: two
-    dbt resources (or sources, after floe's rule) that share one asset key.
+    dbt resources (or sources, after floe's rule) that share one asset key, or a translation
+    template that does not fit a node.
     """
-    python_asset_keys = frozenset(python_asset_keys)
-    resolver = _Resolver(manifest, python_asset_keys)
+    try:
+        return _dbt_graph(manifest, frozenset(python_asset_keys), python_groups, translation)
+    except TemplateError as exc:
+        raise ManifestError(f"dbt.translation: {exc}") from None
+
+
+def _dbt_graph(
+    manifest: Mapping[str, Any],
+    python_asset_keys: frozenset[str],
+    python_groups: Mapping[str, str] | None,
+    translation: Translation,
+) -> DbtGraph:
+    resolver = _Resolver(manifest, python_asset_keys, translation)
     adapter_type: str | None = manifest.get("metadata", {}).get("adapter_type")
     kind_tags = {f"{KIND_TAG_PREFIX}dbt": "", f"{KIND_TAG_PREFIX}{adapter_type or 'dbt'}": ""}
     groups = {group["name"]: group for group in (manifest.get("groups") or {}).values()}
@@ -303,7 +344,7 @@ def dbt_graph(
                 unique_id=unique_id,
                 resource_type=props["resource_type"],
                 name=props["name"],
-                group=_group(props),
+                group=translation.nodes.apply_group(props, _group(props), key),
                 deps=tuple(sorted({resolver.key(upstream_id) for upstream_id in upstream_ids})),
                 tags={**tags, **kind_tags},
                 owners=_owners(props, groups),
@@ -318,7 +359,7 @@ def dbt_graph(
     sources: dict[str, DbtSource] = {}
     for unique_id in sorted(manifest["sources"]):
         props = manifest["sources"][unique_id]
-        parts, python_asset = source_asset_key(props, python_asset_keys)
+        parts, python_asset = source_asset_key(props, python_asset_keys, translation)
         sources[unique_id] = DbtSource(
             unique_id=unique_id,
             key="/".join(parts),
