@@ -1,8 +1,10 @@
 """A review as GitHub markdown, at one of four levels of detail (the budget picks one).
 
-Everything that comes from the repository (names, values, error messages) may come from a
-hostile fork: it is printed only through ``escape`` (HTML entities for every character
-markdown, HTML or a mention could act on) or, inside the mermaid block, ``_label``.
+Every string of a :class:`Section` may come from a hostile fork (and, in the fork-safe mode,
+from data a fork uploaded). What a repository chose (environment, entity and field names,
+values, timezones, error lines, notes, paths) is printed only through :func:`inert.code`, or
+inside the mermaid block :func:`inert.mermaid`; floe's own words taken from the diff (kinds,
+actions, statuses, tick times) pass :func:`inert.escape`, so even a forged one is inert.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from typing import Any
 
 from floe_runtime.base.output import plural
 from floe_runtime.review.diff import Diff, EnvironmentDiff, FieldChange, Graph
+from floe_runtime.review.inert import code, escape, mermaid
 
-MAX_NAME = 120  # characters of one name shown; a longer one is cut with an ellipsis
 MAX_LISTED = 25  # names in one table cell before "and N more"
 MAX_GRAPH_NODES = 40  # past this, affected assets are listed, not drawn
 MINUS = "\u2212"
-_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,-./=+%$^'()?!;…")
 
 
 class Level(IntEnum):
@@ -57,38 +58,6 @@ class Section:
         return next((e for e in self.diff.environments if e.environment == name), None)
 
 
-def escape(text: str, limit: int = MAX_NAME) -> str:
-    """Untrusted text as inert markdown: shortened to ``limit``, one line, every character
-    outside a small safe set written as an HTML entity (so ``|``, backticks, ``<``, ``*``,
-    ``[``, ``@`` and friends neither format, link, mention nor break a table). ``_`` between
-    letters and ``:`` not starting ``://`` cannot format or link, and stay readable."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    text = " ".join(text.split())
-    out = []
-    for i, c in enumerate(text):
-        if (
-            c in _SAFE
-            or (c > "\x7f" and c.isalnum())
-            or (
-                c == "_"
-                and 0 < i < len(text) - 1
-                and text[i - 1].isalnum()
-                and text[i + 1].isalnum()
-            )
-        ):
-            out.append(c)
-        elif c == ":" and not text.startswith("//", i + 1):
-            out.append(c)
-        else:
-            out.append(f"&#{ord(c)};")
-    return "".join(out)
-
-
-def code(text: str, limit: int = MAX_NAME) -> str:
-    return f"<code>{escape(text, limit)}</code>"
-
-
 KIND_WORDS = {
     "job": "job",
     "schedule": "schedule",
@@ -101,8 +70,17 @@ KIND_WORDS = {
 }
 
 
+def _word(value: object) -> str:
+    """One of floe's own words from the diff (a kind, an action, a status, a count)."""
+    return escape(str(value))
+
+
+def _kind(kind: str) -> str:
+    return KIND_WORDS.get(kind) or escape(kind)
+
+
 def _noun(count: int, kind: str) -> str:
-    return plural(count, KIND_WORDS.get(kind, kind))
+    return plural(count, _kind(kind))
 
 
 def _totals(counts: Mapping[str, int]) -> str:
@@ -141,7 +119,8 @@ def summary(section: Section, name: str) -> str:
         first = env.statuses[0]
         more = f" (+{len(env.statuses) - 1} more)" if len(env.statuses) > 1 else ""
         parts.append(
-            f"⚠️ {first.kind} {code(first.name, 60)} {first.old} → <b>{first.new}</b>{more}"
+            f"⚠️ {_word(first.kind)} {code(first.name, 60)} {_word(first.old)} → "
+            f"<b>{_word(first.new)}</b>{more}"
         )
     return " · ".join(parts)
 
@@ -162,10 +141,10 @@ def _section(section: Section, level: Level) -> list[str]:
     if not names:
         out += ["No environments on either side.", ""]
     for name in names:
-        out.append(f"- **{escape(name)}** · {summary(section, name)}")
+        out.append(f"- **{code(name)}** · {summary(section, name)}")
     out.append("")
     for note in section.notes:
-        out += [f"> {escape(note, 500)}", ""]
+        out += [f"> {code(note, 500)}", ""]
     if level >= Level.COUNTS:
         return out
     for group in _groups(section, names):
@@ -176,7 +155,7 @@ def _section(section: Section, level: Level) -> list[str]:
             continue
         body = _errors(errors) if errors is not None else _environment(env, level)
         opened = " open" if changed else ""
-        title = ", ".join(f"<b>{escape(name)}</b>" for name in group)
+        title = ", ".join(f"<b>{code(name)}</b>" for name in group)
         out += [
             f"<details{opened}><summary>{title} · {summary(section, group[0])}</summary>",
             "",
@@ -206,7 +185,7 @@ def _groups(section: Section, names: list[str]) -> list[list[str]]:
 
 def _errors(errors: tuple[str, ...]) -> list[str]:
     lines = ["The head does not compile here; fix these first:", ""]
-    lines += [f"- {escape(e, 600)}" for e in errors]
+    lines += [f"- {code(e, 600)}" for e in errors]
     return [*lines, ""]
 
 
@@ -223,27 +202,32 @@ def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
             "| | kind | name | was | becomes |",
             "|---|---|---|---|---|",
         ]
-        out += [f"| ⚠️ | {s.kind} | {code(s.name)} | {s.old} | **{s.new}** |" for s in env.statuses]
+        out += [
+            f"| ⚠️ | {_word(s.kind)} | {code(s.name)} | {_word(s.old)} | **{_word(s.new)}** |"
+            for s in env.statuses
+        ]
         out.append("")
     rows = [c for c in env.changes if c.kind != "asset"]
     if rows:
         out += ["**Changes**", "", "| kind | name | change | what |", "|---|---|---|---|"]
         for c in rows:
             what = _fields(c.fields, c.action)
-            out.append(f"| {KIND_WORDS[c.kind]} | {code(c.name)} | {c.action} | {what} |")
+            out.append(f"| {_kind(c.kind)} | {code(c.name)} | {_word(c.action)} | {what} |")
         out.append("")
     assets = [c for c in env.changes if c.kind == "asset"]
     if assets:
         out += ["**Assets**", "", "| asset | change | what |", "|---|---|---|"]
         for c in assets:
-            out.append(f"| {code(c.name)} | {c.action} | {_fields(c.fields, c.action)} |")
+            what = _fields(c.fields, c.action)
+            out.append(f"| {code(c.name)} | {_word(c.action)} | {what} |")
         out.append("")
     if env.job_assets:
         out += ["**Jobs: resolved assets**", "", "| job | assets | added | removed |"]
         out.append("|---|---|---|---|")
         for j in env.job_assets:
             out.append(
-                f"| {code(j.job)} | {j.old} → {j.new} | {_names_cell(j.added, '+')} | "
+                f"| {code(j.job)} | {_word(j.old)} → {_word(j.new)} | "
+                f"{_names_cell(j.added, '+')} | "
                 f"{_names_cell(j.removed, MINUS)} |"
             )
         out.append("")
@@ -251,9 +235,9 @@ def _environment(env: EnvironmentDiff | None, level: Level) -> list[str]:
         out += ["**Next ticks**", "", "| schedule | cron | timezone | status | next ticks |"]
         out.append("|---|---|---|---|---|")
         for t in env.ticks:
-            ticks = "<br>".join(escape(tick) for tick in t.ticks) or "(none)"
-            zone = escape(t.timezone)
-            out.append(f"| {code(t.schedule)} | {code(t.cron)} | {zone} | {t.status} | {ticks} |")
+            ticks = "<br>".join(_word(tick) for tick in t.ticks) or "(none)"
+            cells = [code(t.schedule), code(t.cron), code(t.timezone), _word(t.status), ticks]
+            out.append(f"| {' | '.join(cells)} |")
         out.append("")
     out += _graph(env.graph)
     return out
@@ -263,14 +247,15 @@ def _names(env: EnvironmentDiff) -> list[str]:
     """Level NAMES: which entities change, by name, one line per kind and action."""
     out = []
     for s in env.statuses:
-        out.append(f"- ⚠️ {s.kind} {code(s.name)}: {s.old} → **{s.new}**")
+        out.append(f"- ⚠️ {_word(s.kind)} {code(s.name)}: {_word(s.old)} → **{_word(s.new)}**")
     grouped: dict[tuple[str, str], list[str]] = {}
     for c in env.changes:
         grouped.setdefault((c.kind, c.action), []).append(c.name)
     for (kind, action), names in grouped.items():
-        out.append(f"- {_noun(len(names), kind)} {action}: {', '.join(code(n) for n in names)}")
+        listed = ", ".join(code(n) for n in names)
+        out.append(f"- {_noun(len(names), kind)} {_word(action)}: {listed}")
     for j in env.job_assets:
-        out.append(f"- job {code(j.job)}: {j.old} → {j.new} assets")
+        out.append(f"- job {code(j.job)}: {_word(j.old)} → {_word(j.new)} assets")
     return [*out, ""]
 
 
@@ -291,9 +276,9 @@ def _fields(fields: tuple[FieldChange, ...], action: str) -> str:
         if action == "added" and f.new in ("", [], {}):
             continue
         if action == "added":
-            parts.append(f"{escape(f.field)}: {_value(f.new)}")
+            parts.append(f"{code(f.field)}: {_value(f.new)}")
         else:
-            parts.append(f"{escape(f.field)}: {_change(f.old, f.new)}")
+            parts.append(f"{code(f.field)}: {_change(f.old, f.new)}")
     return "<br>".join(parts) or "—"
 
 
@@ -339,21 +324,12 @@ def _value(value: Any) -> str:
 _STYLE = {"added": ":::added", "removed": ":::removed", "changed": ":::changed", "job": ""}
 
 
-def _label(text: str) -> str:
-    """Text as a mermaid label: entity codes for anything but plain characters."""
-    if len(text) > 60:
-        text = text[:59] + "…"
-    return "".join(
-        c if c.isascii() and (c.isalnum() or c in " _-./") else f"#{ord(c)};" for c in text
-    )
-
-
 def _graph(graph: Graph) -> list[str]:
     if not graph.assets:
         return []
     jobs = sorted({job for job, _ in graph.jobs})
     if len(graph.assets) + len(jobs) > MAX_GRAPH_NODES:
-        listed = [f"{code(k)} ({action})" for k, action in graph.assets[: MAX_LISTED * 2]]
+        listed = [f"{code(k)} ({_word(action)})" for k, action in graph.assets[: MAX_LISTED * 2]]
         more = _more(len(graph.assets) - len(listed))
         return [
             f"**Affected assets** ({len(graph.assets)}, too many to draw): "
@@ -364,8 +340,8 @@ def _graph(graph: Graph) -> list[str]:
     ids = {key: f"a{i}" for i, (key, _) in enumerate(graph.assets)}
     job_ids = {job: f"j{i}" for i, job in enumerate(jobs)}
     lines = ["**Affected assets** and the jobs that run them", "", "```mermaid", "graph LR"]
-    lines += [f'  {ids[k]}["{_label(k)}"]{_STYLE[a]}' for k, a in graph.assets]
-    lines += [f'  {job_ids[j]}(["job: {_label(j)}"])' for j in jobs]
+    lines += [f'  {ids[k]}["{mermaid(k)}"]{_STYLE.get(a, "")}' for k, a in graph.assets]
+    lines += [f'  {job_ids[j]}(["job: {mermaid(j)}"])' for j in jobs]
     lines += [f"  {ids[a]} --> {ids[b]}" for a, b in graph.deps]
     lines += [f"  {job_ids[j]} -.-> {ids[a]}" for j, a in graph.jobs]
     lines += [
