@@ -115,7 +115,7 @@ ATOMS = [
     "\x7f",
     "\x85",
     "é中🦆",
-    "＠octocat",
+    "\uff20octocat",  # FULLWIDTH COMMERCIAL AT
     "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0",
     "[^1]",
     "\n[^1]: note",
@@ -218,7 +218,7 @@ class Page:
 
 
 class _Parser(HTMLParser):
-    VOID = {"br", "img", "hr", "input"}
+    VOID = frozenset({"br", "img", "hr", "input"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
