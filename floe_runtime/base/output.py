@@ -4,9 +4,11 @@ A value floe did not write itself (a variable's value, an asset key, a file name
 start a new line: in GitHub Actions a printed line that begins with ``::`` is a workflow
 command (``::warning::``, ``::add-mask::``, ``::stop-commands::``), and terminal escape
 sequences can rewrite what a reader sees. So control characters, Unicode line and paragraph
-separators and bidirectional overrides are shown as Python-style escapes (``\\n``, ``\\x1b``,
-``\\u202e``), and secrets are redacted. Renderers pass every field through :func:`printable`;
-the line breaks of their own layout are the only ones printed.
+separators, bidirectional overrides and every other invisible format character (zero-width
+spaces and joiners, soft hyphens, tag characters, Hangul fillers: a name that looks like
+another) are shown as Python-style escapes (``\\n``, ``\\x1b``, ``\\u202e``), and secrets are
+redacted. Renderers pass every field through :func:`printable`; the line breaks of their own
+layout are the only ones printed.
 """
 
 from __future__ import annotations
@@ -16,16 +18,27 @@ from typing import Final
 
 from floe_runtime.base.secrets import redact
 
-# C0 and C1 controls, DEL, Unicode line/paragraph separators, bidi embeddings and isolates.
-_UNSAFE: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls but tab, DEL; Unicode categories Cf (format: bidi controls, zero-width
+# characters, tags), Zl and Zp (line and paragraph separators) and Cs (lone surrogates) as of
+# Unicode 15.1 (a test compares the list with ``unicodedata``); and the invisible fillers
+# (combining grapheme joiner, Hangul fillers) that render as nothing.
+_UNSAFE: Final = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164"
+    "\ud800-\udfff\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 _NAMED: Final = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    return _NAMED.get(char) or (
-        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-    )
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def one_line(text: str) -> str:

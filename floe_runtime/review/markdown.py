@@ -1,8 +1,10 @@
 """A review as GitHub markdown, at one of four levels of detail (the budget picks one).
 
-Everything that comes from the repository (names, values, error messages) may come from a
-hostile fork: it is printed only through ``escape`` (HTML entities for every character
-markdown, HTML or a mention could act on) or, inside the mermaid block, ``_label``.
+Every string of a :class:`Section` may come from a hostile fork (and, in the fork-safe mode,
+from data a fork uploaded). What a repository chose (environment, entity and field names,
+values, timezones, error lines, notes, paths) is printed only through :func:`inert.code`, or
+inside the mermaid block :func:`inert.mermaid`; floe's own words taken from the diff (kinds,
+actions, statuses, tick times) pass :func:`inert.escape`, so even a forged one is inert.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from typing import Any
 
 from floe_runtime.base.output import plural
 from floe_runtime.review.diff import Diff, EnvironmentDiff, FieldChange, Graph
+from floe_runtime.review.inert import code, escape, mermaid
 
-MAX_NAME = 120  # characters of one name shown; a longer one is cut with an ellipsis
 MAX_LISTED = 25  # names in one table cell before "and N more"
 MAX_GRAPH_NODES = 40  # past this, affected assets are listed, not drawn
 MINUS = "\u2212"
-_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,-./=+%$^'()?!;…")
 
 
 class Level(IntEnum):
@@ -57,38 +58,6 @@ class Section:
         return next((e for e in self.diff.environments if e.environment == name), None)
 
 
-def escape(text: str, limit: int = MAX_NAME) -> str:
-    """Untrusted text as inert markdown: shortened to ``limit``, one line, every character
-    outside a small safe set written as an HTML entity (so ``|``, backticks, ``<``, ``*``,
-    ``[``, ``@`` and friends neither format, link, mention nor break a table). ``_`` between
-    letters and ``:`` not starting ``://`` cannot format or link, and stay readable."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    text = " ".join(text.split())
-    out = []
-    for i, c in enumerate(text):
-        if (
-            c in _SAFE
-            or (c > "\x7f" and c.isalnum())
-            or (
-                c == "_"
-                and 0 < i < len(text) - 1
-                and text[i - 1].isalnum()
-                and text[i + 1].isalnum()
-            )
-        ):
-            out.append(c)
-        elif c == ":" and not text.startswith("//", i + 1):
-            out.append(c)
-        else:
-            out.append(f"&#{ord(c)};")
-    return "".join(out)
-
-
-def code(text: str, limit: int = MAX_NAME) -> str:
-    return f"<code>{escape(text, limit)}</code>"
-
-
 KIND_WORDS = {
     "job": "job",
     "schedule": "schedule",
@@ -101,8 +70,17 @@ KIND_WORDS = {
 }
 
 
+def _word(value: object) -> str:
+    """One of floe's own words from the diff (a kind, an action, a status, a count)."""
+    return escape(str(value))
+
+
+def _kind(kind: str) -> str:
+    return KIND_WORDS.get(kind) or escape(kind)
+
+
 def _noun(count: int, kind: str) -> str:
-    return plural(count, KIND_WORDS.get(kind, kind))
+    return plural(count, _kind(kind))
 
 
 def _totals(counts: Mapping[str, int]) -> str:
@@ -141,7 +119,8 @@ def summary(section: Section, name: str) -> str:
         first = env.statuses[0]
         more = f" (+{len(env.statuses) - 1} more)" if len(env.statuses) > 1 else ""
         parts.append(
-            f"⚠️ {first.kind} {code(first.name, 60)} {first.old} → <b>{first.new}</b>{more}"
+            f"⚠️ {_word(first.kind)} {code(first.name, 60)} {_word(first.old)} → "
+            f"<b>{_word(first.new)}</b>{more}"
         )
     return " · ".join(parts)
 
@@ -165,10 +144,10 @@ def _section(section: Section, level: Level, rows: int | None) -> list[str]:
     if not names:
         out += ["No environments on either side.", ""]
     for name in names:
-        out.append(f"- **{escape(name)}** · {summary(section, name)}")
+        out.append(f"- **{code(name)}** · {summary(section, name)}")
     out.append("")
     for note in section.notes:
-        out += [f"> {escape(note, 1500)}", ""]
+        out += [f"> {code(note, 1500)}", ""]
     if level >= Level.COUNTS:
         return out
     for group in _groups(section, names):
@@ -179,7 +158,7 @@ def _section(section: Section, level: Level, rows: int | None) -> list[str]:
             continue
         body = _errors(errors) if errors is not None else _environment(env, level, rows)
         opened = " open" if changed else ""
-        title = ", ".join(f"<b>{escape(name)}</b>" for name in group)
+        title = ", ".join(f"<b>{code(name)}</b>" for name in group)
         out += [
             f"<details{opened}><summary>{title} · {summary(section, group[0])}</summary>",
             "",
@@ -209,7 +188,7 @@ def _groups(section: Section, names: list[str]) -> list[list[str]]:
 
 def _errors(errors: tuple[str, ...]) -> list[str]:
     lines = ["The head does not compile here; fix these first:", ""]
-    lines += [f"- {escape(e, 600)}" for e in errors]
+    lines += [f"- {code(e, 600)}" for e in errors]
     return [*lines, ""]
 
 
@@ -234,7 +213,8 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
             "|---|---|---|---|---|",
         ]
         status_rows = [
-            f"| ⚠️ | {s.kind} | {code(s.name)} | {s.old} | **{s.new}** |" for s in env.statuses
+            f"| ⚠️ | {_word(s.kind)} | {code(s.name)} | {_word(s.old)} | **{_word(s.new)}** |"
+            for s in env.statuses
         ]
         out += _capped(status_rows, rows, "| | … | and {count} more | | |")
         out.append("")
@@ -245,16 +225,17 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
         for c in changes:  # each kind keeps its first rows: one schedule is not lost to 4,000 jobs
             what = _fields(c.fields, c.action)
             by_kind.setdefault(c.kind, []).append(
-                f"| {KIND_WORDS[c.kind]} | {code(c.name)} | {c.action} | {what} |"
+                f"| {_kind(c.kind)} | {code(c.name)} | {_word(c.action)} | {what} |"
             )
         for kind, lines in by_kind.items():
-            out += _capped(lines, rows, f"| {KIND_WORDS[kind]} | … | and {{count}} more | |")
+            out += _capped(lines, rows, f"| {_kind(kind)} | … | and {{count}} more | |")
         out.append("")
     assets = [c for c in env.changes if c.kind == "asset"]
     if assets:
         out += ["**Assets**", "", "| asset | change | what |", "|---|---|---|"]
         asset_rows = [
-            f"| {code(c.name)} | {c.action} | {_fields(c.fields, c.action)} |" for c in assets
+            f"| {code(c.name)} | {_word(c.action)} | {_fields(c.fields, c.action)} |"
+            for c in assets
         ]
         out += _capped(asset_rows, rows, "| … | and {count} more | |")
         out.append("")
@@ -262,7 +243,7 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
         out += ["**Jobs: resolved assets**", "", "| job | assets | added | removed |"]
         out.append("|---|---|---|---|")
         job_rows = [
-            f"| {code(j.job)} | {j.old} → {j.new} | {_names_cell(j.added, '+')} | "
+            f"| {code(j.job)} | {_word(j.old)} → {_word(j.new)} | {_names_cell(j.added, '+')} | "
             f"{_names_cell(j.removed, MINUS)} |"
             for j in env.job_assets
         ]
@@ -273,11 +254,9 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
         out.append("|---|---|---|---|---|")
         tick_rows = []
         for t in env.ticks:
-            ticks = "<br>".join(escape(tick) for tick in t.ticks) or "(none)"
-            zone = escape(t.timezone)
-            tick_rows.append(
-                f"| {code(t.schedule)} | {code(t.cron)} | {zone} | {t.status} | {ticks} |"
-            )
+            ticks = "<br>".join(_word(tick) for tick in t.ticks) or "(none)"
+            cells = [code(t.schedule), code(t.cron), code(t.timezone), _word(t.status), ticks]
+            tick_rows.append(f"| {' | '.join(cells)} |")
         out += _capped(tick_rows, rows, "| … | | | | and {count} more |")
         out.append("")
     out += _graph(env.graph)
@@ -287,7 +266,10 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
 def _names(env: EnvironmentDiff, rows: int | None) -> list[str]:
     """Level NAMES: which entities change, by name, one line per kind and action (each line
     naming at most ``rows`` of them)."""
-    statuses = [f"- ⚠️ {s.kind} {code(s.name)}: {s.old} → **{s.new}**" for s in env.statuses]
+    statuses = [
+        f"- ⚠️ {_word(s.kind)} {code(s.name)}: {_word(s.old)} → **{_word(s.new)}**"
+        for s in env.statuses
+    ]
     out = _capped(statuses, rows, "- … and {count} more status changes")
     grouped: dict[tuple[str, str], list[str]] = {}
     for c in env.changes:
@@ -295,8 +277,8 @@ def _names(env: EnvironmentDiff, rows: int | None) -> list[str]:
     for (kind, action), names in grouped.items():
         shown = names if rows is None else names[:rows]
         listed = ", ".join(code(n) for n in shown) + _more(len(names) - len(shown))
-        out.append(f"- {_noun(len(names), kind)} {action}: {listed}")
-    jobs = [f"- job {code(j.job)}: {j.old} → {j.new} assets" for j in env.job_assets]
+        out.append(f"- {_noun(len(names), kind)} {_word(action)}: {listed}")
+    jobs = [f"- job {code(j.job)}: {_word(j.old)} → {_word(j.new)} assets" for j in env.job_assets]
     out += _capped(jobs, rows, "- … and {count} more jobs with a new asset list")
     return [*out, ""]
 
@@ -318,9 +300,9 @@ def _fields(fields: tuple[FieldChange, ...], action: str) -> str:
         if action == "added" and f.new in ("", [], {}):
             continue
         if action == "added":
-            parts.append(f"{escape(f.field)}: {_value(f.new)}")
+            parts.append(f"{code(f.field)}: {_value(f.new)}")
         else:
-            parts.append(f"{escape(f.field)}: {_change(f.old, f.new)}")
+            parts.append(f"{code(f.field)}: {_change(f.old, f.new)}")
     return "<br>".join(parts) or "—"
 
 
@@ -366,21 +348,12 @@ def _value(value: Any) -> str:
 _STYLE = {"added": ":::added", "removed": ":::removed", "changed": ":::changed", "job": ""}
 
 
-def _label(text: str) -> str:
-    """Text as a mermaid label: entity codes for anything but plain characters."""
-    if len(text) > 60:
-        text = text[:59] + "…"
-    return "".join(
-        c if c.isascii() and (c.isalnum() or c in " _-./") else f"#{ord(c)};" for c in text
-    )
-
-
 def _graph(graph: Graph) -> list[str]:
     if not graph.assets:
         return []
     jobs = sorted({job for job, _ in graph.jobs})
     if len(graph.assets) + len(jobs) > MAX_GRAPH_NODES:
-        listed = [f"{code(k)} ({action})" for k, action in graph.assets[: MAX_LISTED * 2]]
+        listed = [f"{code(k)} ({_word(action)})" for k, action in graph.assets[: MAX_LISTED * 2]]
         more = _more(len(graph.assets) - len(listed))
         return [
             f"**Affected assets** ({len(graph.assets)}, too many to draw): "
@@ -391,8 +364,8 @@ def _graph(graph: Graph) -> list[str]:
     ids = {key: f"a{i}" for i, (key, _) in enumerate(graph.assets)}
     job_ids = {job: f"j{i}" for i, job in enumerate(jobs)}
     lines = ["**Affected assets** and the jobs that run them", "", "```mermaid", "graph LR"]
-    lines += [f'  {ids[k]}["{_label(k)}"]{_STYLE[a]}' for k, a in graph.assets]
-    lines += [f'  {job_ids[j]}(["job: {_label(j)}"])' for j in jobs]
+    lines += [f'  {ids[k]}["{mermaid(k)}"]{_STYLE.get(a, "")}' for k, a in graph.assets]
+    lines += [f'  {job_ids[j]}(["job: {mermaid(j)}"])' for j in jobs]
     lines += [f"  {ids[a]} --> {ids[b]}" for a, b in graph.deps]
     lines += [f"  {job_ids[j]} -.-> {ids[a]}" for j, a in graph.jobs]
     lines += [

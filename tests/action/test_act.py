@@ -81,7 +81,7 @@ def test_a_new_push_updates_the_same_comment(user_repo: UserRepo, act: Any, gith
     (updated,) = floe_comments(github)
     assert updated["id"] == created["id"]
     assert updated["body"] != created["body"]
-    assert "**staging** · schedule" in updated["body"], updated["body"]
+    assert "**<code>staging</code>** · schedule" in updated["body"], updated["body"]
     assert second in updated["body"].splitlines()[0]  # the marker names the new head
     writes = [c for c in github.calls if c[0] in ("POST", "PATCH")]
     assert [c[0] for c in writes] == ["POST", "PATCH"], writes
@@ -207,7 +207,7 @@ def test_a_monorepo_gets_one_comment_per_config_and_fails_on_diff(
     bodies = {marker_config(c["body"]): c["body"] for c in floe_comments(github)}
     assert set(bodies) == {"demo/shop/floe.yaml", f"{second}"}, bodies
     assert "0 4 * * *" in shown(bodies["demo/shop/floe.yaml"])
-    assert "**staging** · schedule" in bodies[second]
+    assert "**<code>staging</code>** · schedule" in bodies[second]
     assert json.loads(run.outputs["changed-envs"]) == ["demo-shop/prod", "teams-shop/staging"]
     uploaded = sorted(p.name for p in run.artifacts.iterdir())
     assert uploaded == sorted(

@@ -23,7 +23,8 @@ from floe_runtime.review.diff import (
     StatusChange,
     Ticks,
 )
-from floe_runtime.review.markdown import Section, escape
+from floe_runtime.review.inert import code
+from floe_runtime.review.markdown import Section
 
 ALPHABET = "abcxyz_-|`<>@*#[]()!\n é中🦆\u202e"
 
@@ -92,7 +93,7 @@ def test_comment_always_fits_and_keeps_marker_and_summaries(
     found = marker.parse(body)
     assert found is not None and found.config == config and found.hash == marker.content_hash(body)
     for env in envs:  # one summary line per environment in every section
-        assert body.count(f"- **{escape(env)}** · ") == len(built)
+        assert body.count(f"- **{code(env)}** · ") == len(built)
     if fitted.truncated:
         assert "the full diff is in the job summary" in body
     assert body.count("<details") == body.count("</details>")

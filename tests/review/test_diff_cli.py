@@ -45,7 +45,7 @@ def test_bundle_roots(floe: Callable[..., Result], tmp_path: Path) -> None:
     report = floe("diff", str(base), str(head), "--format", "json", "--now", NOW).json()
     assert report["changed_envs"] == ["prod"]
     markdown = floe("diff", str(base), str(head), "--format", "markdown", "--now", NOW).out
-    assert "- **prod** · schedule: 1 changed · ⚠️ schedule <code>s</code>" in markdown
+    assert "- **<code>prod</code>** · schedule: 1 changed · ⚠️ schedule <code>s</code>" in markdown
 
 
 def test_one_bundle_one_artifact_and_a_missing_side(

@@ -61,7 +61,7 @@ def test_levels_drop_detail_in_order() -> None:
     assert "```mermaid" in render([section_with(["model_1"])], Level.FULL)
     assert "| asset | change | what |" in full and "| asset |" not in names
     assert "model_44" in names and "model_44" not in counts
-    assert "- **prod** · " in counts
+    assert "- **<code>prod</code>** · " in counts
     assert len(full) > len(names) > len(counts)
 
 

@@ -135,8 +135,8 @@ def test_cron_changed_in_prod_only(floe: Callable[..., Result], demo_repo: Path)
     ]
     assert report["environments"]["dev"]["state"] == "unchanged"
     text = check_golden(demo_repo, "cron_prod_only")
-    assert "<details open><summary><b>prod</b>" in text
-    assert "<details><summary><b>dev</b>" in text
+    assert "<details open><summary><b><code>prod</code></b>" in text
+    assert "<details><summary><b><code>dev</code></b>" in text
     full = (demo_repo / "out" / "full.md").read_text(encoding="utf-8")
     assert marker.strip(text) == full
 
