@@ -15,7 +15,7 @@ import pytest
 
 from floe_runtime.review import handed, marker
 from tests.conftest import Result
-from tests.review.test_review_git import CONFIG, commit, copy_demo, edit, git, review
+from tests.review.test_review_git import CONFIG, commit, demo_repo, edit, review
 
 HEAD = "c" * 40
 TRUSTED = "shop/floe.yaml"
@@ -45,14 +45,9 @@ def rendered(data: dict[str, Any], tmp_path: Path) -> str:
 
 
 def test_a_real_review_is_rendered_again_from_its_data(
-    floe: Callable[..., Result], tmp_path: Path
+    floe: Callable[..., Result], demo_repo: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "--quiet", "--initial-branch=main")
-    copy_demo(repo)
-    commit(repo, "base")
-    git(repo, "checkout", "--quiet", "-b", "feature")
+    repo = demo_repo
     edit(repo / "shop/environments/prod.env", "BRONZE_CRON=0 5 * * *", "BRONZE_CRON=30 4 * * 1-5")
     head = commit(repo, "prod: earlier")
     result, _ = review(floe, repo)
@@ -124,3 +119,6 @@ def test_a_symlinked_review_to_a_device_is_refused(tmp_path: Path) -> None:
     os.symlink("/dev/zero", path)
     with pytest.raises(handed.Refused, match="regular files"):
         handed.read_sections(path, display="floe-review/review.json")
+
+
+__all__ = ["demo_repo"]  # the fixture, shared with test_review_git
