@@ -28,7 +28,7 @@ from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import ARTIFACT_LIMIT, read_text
 from floe_runtime.base.output import printable
 from floe_runtime.review import publish
-from floe_runtime.review.markdown import code, escape
+from floe_runtime.review.inert import code, escape
 
 MAX_ANNOTATIONS = 10
 UPLOAD_SLOTS = 8
