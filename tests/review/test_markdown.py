@@ -110,8 +110,8 @@ def test_budget_cuts_a_huge_table_and_keeps_a_small_change() -> None:
     assert budget.comment_length(body) <= budget.COMMENT_LIMIT
     assert fitted.truncated and "at most" in body and "rows of each kind" in body
     cron_row = (
-        "| schedule | <code>nightly</code> | changed | cron_schedule: <code>0 5 &#42; &#42; &#42;"
-        "</code> → <code>30 4 &#42; &#42; 1-5</code> |"
+        "| schedule | <code>nightly</code> | changed | <code>cron_schedule</code>: "
+        "<code>0 5 &#42; &#42; &#42;</code> → <code>30 4 &#42; &#42; 1-5</code> |"
     )
     assert cron_row in body
     assert "2026-12-01 04:30 UTC" in body or "2026-12-02 04:30 UTC" in body  # its next ticks
