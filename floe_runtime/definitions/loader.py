@@ -19,7 +19,7 @@ import dagster as dg
 from floe_runtime.artifact import store
 from floe_runtime.artifact.schema import AssetRecord, CompiledArtifact
 from floe_runtime.compile import trust
-from floe_runtime.definitions import drift, locate
+from floe_runtime.definitions import dev, drift, locate
 from floe_runtime.definitions.automation import automation_sensor
 from floe_runtime.definitions.dbt import DbtSetup, build_dbt_assets, check_profile, find_dbt
 from floe_runtime.definitions.jobs import build_jobs
@@ -127,11 +127,17 @@ class FloeDefinitions:
         ``dist/floe/$FLOE_ENV/``) into Dagster definitions. ``project_root`` (default
         ``$FLOE_PROJECT_ROOT``, else the git work tree or working directory) is where the
         artifact's relative paths point. ``resources`` and ``definitions`` are merged in.
-        ``strict=False`` turns a drift between code and artifact into a warning."""
+        ``strict=False`` turns a drift between code and artifact into a warning. Under
+        ``dagster dev`` (or ``FLOE_DEV=1``) floe.yaml is compiled first when the bundle is
+        missing or stale: see ``floe_runtime.definitions.dev``."""
         cwd = Path.cwd()
-        file = locate.artifact_path(path, os.environ, cwd)
-        artifact = _read(file)
         root = locate.project_root(project_root, os.environ, cwd)
+        if dev.active(os.environ):
+            caller = sys._getframe(1).f_globals.get("__file__")  # the code location file
+            file = dev.prepare(path, os.environ, cwd, root, Path(caller) if caller else None)
+        else:
+            file = locate.artifact_path(path, os.environ, cwd)
+        artifact = _read(file)
         trusted = _trusted(artifact, file, root)  # before anything is imported
         source = PurePosixPath(artifact.source.path)
         places = _Places(trusted.floe_yaml, str(source))
