@@ -1,4 +1,4 @@
-"""A real `dagster-webserver` on 127.0.0.1 for tests: free port, its own DAGSTER_HOME, bounded
+"""A real `dagster-webserver` (or `dagster dev`) on 127.0.0.1 for tests: free port, its own DAGSTER_HOME, bounded
 start-up wait, and the whole process group stopped afterwards."""
 
 from __future__ import annotations
@@ -32,11 +32,32 @@ def webserver(
     target: list[str], home: Path, cwd: Path, env: Mapping[str, str] | None = None
 ) -> Iterator[str]:
     """Serve ``target`` (``-f FILE`` / ``-m MODULE``) and yield its base URL."""
+    port = str(free_port())
+    command = [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", port, *target]
+    with _serving(command, port, home, cwd, env) as url:
+        yield url
+
+
+@contextmanager
+def dagster_dev(
+    target: list[str], home: Path, cwd: Path, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``dagster dev`` (webserver, daemon and code server) on ``target``; its base URL."""
+    port = str(free_port())
+    command = [str(BIN / "dagster"), "dev", "-h", "127.0.0.1", "-p", port, *target]
+    with _serving(command, port, home, cwd, env) as url:
+        yield url
+
+
+@contextmanager
+def _serving(
+    command: list[str], port: str, home: Path, cwd: Path, env: Mapping[str, str] | None
+) -> Iterator[str]:
     home.mkdir(parents=True, exist_ok=True)
-    url = f"http://127.0.0.1:{free_port()}"
+    url = f"http://127.0.0.1:{port}"
     log = (home / "webserver.log").open("w")
     process = subprocess.Popen(
-        [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], *target],
+        command,
         cwd=cwd,
         env={**os.environ, "DAGSTER_HOME": str(home), **(env or {})},
         stdout=log,
@@ -47,7 +68,7 @@ def webserver(
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"dagster-webserver exited:\n{_tail(home)}")
+                raise AssertionError(f"{command[0]} exited:\n{_tail(home)}")
             try:
                 with urllib.request.urlopen(f"{url}/server_info", timeout=5) as response:
                     if response.status == 200:
@@ -55,7 +76,7 @@ def webserver(
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError(f"dagster-webserver did not start:\n{_tail(home)}")
+                raise AssertionError(f"{command[0]} did not start:\n{_tail(home)}")
             time.sleep(0.5)
         yield url
     finally:
@@ -63,13 +84,15 @@ def webserver(
         log.close()
 
 
-def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+def graphql(
+    url: str, query: str, variables: dict[str, Any] | None = None, timeout: float = 120
+) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{url}/graphql",
         data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=120) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         body = json.loads(response.read())
     assert not body.get("errors"), body["errors"]
     return body["data"]  # type: ignore[no-any-return]
