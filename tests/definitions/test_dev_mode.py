@@ -30,6 +30,7 @@ def bronze_refunds() -> None:
     """Added while `dagster dev` runs."""
 '''
 NEW_MODEL = "select * from {{ ref('customer_orders') }} order by revenue_eur desc limit 10\n"
+FLOE_YAML = "demo/shop/floe.yaml"
 RELOAD_SECONDS = 600  # a reload that runs `dbt parse` on a busy machine
 
 LOCATION = """
@@ -45,7 +46,10 @@ mutation ($name: String!) {
   reloadRepositoryLocation(repositoryLocationName: $name) {
     __typename
     ... on WorkspaceLocationEntry {
-      locationOrLoadError { __typename ... on PythonError { message } }
+      locationOrLoadError {
+        __typename
+        ... on PythonError { message errorChain { error { message stack } } }
+      }
     }
     ... on PythonError { message }
   }
@@ -132,8 +136,13 @@ def test_dagster_dev_reload_picks_up_every_change_without_floe(
         entry, _ = _reload(url, name)
         error = entry["locationOrLoadError"]
         assert error["__typename"] == "PythonError", entry
-        assert f"demo/shop/floe.yaml:{line}:" in error["message"], error["message"]
-        assert "bronze_refesh" in error["message"]
+        # Dagster's "Error occurred during the loading of Dagster definitions", caused by floe's
+        # one error (the UI shows both, as for any code location that fails to load).
+        cause = error["errorChain"][-1]["error"]  # floe's error has no cause of its own
+        first = cause["message"].splitlines()[0]
+        assert first.startswith(f"floe_runtime.definitions.locate.LoadError: {FLOE_YAML}:{line}:")
+        assert "bronze_refesh" in first
+        print(f"the UI shows: {cause['message']}{''.join(cause['stack'])}")
 
         floe_yaml.write_text(good)
         assets, _, timings["reload after fixing floe.yaml"] = _loaded(url, name)
