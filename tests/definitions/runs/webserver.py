@@ -1,5 +1,5 @@
-"""A real `dagster-webserver` (or `dagster dev`) on 127.0.0.1 for tests: free port, its own DAGSTER_HOME, bounded
-start-up wait, and the whole process group stopped afterwards."""
+"""A real `dagster-webserver` (or `dagster dev`) on 127.0.0.1 for tests: free port, its own
+DAGSTER_HOME, bounded start-up wait, and the whole process group stopped afterwards."""
 
 from __future__ import annotations
 
