@@ -49,8 +49,11 @@ MAX_FILES: Final = 50_000
 MAX_DEPTH: Final = 32
 LARGE: Final = 5 * files.MIB  # hashed by size and modification time, not read
 DBT_SUFFIXES: Final = (".sql", ".yml", ".yaml", ".csv", ".py", ".md")
-DBT_SKIPPED: Final = frozenset({"target", "logs"})  # dbt's own output, never its input
+DBT_OUTPUT: Final = frozenset({"target", "logs"})
 SHOWN_ERRORS: Final = 10
+KINDS: Final = {"config": "floe.yaml or env", "python": "Python", "dbt": "dbt project"}
+UNBOUNDED: Final = "unbounded"
+"""The digest of a tree too large to digest: never the same as the last one."""
 
 log = logging.getLogger("dagster.floe")
 
@@ -170,8 +173,9 @@ class _Unbounded(Exception):
     """A tree too large to digest: it counts as changed on every load."""
 
 
-def _walk(top: Path, suffixes: tuple[str, ...], skipped: frozenset[str]) -> Iterator[Path]:
-    """Regular files under ``top`` (itself, when a file) in a stable order, bounded."""
+def _walk(top: Path, suffixes: tuple[str, ...], python: bool) -> Iterator[Path]:
+    """Regular files under ``top`` (itself, when a file) in a stable order, bounded. A Python
+    walk skips dbt projects (digested as dbt); a dbt walk skips dbt's output, not its packages."""
     if not top.is_dir():
         if top.is_file():
             yield top
@@ -184,8 +188,7 @@ def _walk(top: Path, suffixes: tuple[str, ...], skipped: frozenset[str]) -> Iter
             d
             for d in dirs
             if not d.startswith(".")
-            and d not in skipped
-            and not (here / d / "dbt_project.yml").is_file()  # a dbt project has its own digest
+            and (not (here / d / "dbt_project.yml").is_file() if python else d not in DBT_OUTPUT)
             and len(here.parts) - base_depth < MAX_DEPTH
         )
         for name in sorted(names):
@@ -209,17 +212,15 @@ def _feed(digest: Any, path: Path, root: Path) -> None:
     digest.update(b"\0")
 
 
-def _digest(
-    paths: Iterable[Path], root: Path, suffixes: tuple[str, ...], skip: frozenset[str]
-) -> str:
+def _digest(paths: Iterable[Path], root: Path, suffixes: tuple[str, ...], python: bool) -> str:
     digest = hashlib.sha256(__version__.encode())
     try:
         for top in paths:
             digest.update(b"tree:" + _relative(top, root).encode() + b"\0")
-            for path in _walk(top, suffixes, skip):
+            for path in _walk(top, suffixes, python):
                 _feed(digest, path, root)
     except _Unbounded:
-        return "unbounded"
+        return UNBOUNDED
     return digest.hexdigest()
 
 
@@ -232,8 +233,8 @@ def _digests(inputs: _Inputs, root: Path, env: Mapping[str, str]) -> dict[str, s
     config.update(json.dumps({n: env.get(n) for n in inputs.variables}, sort_keys=True).encode())
     return {
         "config": config.hexdigest(),
-        "python": _digest((root / p for p in inputs.python), root, (".py",), frozenset()),
-        "dbt": _digest((root / p for p in inputs.dbt), root, DBT_SUFFIXES, DBT_SKIPPED),
+        "python": _digest((root / p for p in inputs.python), root, (".py",), python=True),
+        "dbt": _digest((root / p for p in inputs.dbt), root, DBT_SUFFIXES, python=False),
     }
 
 
@@ -325,43 +326,43 @@ def prepare(
     cache = root / CACHE
     folder = cache / environment
     cached = folder / store.ARTIFACT_NAME
-    state = _State.read(folder)
-    before = _digests(state.inputs, root, env) if state is not None else None
-    if state is not None and before == state.digests and cached.is_file():
-        log.info("floe dev mode: %s unchanged since its last compile", _relative(floe_yaml, root))
+    state = _State.read(folder) if cached.is_file() else None
+    before = _digests(state.inputs, root, env) if state is not None else {}
+    changed = [
+        kind
+        for kind in KINDS
+        if state is None or before[kind] != state.digests.get(kind) or before[kind] == UNBOUNDED
+    ]
+    shown = _relative(floe_yaml, root)
+    if state is not None and not changed:
+        log.info("floe dev mode: %s unchanged since its last compile", shown)
         return _chosen(reviewed, state.checksum, cached)
 
-    shown = _relative(floe_yaml, root)
-    same_dbt = state is not None and before is not None and before["dbt"] == state.digests["dbt"]
     manifest = folder / store.MANIFEST_NAME
-    reuse = manifest if same_dbt and manifest.is_file() else None
+    reuse = manifest if "dbt" not in changed and manifest.is_file() else None
     result, artifact = _compile(floe_yaml, shown, environment, env, reuse)
     if reuse is not None and state is not None and _dbt_settings(artifact) != state.dbt:
         reuse = None  # another target or project: the cached manifest is not this one's
         result, artifact = _compile(floe_yaml, shown, environment, env, None)
     inputs = _Inputs.of(artifact, root)
-    digests = before if state is not None and inputs == state.inputs and before else None
+    same_inputs = state is not None and inputs == state.inputs  # digested before compiling
     try:
         write_bundles([result], cache)
-        _State(
-            artifact.checksum,
-            inputs,
-            digests or _digests(inputs, root, env),
-            _dbt_settings(artifact),
-        ).write(folder)
+        digests = before if same_inputs else _digests(inputs, root, env)
+        _State(artifact.checksum, inputs, digests, _dbt_settings(artifact)).write(folder)
     except files.FileRefused as exc:
         raise LoadError(f"floe dev mode: {exc}") from None
     chosen = _chosen(reviewed, artifact.checksum, cached)
     if chosen == cached:
-        why = "missing" if reviewed.artifact is None else "stale"
         log.warning(
-            "floe dev mode: compiled %s for environment %r in memory (%s) and loaded it: the "
-            "bundle %s is %s; deployments still load only a bundle from `floe compile`",
+            "floe dev mode: compiled %s for environment %r in memory (%s; %s) and loaded it: "
+            "the bundle %s is %s; deployments still load only a bundle from `floe compile`",
             shown,
             environment,
+            f"changed: {', '.join(KINDS[k] for k in changed)}" if state else "first load",
             "dbt parsed" if reuse is None and artifact.dbt is not None else "no dbt parse",
             reviewed.file or f"dist/floe/{environment}",
-            why,
+            "missing" if reviewed.artifact is None else "stale",
         )
     return chosen
 

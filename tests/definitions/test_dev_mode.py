@@ -149,7 +149,13 @@ def test_dagster_dev_reload_picks_up_every_change_without_floe(
         assert "top_customers" in assets
 
     log = (home / "webserver.log").read_text(errors="replace")
-    assert "floe dev mode: compiled demo/shop/floe.yaml for environment 'dev'" in log
+    compiled = [line for line in log.splitlines() if f"floe dev mode: compiled {FLOE_YAML}" in line]
+    # One compile per change, dbt parsed only for the dbt change; the first load found the
+    # bundle up to date, a plain reload and the fix back to the last good floe.yaml compile nothing.
+    assert len(compiled) == 3, "\n".join(compiled)
+    assert ["dbt parsed" in line for line in compiled] == [False, False, True]
+    assert "the bundle dist/floe/dev is stale" not in log  # FLOE_ARTIFACTS names the bundle
+    assert log.count(f"floe dev mode: {FLOE_YAML} unchanged since its last compile") >= 2
     assert not calls.exists(), calls.read_text()  # no floe command ran
     assert _files(shop_copy.bundle("dev")) == reviewed  # the reviewed bundle is untouched
     print("\n".join(f"dagster dev: {what}: {seconds:.2f} s" for what, seconds in timings.items()))
