@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/hooks.py
+	$(BIN)/python bench/dev_reload.py
 
 screenshot: setup  # docs/asset-graph.png from the running Dagster UI (needs chromium)
 	$(BIN)/python docs/screenshot.py
