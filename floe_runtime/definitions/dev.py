@@ -69,22 +69,26 @@ def active(env: Mapping[str, str]) -> bool:
 
 @dataclass(frozen=True)
 class _Reviewed:
-    """The bundle a deployment would load, if there is one that reads."""
+    """The bundle a deployment would load (``named``: the folder asked for, which may not
+    exist yet), and its artifact if it reads."""
 
+    named: str
     file: Path | None
     artifact: CompiledArtifact | None
 
 
 def _reviewed(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> _Reviewed:
+    asked = path if path is not None else env.get(locate.ARTIFACTS_VAR)
+    named = str(asked or Path("dist") / "floe" / (env.get(ENV_VAR) or locate.DEFAULT_ENV))
     try:
         file = locate.artifact_path(path, env, cwd)
     except LoadError:
-        return _Reviewed(None, None)
+        return _Reviewed(named, None, None)
     try:
-        return _Reviewed(file, store.read(file))
+        return _Reviewed(named, file, store.read(file))
     except store.ArtifactError as exc:
         log.warning("floe dev mode: ignoring the bundle %s (%s)", file, exc)
-        return _Reviewed(file, None)
+        return _Reviewed(named, file, None)
 
 
 def _floe_yaml(reviewed: _Reviewed, root: Path, caller: Path | None) -> Path:
@@ -108,9 +112,10 @@ def _environment(env: Mapping[str, str], reviewed: _Reviewed, floe_yaml: Path) -
         return env[ENV_VAR]
     if reviewed.artifact is not None:
         return reviewed.artifact.environment
-    declared = environments.discover(floe_yaml.parent)
-    if reviewed.file is not None and reviewed.file.parent.name in declared:
-        return reviewed.file.parent.name
+    folder = Path(reviewed.named)
+    folder = folder.parent if folder.suffix == ".json" else folder
+    if folder.name in environments.discover(floe_yaml.parent):  # FLOE_ARTIFACTS=dist/floe/dev
+        return folder.name
     try:
         return environments.select(floe_yaml)[0]
     except environments.EnvironmentChoiceError as exc:
@@ -361,7 +366,7 @@ def prepare(
             environment,
             f"changed: {', '.join(KINDS[k] for k in changed)}" if state else "first load",
             "dbt parsed" if reuse is None and artifact.dbt is not None else "no dbt parse",
-            reviewed.file or f"dist/floe/{environment}",
+            reviewed.named,
             "missing" if reviewed.artifact is None else "stale",
         )
     return chosen

@@ -8,17 +8,21 @@ GraphQL (`reloadRepositoryLocation`, the UI's "Reload" button) and reads the def
 
 from __future__ import annotations
 
+import logging
 import os
+import runpy
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 
 from floe_runtime.definitions import dev
 from floe_runtime.definitions.drift import DriftError
 from floe_runtime.definitions.locate import LoadError
-from tests.definitions.conftest import Shop, load
+from tests.definitions.conftest import Shop, forget_project_modules, load
 from tests.definitions.runs.webserver import dagster_dev, graphql
 
 pytestmark = pytest.mark.dagster_dev
@@ -154,7 +158,7 @@ def test_dagster_dev_reload_picks_up_every_change_without_floe(
     # bundle up to date, a plain reload and the fix back to the last good floe.yaml compile nothing.
     assert len(compiled) == 3, "\n".join(compiled)
     assert ["dbt parsed" in line for line in compiled] == [False, False, True]
-    assert "the bundle dist/floe/dev is stale" not in log  # FLOE_ARTIFACTS names the bundle
+    assert f"the bundle {shop_copy.bundle('dev')} is stale" in log
     assert log.count(f"floe dev mode: {FLOE_YAML} unchanged since its last compile") >= 2
     assert not calls.exists(), calls.read_text()  # no floe command ran
     assert _files(shop_copy.bundle("dev")) == reviewed  # the reviewed bundle is untouched
@@ -167,6 +171,35 @@ def test_dagster_dev_reload_picks_up_every_change_without_floe(
         load(shop_copy)
     assert "recompile with `floe compile`" in str(caught.value)
     assert "bronze_refunds: in the loaded code, not in the artifact" in str(caught.value)
+
+
+def test_floe_dev_1_compiles_a_missing_bundle_once(
+    shop_copy: Shop, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Never compiled: the bundle folder's name is the environment, floe.yaml is the one beside
+    the code location file, and the second load compiles nothing."""
+    shutil.rmtree(shop_copy.bundle("dev"))
+    for name in (dev.DAGSTER_DEV_VAR, "FLOE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(dev.DEV_VAR, "1")
+    monkeypatch.setenv("FLOE_ARTIFACTS", str(shop_copy.bundle("dev")))
+    monkeypatch.setenv("FLOE_PROJECT_ROOT", str(shop_copy.root))
+
+    def code_location() -> dg.Definitions:
+        forget_project_modules()
+        defs = runpy.run_path(str(shop_copy.shop / "definitions.py"))["defs"]
+        assert isinstance(defs, dg.Definitions)
+        return defs
+
+    with caplog.at_level(logging.INFO, logger="dagster.floe"):
+        defs = code_location()
+        assert defs.resolve_asset_graph().has(dg.AssetKey("customer_orders"))
+        assert f"the bundle {shop_copy.bundle('dev')} is missing" in caplog.text
+        assert "(first load; dbt parsed)" in caplog.text
+        caplog.clear()
+        code_location()
+        assert f"floe dev mode: {FLOE_YAML} unchanged since its last compile" in caplog.text
+    assert not shop_copy.bundle("dev").exists()  # development mode never writes the bundle
 
 
 def test_floe_dev_0_keeps_the_deployment_behaviour_under_dagster_dev(
