@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +39,10 @@ from floe_runtime.compile.pipeline import (
 from floe_runtime.compile.python_assets import search_roots
 from floe_runtime.definitions import locate
 from floe_runtime.definitions.locate import ENV_VAR, LoadError
-from floe_runtime.spec import environments, modules
+from floe_runtime.spec import environments, modules, trust
 from floe_runtime.spec.load import SpecOptions
 
+ENV_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")  # as environments/<env>.env
 DEV_VAR: Final = "FLOE_DEV"
 DAGSTER_DEV_VAR: Final = "DAGSTER_IS_DEV_CLI"
 CACHE: Final = Path(".floe") / "dev"
@@ -68,13 +70,23 @@ def active(env: Mapping[str, str]) -> bool:
 
 
 @dataclass(frozen=True)
+class _Bundle:
+    """What development mode needs of an artifact (read as JSON: the loader builds the model
+    of the one it loads)."""
+
+    source: str
+    environment: str
+    checksum: str
+
+
+@dataclass(frozen=True)
 class _Reviewed:
     """The bundle a deployment would load (``named``: the folder asked for, which may not
     exist yet), and its artifact if it reads."""
 
     named: str
     file: Path | None
-    artifact: CompiledArtifact | None
+    artifact: _Bundle | None
 
 
 def _reviewed(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> _Reviewed:
@@ -85,17 +97,20 @@ def _reviewed(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> _Re
     except LoadError:
         return _Reviewed(named, None, None)
     try:
-        return _Reviewed(named, file, store.read(file))
-    except store.ArtifactError as exc:
+        payload = store.read_payload(file)
+        bundle = _Bundle(payload["source"]["path"], payload["environment"], payload["checksum"])
+        return _Reviewed(named, file, bundle)
+    except (store.ArtifactError, KeyError, TypeError) as exc:
         log.warning("floe dev mode: ignoring the bundle %s (%s)", file, exc)
         return _Reviewed(named, file, None)
 
 
 def _floe_yaml(reviewed: _Reviewed, root: Path, caller: Path | None) -> Path:
     """The bundle's own floe.yaml, else the floe.yaml beside the code location file."""
-    if reviewed.artifact is not None:
-        recorded = root / reviewed.artifact.source.path
-        if recorded.is_file():
+    source = reviewed.artifact.source if reviewed.artifact is not None else None
+    if isinstance(source, str) and trust.normalised_problem(source) is None:  # as trust.verify
+        recorded = root / source
+        if recorded.resolve().is_relative_to(root) and recorded.is_file():
             return recorded
     if caller is not None and (caller.parent / "floe.yaml").is_file():
         return caller.parent / "floe.yaml"
@@ -107,11 +122,19 @@ def _floe_yaml(reviewed: _Reviewed, root: Path, caller: Path | None) -> Path:
 
 
 def _environment(env: Mapping[str, str], reviewed: _Reviewed, floe_yaml: Path) -> str:
-    """``FLOE_ENV``, else the bundle's environment, else the one floe.yaml declares."""
+    """The environment's name (it names a folder): ``FLOE_ENV``, else the bundle's, else the
+    bundle folder's, else the one floe.yaml declares."""
+    name = _chosen_environment(env, reviewed, floe_yaml)
+    if not ENV_NAME.fullmatch(name):
+        raise LoadError(f"floe dev mode: {name!r} is not an environment name; set {ENV_VAR}")
+    return name
+
+
+def _chosen_environment(env: Mapping[str, str], reviewed: _Reviewed, floe_yaml: Path) -> str:
     if env.get(ENV_VAR):
         return env[ENV_VAR]
     if reviewed.artifact is not None:
-        return reviewed.artifact.environment
+        return str(reviewed.artifact.environment)
     folder = Path(reviewed.named)
     folder = folder.parent if folder.suffix == ".json" else folder
     if folder.name in environments.discover(floe_yaml.parent):  # FLOE_ARTIFACTS=dist/floe/dev
