@@ -13,12 +13,10 @@ bundle is never written, and deployments never get here: there the bundle is all
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -36,10 +34,10 @@ from floe_runtime.compile.pipeline import (
     compile_environments,
     write_bundles,
 )
-from floe_runtime.compile.python_assets import search_roots
 from floe_runtime.definitions import locate
+from floe_runtime.definitions.dev_inputs import KINDS, UNBOUNDED, Inputs, digests, relative
 from floe_runtime.definitions.locate import ENV_VAR, LoadError
-from floe_runtime.spec import environments, modules, trust
+from floe_runtime.spec import environments, trust
 from floe_runtime.spec.load import SpecOptions
 
 ENV_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")  # as environments/<env>.env
@@ -47,15 +45,7 @@ DEV_VAR: Final = "FLOE_DEV"
 DAGSTER_DEV_VAR: Final = "DAGSTER_IS_DEV_CLI"
 CACHE: Final = Path(".floe") / "dev"
 STATE: Final = "inputs.json"
-MAX_FILES: Final = 50_000
-MAX_DEPTH: Final = 32
-LARGE: Final = 5 * files.MIB  # hashed by size and modification time, not read
-DBT_SUFFIXES: Final = (".sql", ".yml", ".yaml", ".csv", ".py", ".md")
-DBT_OUTPUT: Final = frozenset({"target", "logs"})
 SHOWN_ERRORS: Final = 10
-KINDS: Final = {"config": "floe.yaml or env", "python": "Python", "dbt": "dbt project"}
-UNBOUNDED: Final = "unbounded"
-"""The digest of a tree too large to digest: never the same as the last one."""
 
 log = logging.getLogger("dagster.floe")
 
@@ -149,129 +139,11 @@ def _chosen_environment(env: Mapping[str, str], reviewed: _Reviewed, floe_yaml: 
 
 
 @dataclass(frozen=True)
-class _Inputs:
-    """What one compile read, relative to the project root: the files that configure it, the
-    process variables it used, and the Python and dbt trees whose content it reflects."""
-
-    config: tuple[str, ...]
-    variables: tuple[str, ...]
-    python: tuple[str, ...]
-    dbt: tuple[str, ...]
-
-    @staticmethod
-    def of(artifact: CompiledArtifact, root: Path) -> _Inputs:
-        floe_yaml = root / artifact.source.path
-        env_file = floe_yaml.parent / environments.ENV_DIR / f"{artifact.environment}.env"
-        dbt: list[str] = []
-        if artifact.dbt is not None:
-            project = floe_yaml.parent / artifact.dbt.project_dir
-            profiles = floe_yaml.parent / artifact.dbt.profiles_dir / "profiles.yml"
-            dbt = [_relative(project, root), _relative(profiles, root)]
-        return _Inputs(
-            config=(artifact.source.path, _relative(env_file, root)),
-            variables=tuple(sorted(artifact.variables)),
-            python=tuple(_relative(p, root) for p in _packages(artifact, floe_yaml)),
-            dbt=tuple(dbt),
-        )
-
-
-def _relative(path: Path, root: Path) -> str:
-    return os.path.relpath(path, root)
-
-
-def _packages(artifact: CompiledArtifact, floe_yaml: Path) -> list[Path]:
-    """The top-level packages (or modules) of every asset module and target function."""
-    dotted = [*artifact.orchestration.asset_modules]
-    dotted += [job.target_function for job in artifact.jobs.values() if job.target_function]
-    for sensor in artifact.orchestration.sensors.values():
-        function = getattr(sensor, "target_function", None)
-        if isinstance(function, str):
-            dotted.append(function)
-    roots = search_roots(floe_yaml, modules.package_of(floe_yaml))
-    found: list[Path] = []
-    for top in sorted({name.split(".")[0] for name in dotted}):
-        for root in roots:
-            for candidate in (root / top, root / f"{top}.py"):
-                if candidate.exists() and candidate not in found:
-                    found.append(candidate)
-    return found
-
-
-class _Unbounded(Exception):
-    """A tree too large to digest: it counts as changed on every load."""
-
-
-def _walk(top: Path, suffixes: tuple[str, ...], python: bool) -> Iterator[Path]:
-    """Regular files under ``top`` (itself, when a file) in a stable order, bounded. A Python
-    walk skips dbt projects (digested as dbt); a dbt walk skips dbt's output, not its packages."""
-    if not top.is_dir():
-        if top.is_file():
-            yield top
-        return
-    count = 0
-    base_depth = len(top.parts)
-    for folder, dirs, names in os.walk(top, followlinks=False):
-        here = Path(folder)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".")
-            and (not (here / d / "dbt_project.yml").is_file() if python else d not in DBT_OUTPUT)
-            and len(here.parts) - base_depth < MAX_DEPTH
-        )
-        for name in sorted(names):
-            if name.endswith(suffixes) and not name.startswith("."):  # dbt's .user.yml
-                count += 1
-                if count > MAX_FILES:
-                    raise _Unbounded(top)
-                yield here / name
-
-
-def _feed(digest: Any, path: Path, root: Path) -> None:
-    digest.update(_relative(path, root).encode() + b"\0")
-    try:
-        status = os.stat(path)
-        if status.st_size > LARGE:
-            digest.update(f"{status.st_size}:{status.st_mtime_ns}".encode())
-        else:
-            digest.update(hashlib.sha256(files.read_bytes(path, LARGE, "an input")).digest())
-    except (OSError, files.FileRefused):
-        digest.update(b"unreadable")
-    digest.update(b"\0")
-
-
-def _digest(paths: Iterable[Path], root: Path, suffixes: tuple[str, ...], python: bool) -> str:
-    digest = hashlib.sha256(__version__.encode())
-    try:
-        for top in paths:
-            digest.update(b"tree:" + _relative(top, root).encode() + b"\0")
-            for path in _walk(top, suffixes, python):
-                _feed(digest, path, root)
-    except _Unbounded:
-        return UNBOUNDED
-    return digest.hexdigest()
-
-
-def _digests(inputs: _Inputs, root: Path, env: Mapping[str, str]) -> dict[str, str]:
-    """One digest per kind of input: what the compile read (floe.yaml, the env file, the
-    process variables it used), the Python packages, the dbt project."""
-    config = hashlib.sha256(__version__.encode())
-    for name in inputs.config:
-        _feed(config, root / name, root)
-    config.update(json.dumps({n: env.get(n) for n in inputs.variables}, sort_keys=True).encode())
-    return {
-        "config": config.hexdigest(),
-        "python": _digest((root / p for p in inputs.python), root, (".py",), python=True),
-        "dbt": _digest((root / p for p in inputs.dbt), root, DBT_SUFFIXES, python=False),
-    }
-
-
-@dataclass(frozen=True)
 class _State:
     """``.floe/dev/<env>/inputs.json``: what the cached bundle was compiled from."""
 
     checksum: str
-    inputs: _Inputs
+    inputs: Inputs
     digests: dict[str, str]
     dbt: dict[str, Any] | None
 
@@ -281,7 +153,7 @@ class _State:
             data = json.loads(files.read_text(folder / STATE, files.CONFIG_LIMIT, "dev state"))
             if data.get("floe") != __version__:
                 return None
-            inputs = _Inputs(**{k: tuple(v) for k, v in data["inputs"].items()})
+            inputs = Inputs(**{k: tuple(v) for k, v in data["inputs"].items()})
             return _State(data["checksum"], inputs, dict(data["digests"]), data["dbt"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, files.FileRefused):
             return None
@@ -355,13 +227,13 @@ def prepare(
     folder = cache / environment
     cached = folder / store.ARTIFACT_NAME
     state = _State.read(folder) if cached.is_file() else None
-    before = _digests(state.inputs, root, env) if state is not None else {}
+    before = digests(state.inputs, root, env) if state is not None else {}
     changed = [
         kind
         for kind in KINDS
         if state is None or before[kind] != state.digests.get(kind) or before[kind] == UNBOUNDED
     ]
-    shown = _relative(floe_yaml, root)
+    shown = relative(floe_yaml, root)
     if state is not None and not changed:
         log.info("floe dev mode: %s unchanged since its last compile", shown)
         return _chosen(reviewed, state.checksum, cached)
@@ -372,12 +244,12 @@ def prepare(
     if reuse is not None and state is not None and _dbt_settings(artifact) != state.dbt:
         reuse = None  # another target or project: the cached manifest is not this one's
         result, artifact = _compile(floe_yaml, shown, environment, env, None)
-    inputs = _Inputs.of(artifact, root)
+    inputs = Inputs.of(artifact, root)
     same_inputs = state is not None and inputs == state.inputs  # digested before compiling
     try:
         write_bundles([result], cache)
-        digests = before if same_inputs else _digests(inputs, root, env)
-        _State(artifact.checksum, inputs, digests, _dbt_settings(artifact)).write(folder)
+        now = before if same_inputs else digests(inputs, root, env)
+        _State(artifact.checksum, inputs, now, _dbt_settings(artifact)).write(folder)
     except files.FileRefused as exc:
         raise LoadError(f"floe dev mode: {exc}") from None
     chosen = _chosen(reviewed, artifact.checksum, cached)
