@@ -7,7 +7,7 @@ and they must not pay for Dagster. The Dagster runtime is reached lazily through
 
 from floe_runtime.base.version import __version__
 
-__all__ = ["FloeDefinitions", "__version__"]
+__all__ = ["FloeDefinitions", "WatchedRun", "__version__"]
 
 
 def __getattr__(name: str) -> object:
@@ -16,4 +16,8 @@ def __getattr__(name: str) -> object:
         from floe_runtime.definitions.loader import FloeDefinitions
 
         return FloeDefinitions
+    if name == "WatchedRun":  # plain data: what an alert function's ``run`` parameter receives
+        from floe_runtime.definitions.watched_run import WatchedRun
+
+        return WatchedRun
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
