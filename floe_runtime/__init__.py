@@ -5,7 +5,13 @@ and they must not pay for Dagster. The Dagster runtime is reached lazily through
 ``floe_runtime.FloeDefinitions``.
 """
 
+from typing import TYPE_CHECKING
+
 from floe_runtime.base.version import __version__
+
+if TYPE_CHECKING:  # for annotations; at run time both come on first use (below)
+    from floe_runtime.definitions.loader import FloeDefinitions
+    from floe_runtime.definitions.watched_run import WatchedRun
 
 __all__ = ["FloeDefinitions", "WatchedRun", "__version__"]
 
