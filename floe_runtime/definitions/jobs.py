@@ -104,8 +104,10 @@ def watched_run(instance: dg.DagsterInstance, run_id: str | None) -> WatchedRun 
         for record in steps:
             event = record.event_log_entry.dagster_event
             error = event.step_failure_data.error if event is not None else None
+            while error is not None and error.cause is not None:  # the user's error, unwrapped
+                error = error.cause
             if event is not None and error is not None:
-                errors.append(f"{event.step_key}: {error.cls_name}: {error.message.strip()}")
+                errors.append(f"{event.step_key}: {error.message.strip()}")
         if not errors:
             ends = instance.get_records_for_run(
                 run_id=run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE, limit=1
