@@ -212,8 +212,10 @@ def test_asset_sensor_is_never_triggered_by_the_runs_it_requested(
         instance=instance, partition_key=request.partition_key, tags=request.tags
     )
     assert launched.success
+    fired_at = on_raw.cursor
     runs, skipped = on_raw.tick()
     assert runs == [] and skipped == "waiting for a new materialization of raw_a, raw_b"
+    assert on_raw.cursor != fired_at  # consumed: its own runs never pile up before the next
     retry = {**request.tags, "dagster/root_run_id": launched.run_id}  # run_retries keeps tags
     assert job.execute_in_process(instance=instance, partition_key="2024-02-01", tags=retry).success
     daemon_tagged = {"dagster/sensor_name": "on_raw"}  # what the daemon itself puts on its runs
