@@ -230,7 +230,7 @@ def test_invalid_head(floe: Callable[..., Result], demo_repo: Path) -> None:
     assert result.code == 1
     assert not report["valid"]
     errors = report["environments"]["prod"]["errors"]
-    assert errors and errors[0].startswith("shop/floe.yaml:34:12: unknown job"), errors
+    assert errors and errors[0].startswith("shop/floe.yaml:37:12: unknown job"), errors
     assert "bronze_refesh" in errors[0]
     text = check_golden(demo_repo, "invalid_head")
     assert "❌ invalid" in text
