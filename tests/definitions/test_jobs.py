@@ -48,6 +48,9 @@ def test_a_job_runs_exactly_its_list_and_an_incremental_model_only_its_window(
     with duckdb.connect(str(compiled.duckdb())) as con:
         con.execute(f"update main.revenue_daily set order_count = -1 where order_date = '{DAY}'")
 
+    # bronze lands the day first (what triggers gold_pipeline: sensors.gold_on_bronze)
+    bronze = defs.resolve_job_def("bronze_refresh")
+    assert bronze.execute_in_process(partition_key=NEXT_DAY, instance=instance).success
     result = defs.resolve_job_def("gold_pipeline").execute_in_process(
         partition_key=NEXT_DAY, instance=instance
     )

@@ -3,6 +3,7 @@ fires, and never twice for the same file, materialization or run."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -192,3 +193,197 @@ def test_custom_sensor_whose_function_is_gone_fails_at_load(mini: Compile, tmp_p
     (tmp_path / "mini" / "sensors.py").unlink()
     with pytest.raises(FloeError, match=r"sensor 'ready': module 'mini.sensors' not found"):
         definitions(artifact, tmp_path)
+
+
+def test_asset_sensor_is_never_triggered_by_the_runs_it_requested(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    """on_raw watches raw_a and raw_b, which its own job raw_refresh materializes again: the
+    runs it requests (and their retries) must not trigger it, or it fires without end."""
+    defs, _ = definitions(mini("prod"), tmp_path)
+    on_raw = Ticks(defs, "on_raw", instance)
+    job = defs.resolve_job_def("raw_refresh")
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-01").success
+    (request,) = on_raw.tick()[0]
+    assert request.tags["floe/sensor"] == "on_raw" and request.partition_key == "2024-02-01"
+
+    # the daemon launches the request: a run with the request's tags, materializing both
+    launched = job.execute_in_process(
+        instance=instance, partition_key=request.partition_key, tags=request.tags
+    )
+    assert launched.success
+    fired_at = on_raw.cursor
+    runs, skipped = on_raw.tick()
+    assert runs == [] and skipped == "waiting for a new materialization of raw_a, raw_b"
+    assert on_raw.cursor != fired_at  # consumed: its own runs never pile up before the next
+    retry = {**request.tags, "dagster/root_run_id": launched.run_id}  # run_retries keeps tags
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-01", tags=retry).success
+    daemon_tagged = {"dagster/sensor_name": "on_raw"}  # what the daemon itself puts on its runs
+    assert job.execute_in_process(
+        instance=instance, partition_key="2024-02-02", tags=daemon_tagged
+    ).success
+    assert [on_raw.tick()[0] for _ in range(3)] == [[], [], []]
+
+    # another run's raw_a waits for another run's raw_b, whatever the sensor's runs do between
+    raw_a = [dg.AssetKey("raw_a")]
+    assert job.execute_in_process(
+        instance=instance, partition_key="2024-02-05", asset_selection=raw_a
+    ).success
+    assert job.execute_in_process(
+        instance=instance, partition_key="2024-02-06", tags=request.tags
+    ).success
+    runs, skipped = on_raw.tick()
+    assert runs == [] and skipped == "waiting for a new materialization of raw_b"
+    assert job.execute_in_process(
+        instance=instance, partition_key="2024-02-05", asset_selection=[dg.AssetKey("raw_b")]
+    ).success
+    (fired,) = on_raw.tick()[0]
+    assert fired.partition_key == "2024-02-05"  # the other runs' partition, not its own
+    assert on_raw.tick()[0] == []
+
+
+def test_a_retried_asset_sensor_tick_asks_for_the_same_run(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    """The daemon launches a run key once per sensor: a tick evaluated again from the same
+    cursor (a crash before the cursor was saved) must ask with the same key."""
+    defs, _ = definitions(mini("prod"), tmp_path)
+    job = defs.resolve_job_def("raw_refresh")
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-01").success
+    first, again = Ticks(defs, "on_raw", instance), Ticks(defs, "on_raw", instance)
+    ((one,), _), ((two,), _) = first.tick(), again.tick()
+    assert one.run_key == two.run_key and one.run_key
+
+
+RETRIED = """
+import dagster as dg
+
+DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+
+
+@dg.asset(partitions_def=DAILY)
+def raw_a(context) -> None:
+    raise RuntimeError(f"planned failure in {context.partition_key}")
+
+
+defs = dg.Definitions(
+    assets=[raw_a],
+    jobs=[dg.define_asset_job("raw_refresh", [raw_a], executor_def=dg.in_process_executor)],
+)
+raw_refresh = defs.resolve_job_def("raw_refresh")
+"""
+
+ALERTS = """
+import dataclasses
+import json
+
+
+def notify(run=None, out: str = "alerts.jsonl") -> None:
+    with open(out, "a") as log:
+        log.write(json.dumps(run and dataclasses.asdict(run)) + "\\n")
+"""
+
+
+def test_run_status_alerts_once_per_root_run_and_hands_over_the_run(
+    mini: Compile, tmp_path: Path
+) -> None:
+    """With run_retries, a failed run and its retry alert once (from the attempt Dagster will
+    not retry), ``every_attempt: true`` once per attempt; the ops job's function receives the
+    watched run (its ``run`` parameter): id, job, status, partition, why it failed."""
+    from dagster._core.definitions.reconstruct import ReconstructableJob
+
+    from floe_runtime.definitions.jobs import build_jobs
+
+    text = (tmp_path / "floe.yaml").read_text()
+    text = text.replace(
+        "  jobs:\n", "  jobs:\n    notify: {type: ops, target_function: mini.alerts.notify}\n"
+    ).replace(
+        "  sensors:\n",
+        "  sensors:\n"
+        "    page: {type: run_status, job: notify, watched_jobs: [raw_refresh]}\n"
+        "    page_each: {type: run_status, job: notify, watched_jobs: [raw_refresh],\n"
+        "                every_attempt: true}\n",
+    )
+    (tmp_path / "floe.yaml").write_text(text)
+    (tmp_path / "mini" / "alerts.py").write_text(ALERTS)
+    (tmp_path / "mini" / "retried.py").write_text(RETRIED)
+    artifact = mini("prod")
+    built = hand_built()
+    jobs = {
+        **built["jobs"],
+        **build_jobs(
+            {"notify": artifact.jobs["notify"]},
+            artifact.orchestration.jobs,
+            [tmp_path],
+            {"notify": "job 'notify'"},
+        ),
+    }
+    defs = dg.Definitions(
+        assets=built["assets"], jobs=list(jobs.values()), sensors=sensors(artifact, jobs, tmp_path)
+    )
+    failing = ReconstructableJob.for_file(str(tmp_path / "mini" / "retried.py"), "raw_refresh")
+    retries = {"run_retries": {"enabled": True, "max_retries": 1}}
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(overrides=retries, temp_dir=str(tmp_path / "home")) as instance:
+        page, each = Ticks(defs, "page", instance), Ticks(defs, "page_each", instance)
+        page.tick(), each.tick()  # run-status sensors start from "now" on their first tick
+        day = {"dagster/partition": "2024-02-03"}
+        first = dg.execute_job(failing, instance, tags=day)
+        assert instance.get_run_by_id(first.run_id).tags["dagster/will_retry"] == "true"
+        runs, skipped = page.tick()
+        assert runs == [] and skipped and "will be retried (run_retries)" in skipped
+        # the retry as Dagster's retry daemon launches it: same root, retry number, tags kept
+        retry_tags = {
+            **day,
+            "dagster/root_run_id": first.run_id,
+            "dagster/parent_run_id": first.run_id,
+            "dagster/retry_number": "1",
+        }
+        options = dg.ReexecutionOptions.from_failure(first.run_id, instance)
+        retry = dg.execute_job(failing, instance, tags=retry_tags, reexecution_options=options)
+        assert instance.get_run_by_id(retry.run_id).tags["dagster/will_retry"] == "false"
+
+        fired = [r for _ in range(3) for r in page.tick()[0]]
+        assert [r.run_key for r in fired] == [first.run_id]  # one per root run
+        assert fired[0].tags["floe/watched_run"] == retry.run_id  # from the last attempt
+        each_fired = [r for _ in range(3) for r in each.tick()[0]]
+        assert [r.run_key for r in each_fired] == [first.run_id, retry.run_id]
+
+        notify = defs.resolve_job_def("notify")
+        assert notify.execute_in_process(instance=instance, tags=fired[0].tags).success
+        assert notify.execute_in_process(instance=instance).success  # by hand: no run
+    alert, by_hand = [
+        json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()
+    ]
+    assert by_hand is None
+    assert {k: alert[k] for k in ("run_id", "job_name", "status", "partition", "root_run_id")} == {
+        "run_id": retry.run_id,
+        "job_name": "raw_refresh",
+        "status": "FAILURE",
+        "partition": "2024-02-03",
+        "root_run_id": first.run_id,
+    }
+    assert "raw_a: RuntimeError: planned failure in 2024-02-03" in alert["failure"]
+    assert alert["tags"]["dagster/retry_number"] == "1"
+
+
+def test_custom_sensor_run_keys_name_each_rising_edge(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    defs, _ = definitions(mini("prod"), tmp_path)
+    ready = Ticks(defs, "ready", instance)
+    flag = tmp_path / "ready.flag"
+    flag.write_text("")
+    before = ready.cursor
+    (first,) = ready.tick()[0]
+    retried = Ticks(defs, "ready", instance)
+    retried.cursor = before  # the same tick again: the daemon skips the key it launched
+    assert [r.run_key for r in retried.tick()[0]] == [first.run_key]
+    flag.unlink()
+    assert ready.tick()[0] == []
+    flag.write_text("")
+    (second,) = ready.tick()[0]
+    assert len({first.run_key, second.run_key}) == 2 and first.run_key and second.run_key
+    legacy = Ticks(defs, "ready", instance)
+    legacy.cursor = "true"  # a cursor written by an earlier floe: still true, no new run
+    assert legacy.tick()[0] == []
