@@ -130,13 +130,21 @@ class FloeTranslator(DagsterDbtTranslator):
         self.python_keys = python_keys
         self.translation = translation
         self._specs: dict[tuple[int, str], dg.AssetSpec] = {}
+        # each node's key is asked for by the spec, its group and its automation condition
+        self._keys: dict[int, tuple[Mapping[str, Any], dg.AssetKey]] = {}
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        known = self._keys.get(id(dbt_resource_props))
+        if known is not None and known[0] is dbt_resource_props:
+            return known[1]
         if dbt_resource_props["resource_type"] == "source":
             parts = source_asset_key(dbt_resource_props, self.python_keys, self.translation)[0]
-            return dg.AssetKey(parts)
-        default = super().get_asset_key(dbt_resource_props)
-        return dg.AssetKey(self.translation.nodes.apply_key(dbt_resource_props, default.path))
+            key = dg.AssetKey(parts)
+        else:
+            default = super().get_asset_key(dbt_resource_props).path
+            key = dg.AssetKey(self.translation.nodes.apply_key(dbt_resource_props, default))
+        self._keys[id(dbt_resource_props)] = (dbt_resource_props, key)  # held: ids stay unique
+        return key
 
     def record(self, props: Mapping[str, Any]) -> AssetRecord | None:
         return self.records.get(self.get_asset_key(props).to_user_string())
