@@ -13,18 +13,26 @@ partition as dbt vars (``definitions.partitions`` documents the names).
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import yaml
+from dagster._utils.warnings import suppress_dagster_warnings
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     dbt_assets,
+)
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    _build_child_map,
+    _validate_asset_keys,
+    get_upstream_unique_ids,
+    is_non_asset_node,
 )
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY as UNIQUE_ID
 
@@ -40,6 +48,9 @@ from floe_runtime.ports.dbt_manifest import (
     source_asset_key,
 )
 from floe_runtime.spec.models import BackfillPolicy
+
+ALL = "fqn:*"
+"""dbt's default selection, every node: what ``@dbt_assets`` selects when given no ``select``."""
 
 
 @dataclass(frozen=True)
@@ -119,13 +130,21 @@ class FloeTranslator(DagsterDbtTranslator):
         self.python_keys = python_keys
         self.translation = translation
         self._specs: dict[tuple[int, str], dg.AssetSpec] = {}
+        # each node's key is asked for by the spec, its group and its automation condition
+        self._keys: dict[int, tuple[Mapping[str, Any], dg.AssetKey]] = {}
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        known = self._keys.get(id(dbt_resource_props))
+        if known is not None and known[0] is dbt_resource_props:
+            return known[1]
         if dbt_resource_props["resource_type"] == "source":
             parts = source_asset_key(dbt_resource_props, self.python_keys, self.translation)[0]
-            return dg.AssetKey(parts)
-        default = super().get_asset_key(dbt_resource_props)
-        return dg.AssetKey(self.translation.nodes.apply_key(dbt_resource_props, default.path))
+            key = dg.AssetKey(parts)
+        else:
+            default = super().get_asset_key(dbt_resource_props).path
+            key = dg.AssetKey(self.translation.nodes.apply_key(dbt_resource_props, default))
+        self._keys[id(dbt_resource_props)] = (dbt_resource_props, key)  # held: ids stay unique
+        return key
 
     def record(self, props: Mapping[str, Any]) -> AssetRecord | None:
         return self.records.get(self.get_asset_key(props).to_user_string())
@@ -224,15 +243,21 @@ def _op(
     partitions: tuple[str, dg.PartitionsDefinition] | None,
     policy: dg.BackfillPolicy | None,
 ) -> dg.AssetsDefinition:
-    @dbt_assets(
-        manifest=manifest,
-        select=select,
-        exclude=exclude,
-        name=name,
-        dagster_dbt_translator=translator,
-        partitions_def=partitions[1] if partitions else None,
-        backfill_policy=policy,
-    )
+    partitions_def = partitions[1] if partitions else None
+    if select == ALL and not exclude:
+        decorator = _all_nodes_op(manifest, translator, name, partitions_def, policy)
+    else:
+        decorator = dbt_assets(
+            manifest=manifest,
+            select=select,
+            exclude=exclude,
+            name=name,
+            dagster_dbt_translator=translator,
+            partitions_def=partitions_def,
+            backfill_policy=policy,
+        )
+
+    @decorator
     def _build(context: dg.AssetExecutionContext) -> Iterator[Any]:
         dbt = DbtCliResource(
             project_dir=str(setup.project_dir),
@@ -240,7 +265,7 @@ def _op(
             target=setup.target,
             dbt_executable=setup.executable,
         )
-        args = ["build", *_only_dagster_checks(context, manifest, select_all=select == "fqn:*")]
+        args = ["build", *_only_dagster_checks(context, manifest, select_all=select == ALL)]
         if partitions is not None:
             args += ["--vars", json.dumps(dbt_vars(context, *partitions))]
         invocation = dbt.cli(args, context=context)
@@ -253,6 +278,65 @@ def _op(
             _release_duckdb(invocation.adapter)
 
     return _build
+
+
+@suppress_dagster_warnings
+def _all_nodes_op(
+    manifest: Mapping[str, Any],
+    translator: FloeTranslator,
+    name: str,
+    partitions_def: dg.PartitionsDefinition | None,
+    policy: dg.BackfillPolicy | None,
+) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """``@dbt_assets(manifest, select="fqn:*")`` without dbt's selector.
+
+    dagster-dbt 0.29 builds a dbt ``Manifest`` and a networkx graph to evaluate the selection,
+    whose answer for the default selection is known: every node of the manifest (dagster-dbt
+    says so itself where dbt-core is absent). The rest is its ``build_dbt_specs`` and
+    ``dbt_assets`` as they are — the same translator calls, checks, op tags and defaults — in
+    the manifest's order; ``tests/differential/test_dbt_op.py`` holds them equal.
+    """
+    nodes = manifest["nodes"]
+    child_map = _build_child_map(manifest)
+    specs: list[dg.AssetSpec] = []
+    check_specs: dict[str, dg.AssetCheckSpec] = {}
+    key_by_unique_id: dict[str, dg.AssetKey] = {}
+
+    def add_checks(spec: dg.AssetSpec, unique_id: str, selected_only: bool = True) -> None:
+        for child in child_map.get(unique_id, []):
+            if child.startswith("test") and (child in nodes or not selected_only):
+                check = translator.get_asset_check_spec(spec, manifest, child, None)
+                if check is not None:
+                    check_specs[check.get_python_identifier()] = check
+
+    for unique_id, props in nodes.items():
+        if is_non_asset_node(props) or props["resource_type"] not in ASSET_RESOURCE_TYPES:
+            continue
+        spec = translator.get_asset_spec(manifest, unique_id, None)
+        key_by_unique_id[unique_id] = spec.key
+        specs.append(spec)
+        add_checks(spec, unique_id)
+        for upstream_id in get_upstream_unique_ids(manifest, props):
+            upstream = translator.get_asset_spec(manifest, upstream_id, None)
+            key_by_unique_id[upstream_id] = upstream.key
+            if (
+                upstream_id.startswith("source")
+                and translator.settings.enable_source_tests_as_checks
+            ):
+                add_checks(upstream, upstream_id, selected_only=False)
+    _validate_asset_keys(translator, manifest, key_by_unique_id)
+    if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition) and policy is None:
+        policy = dg.BackfillPolicy.single_run()  # dbt_assets' default for time partitions
+    return dg.multi_asset(
+        name=name,
+        specs=specs,
+        check_specs=list(check_specs.values()),
+        can_subset=True,
+        partitions_def=partitions_def,
+        op_tags={DAGSTER_DBT_SELECT_METADATA_KEY: ALL},
+        backfill_policy=policy,
+        allow_arbitrary_check_specs=True,
+    )
 
 
 def op_name(base: str, partitions: str | None, policy: BackfillPolicy | None) -> str:
@@ -305,7 +389,7 @@ def build_dbt_assets(
             # the first group takes everything the others do not: the common case is one
             # group and dbt's default selection, with nothing to exclude
             others = [p for g in ordered[1:] for p in groups[g]]
-            select, exclude = "fqn:*", " ".join(_selector(p) for p in others)
+            select, exclude = ALL, " ".join(_selector(p) for p in others)
         else:
             select, exclude = " ".join(_selector(p) for p in groups[group]), ""
         chosen = None
