@@ -56,12 +56,15 @@ def configs_for(files: tuple[Path, ...]) -> list[Path]:
     for file in files:
         if file.name in CONFIG_NAMES:
             found[file] = None
-        elif file.suffix == ".env":
-            if file.parent.name == "environments" and (config := _config_in(file.parent.parent)):
-                found[config] = None
+            continue
+        if file.suffix == ".env":
+            config = _config_in(file.parent.parent) if file.parent.name == "environments" else None
         elif file.suffix == ".py" or file.suffix in DBT_SUFFIXES:
-            if (config := _owner(file)) is not None:
-                found[config] = None
+            config = _owner(file)
+        else:
+            config = None
+        if config is not None:
+            found[config] = None
     return sorted(found)
 
 

@@ -211,9 +211,13 @@ def _dbt(
                 )
             ],
         )
-    shown = path or Path(settings.project_dir) / "target" / "manifest.json"
+    if isinstance(parsed, bytes):
+        shown, raw = Path(settings.project_dir) / "manifest.json (from dbt parse)", parsed
+    else:
+        assert path is not None
+        shown, raw = path, b""
     try:
-        raw = parsed if isinstance(parsed, bytes) else manifest_bytes(shown)
+        raw = raw or manifest_bytes(shown)
         with leaks.ManifestScan(raw) as scan:  # scans meanwhile: read it last
             manifest = parse_manifest(raw, shown)
             translation = settings.translation.rules() if settings.translation else NONE

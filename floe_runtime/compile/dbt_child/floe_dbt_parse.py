@@ -4,9 +4,9 @@ floe runs this file as a script with the Python that runs ``dbt`` (never imports
 does not import dbt). Its folder holds only this file, so nothing here shadows a module dbt
 imports. The one argument is a JSON file: a list of parses, each with ``args`` (dbt's command
 line, from ``parse``), ``keep`` (the names of this process's variables that parse sees),
-``set`` (variables set for it alone: ``FLOE_ENV``) and ``output`` (a file for what dbt prints).
-No value of a variable is written to that file. Each outcome is one stdout line, ``floe-dbt-parse <index> <exit code>``,
-with dbt's own exit codes: 0 done, 1 failed, 2 dbt raised.
+``set`` (variables set for it alone: ``FLOE_ENV``) and ``output`` (a file for what dbt
+prints); no other value of a variable is written to that file. Each outcome is one stdout line,
+``floe-dbt-parse <index> <exit code>``, with dbt's exit codes: 0 done, 1 failed, 2 dbt raised.
 """
 
 import json
