@@ -93,7 +93,7 @@ class _Hasher:
         if depth > MAX_DEPTH:
             raise _Unfingerprintable(f"folders nested deeper than {MAX_DEPTH}")
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            entries = _entries(folder)
         except NotADirectoryError:
             self.add(label, folder)
             return
@@ -124,13 +124,18 @@ def project_inputs(project_dir: Path, profiles_dir: Path) -> ProjectInputs:
         hasher.digest.update(f"packages\0{packages}\n".encode())
         installed = project_dir / packages
         if installed.is_dir():
-            for entry in sorted(os.scandir(installed), key=lambda e: e.name):
+            for entry in _entries(installed):
                 hasher.tree(f"{packages}/{entry.name}", Path(entry.path))
     except _Unfingerprintable as exc:
         return ProjectInputs(None, hasher.names_floe_env, str(exc))
     except OSError as exc:
         return ProjectInputs(None, hasher.names_floe_env, exc.strerror or str(exc))
     return ProjectInputs(hasher.digest.hexdigest(), hasher.names_floe_env)
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(folder) as found:
+        return sorted(found, key=lambda e: e.name)
 
 
 def _settings(project_dir: Path) -> dict[str, Any]:

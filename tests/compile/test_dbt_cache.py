@@ -4,6 +4,7 @@ dbt reads changed: real dbt on a copy of the demo, floe's cache in the test's ow
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from floe_runtime.compile import dbt_cache
+from floe_runtime.compile.dbt_inputs import project_inputs
 from floe_runtime.compile.dbt_parse import dbt_executable
 from tests.conftest import REPO, Result
 
@@ -155,3 +158,41 @@ def test_a_project_reading_floe_env_parses_each_environment(tmp_path: Path, floe
     for env in ("dev", "staging"):
         node = manifest(tmp_path / "out", env)["nodes"]["model.shop.customer_orders"]
         assert f"built_{env}" in node["tags"]
+
+
+def test_the_inputs_digest_follows_content_not_location(tmp_path: Path) -> None:
+    """Two checkouts of the same project (the review's head and base) have one digest; a
+    changed model, seed or installed package changes it; a path leaving the project means
+    no digest (parsed every time)."""
+    first = shop(tmp_path / "a").parent / "dbt"
+    second = shop(tmp_path / "b").parent / "dbt"
+    digest = project_inputs(first, first).digest
+    assert digest is not None and project_inputs(second, second).digest == digest
+    (second / "seeds" / "country_codes.csv").write_text("code\nxx\n")
+    assert project_inputs(second, second).digest not in (None, digest)
+    package = first / "dbt_packages" / "utils" / "macros"
+    package.mkdir(parents=True)
+    (package / "m.sql").write_text("{% macro m() %}1{% endmacro %}\n")
+    assert project_inputs(first, first).digest not in (None, digest)
+    project = first / "dbt_project.yml"
+    project.write_text(project.read_text().replace('["macros"]', '["../macros"]'))
+    found = project_inputs(first, first)
+    assert found.digest is None and "leaves the project" in found.why
+
+
+def test_the_cache_keeps_at_most_its_slot_count(tmp_path: Path) -> None:
+    """The least recently used slots go first; a slot another floe holds stays."""
+    root = tmp_path / "cache"
+    for index in range(dbt_cache.MAX_SLOTS + 4):
+        slot = dbt_cache.claim(root, f"slot{index:02d}")
+        assert slot is not None
+        os.utime(slot.folder / "lock", ns=(index * 10**9, index * 10**9))
+        slot.release()
+    held = dbt_cache.claim(root, "slot00")  # in use by another floe, and the oldest
+    assert held is not None
+    os.utime(held.folder / "lock", ns=(0, 0))
+    dbt_cache.evict(root)
+    held.release()
+    kept = sorted(p.name for p in root.iterdir())
+    assert len(kept) == dbt_cache.MAX_SLOTS + 1
+    assert kept[0] == "slot00" and kept[1:] == [f"slot{i:02d}" for i in range(4, 20)]
