@@ -20,9 +20,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from floe_runtime.base import children, files
 from floe_runtime.base.errors import FloeError
@@ -31,6 +31,9 @@ from floe_runtime.compile import dbt_cache
 from floe_runtime.compile.dbt_env import child_environment, named_variables
 from floe_runtime.compile.dbt_inputs import ProjectInputs, project_inputs
 from floe_runtime.ports.dbt_manifest import ManifestError, manifest_bytes
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _ERROR_MARKERS = ("error", "Error", "ERROR", "not found", "Could not", "Compilation")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -195,6 +198,8 @@ class DbtParses:
         if dbt is None:
             self.led.set()
             return {r.environment: _missing() for r in requests}
+        from concurrent.futures import Future  # only compiles that run dbt need it
+
         groups = _groups(requests, self.process_env, _installation(dbt))
         mine: list[_Group] = []
         waiting: list[tuple[_Group, Future[Parsed]]] = []
