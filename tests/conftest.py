@@ -38,6 +38,15 @@ class Result:
         return json.loads(self.out)
 
 
+@pytest.fixture(autouse=True)
+def floe_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """floe's dbt cache for this test alone (never the developer's ~/.cache/floe); child
+    processes (floe, pre-commit, act, dagster) inherit it."""
+    folder = tmp_path_factory.mktemp("floe-cache")
+    monkeypatch.setenv("FLOE_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def floe(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

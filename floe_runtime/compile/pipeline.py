@@ -8,7 +8,6 @@ bundles are written only when all requested environments compiled, each file ato
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +32,7 @@ from floe_runtime.base.diagnostics import (
 )
 from floe_runtime.compile import asset_graph, leaks
 from floe_runtime.compile.compiler import Inputs, compile_environment
-from floe_runtime.compile.dbt_parse import DbtParseError, parse
+from floe_runtime.compile.dbt_parse import DbtParseError, DbtParses, Parsed, Request
 from floe_runtime.compile.functions import JOB_INJECTED, SENSOR_INJECTED, check_function
 from floe_runtime.compile.python_assets import Discovery, DiscoveryMode, discover, search_roots
 from floe_runtime.compile.unchanged import same_manifest
@@ -119,66 +118,82 @@ def _python(
 
 
 def _dbt_parse_all(
-    specs: Mapping[str, Spec],
-    floe_yaml: Path,
-    work: Path,
-    process_env: Mapping[str, str],
-    progress: Callable[[str], None],
-    prepare: Callable[[Path], None] | None = None,
-) -> dict[str, Path | DbtParseError]:
-    """``dbt parse`` for every environment with a dbt project, side by side (each project
-    folder handed to ``prepare`` first, once, before any parse starts)."""
-    jobs = {
-        env: spec
-        for env, spec in specs.items()
-        if spec.ok and spec.project and spec.project.orchestration.dbt
-    }
-    if prepare is not None:
-        for spec in jobs.values():
-            settings = spec.project.orchestration.dbt  # type: ignore[union-attr]
-            assert settings is not None
-            prepare(floe_yaml.parent / settings.project_dir)
-
-    def run(env: str) -> Path | DbtParseError:
-        settings = jobs[env].project.orchestration.dbt  # type: ignore[union-attr]
-        assert settings is not None
-        progress(f"{env}: dbt parse --target {settings.target or '(profile default)'}")
+    specs: Mapping[str, Spec], floe_yaml: Path, work: Path, options: CompileOptions
+) -> dict[str, Parsed]:
+    """The manifest of every environment with a dbt project: one parse per distinct target
+    (each project folder handed to ``prepare_dbt`` first, once, before any parse starts)."""
+    requests = []
+    for env, spec in specs.items():
+        settings = spec.project.orchestration.dbt if spec.ok and spec.project else None
+        if settings is None:
+            continue
         base = floe_yaml.parent
-        try:
-            return parse(
+        requests.append(
+            Request(
+                environment=env,
                 project_dir=base / settings.project_dir,
                 profiles_dir=base / (settings.profiles_dir or settings.project_dir),
                 target=settings.target,
-                environment=env,
-                work_dir=work / env,
-                process_env=process_env,
             )
-        except DbtParseError as exc:
-            return exc
+        )
+    if options.prepare_dbt is not None:
+        for project_dir in dict.fromkeys(r.project_dir for r in requests):
+            options.prepare_dbt(project_dir)
+    parses = options.dbt_parses or DbtParses(options.spec.process_env)
+    if not requests:
+        parses.led.set()
+        return {}
+    return parses.resolve(
+        requests,
+        work,
+        options.progress,
+        persistent=options.dbt_cache,
+        follow=options.dbt_follow,
+    )
 
+
+def _dbt_and_python(
+    specs: Mapping[str, Spec], floe_yaml: Path, work: Path, options: CompileOptions
+) -> tuple[dict[str, Parsed], dict[str, tuple[Discovery, DiscoveryMode]]]:
+    """Every environment's dbt manifest (with ``--dbt-parse``) and Python assets; dbt runs
+    while the Python assets are read."""
+    cache: dict[tuple[str, ...], tuple[Discovery, DiscoveryMode]] = {}
+
+    def python() -> dict[str, tuple[Discovery, DiscoveryMode]]:
+        process_env = options.spec.process_env
+        return {
+            env: _python(spec, floe_yaml, options.discover, process_env, cache)
+            for env, spec in specs.items()
+            if spec.ok
+        }
+
+    if not options.dbt_parse:
+        return {}, python()
     from concurrent.futures import ThreadPoolExecutor  # only compiles that run dbt need it
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
-        return dict(zip(jobs, pool.map(run, jobs), strict=True))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsing = pool.submit(_dbt_parse_all, specs, floe_yaml, work, options)
+        discovered = python()
+        return parsing.result(), discovered
 
 
 def _dbt(
     spec: Spec,
     floe_yaml: Path,
-    parsed: Path | DbtParseError | None,
+    parsed: Parsed | Path | None,
     python_keys: Mapping[str, str],
 ) -> tuple[DbtGraph | None, ManifestRecord | None, bytes | None, list[Diagnostic]]:
-    """The dbt part of the graph, from a fresh parse or the declared manifest_path."""
+    """The dbt part of the graph, from a parse (its bytes) or a manifest file."""
     assert spec.project is not None
     settings = spec.project.orchestration.dbt
     if settings is None:
         return None, None, None, []
     if isinstance(parsed, DbtParseError):
         return None, None, None, [_problem(spec, str(parsed), DBT, error=True)]
-    path = parsed
-    if path is None and settings.manifest_path is not None:
-        path = floe_yaml.parent / settings.manifest_path
-    if path is None:
+    path = floe_yaml.parent / settings.manifest_path if settings.manifest_path else None
+    if isinstance(parsed, Path):
+        path = parsed
+    if path is None and parsed is None:
         return (
             None,
             None,
@@ -196,10 +211,15 @@ def _dbt(
                 )
             ],
         )
+    if isinstance(parsed, bytes):
+        shown, raw = Path(settings.project_dir) / "manifest.json (from dbt parse)", parsed
+    else:
+        assert path is not None
+        shown, raw = path, b""
     try:
-        raw = manifest_bytes(path)
+        raw = raw or manifest_bytes(shown)
         with leaks.ManifestScan(raw) as scan:  # scans meanwhile: read it last
-            manifest = parse_manifest(raw, path)
+            manifest = parse_manifest(raw, shown)
             translation = settings.translation.rules() if settings.translation else NONE
             graph = dbt_graph(manifest, python_keys, python_keys, translation)
             digest = manifest_digest(manifest)
@@ -281,7 +301,7 @@ def _compile(
     environment: str,
     floe_yaml: Path,
     discovery: tuple[Discovery, DiscoveryMode],
-    parsed: Path | DbtParseError | None,
+    parsed: Parsed | Path | None,
 ) -> Compiled:
     assert spec.project is not None and spec.source is not None
     python, mode = discovery
@@ -341,6 +361,14 @@ class CompileOptions:
     prepare_dbt: Callable[[Path], None] | None = None
     """Called with each dbt project folder before ``dbt parse`` (the review's base installs
     its dbt packages there)."""
+    dbt_parses: DbtParses | None = None
+    """The parses this compile shares with others of the same command (the review's head and
+    base); None: its own."""
+    dbt_cache: bool = True
+    """Keep floe's dbt target folders between runs, so dbt parses incrementally and not at
+    all when nothing it reads changed (off for the review's temporary base checkout)."""
+    dbt_follow: str | None = None
+    """Reuse the parses of the compile named so (it leads: ``dbt_parses.led``)."""
     manifests: Mapping[str, Path] = field(default_factory=dict)
     """Per environment, a manifest to read when there is neither a parse nor a
     ``manifest_path`` (``floe list``: the compiled bundle's)."""
@@ -348,21 +376,14 @@ class CompileOptions:
 
 def compile_environments(options: CompileOptions, *, source: Read | None = None) -> list[Compiled]:
     """Compile each requested environment in memory (``source``: floe.yaml, already read)."""
-    floe_yaml, process_env = options.spec.path, options.spec.process_env
+    floe_yaml = options.spec.path
     source = bounded(source or read(options.spec), len(options.environments))
     specs = {
         env: load_spec(options.spec, environment=env, source=source) for env in options.environments
     }
     work = Path(tempfile.mkdtemp(prefix="floe-compile-"))
     try:
-        parsed = (
-            _dbt_parse_all(
-                specs, floe_yaml, work, process_env, options.progress, options.prepare_dbt
-            )
-            if options.dbt_parse
-            else {}
-        )
-        cache: dict[tuple[str, ...], tuple[Discovery, DiscoveryMode]] = {}
+        parsed, discovered = _dbt_and_python(specs, floe_yaml, work, options)
         results = []
         for index, (env, spec) in enumerate(specs.items(), start=1):
             if not spec.ok:
@@ -370,8 +391,8 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
                 continue
             if len(specs) > 1:
                 options.progress(f"compiling {env} ({index}/{len(specs)})")
-            discovery = _python(spec, floe_yaml, options.discover, process_env, cache)
-            found = parsed.get(env)
+            discovery = discovered[env]
+            found: Parsed | Path | None = parsed.get(env)
             dbt = spec.project.orchestration.dbt if spec.project is not None else None
             if found is None and dbt is not None and dbt.manifest_path is None:
                 found = options.manifests.get(env)

@@ -23,7 +23,7 @@ from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import write_atomic
 from floe_runtime.base.output import plural
 from floe_runtime.base.secrets import literal_secret_kind, redact
-from floe_runtime.compile.dbt_parse import dbt_executable
+from floe_runtime.compile.dbt_parse import DbtParses, dbt_executable
 from floe_runtime.compile.pipeline import Compiled, CompileOptions, compile_environments
 from floe_runtime.review import budget, git
 from floe_runtime.review.diff import Payload, diff, environment_json
@@ -144,11 +144,15 @@ def _section(
     if not head_yaml.is_file() and not base_yaml.is_file():
         raise git.GitError(f"{config}: no such file at the head nor at the base")
     side_notes = list(notes)
-    # The two sides are independent and mostly wait on `dbt parse` subprocesses.
+    # The two sides run side by side and mostly wait on dbt; where dbt reads the same files
+    # at both (the dbt project did not change), the base reuses the head's parse.
+    parses = DbtParses(os.environ)
     with ThreadPoolExecutor(max_workers=2) as pool:
         roots = (root, tree)
-        base_job = pool.submit(_compile, "base", base_yaml, config, parse, options, roots, packages)
-        head_job = pool.submit(_compile, "head", head_yaml, config, parse, options, roots, None)
+        head_job = pool.submit(_compile, "head", head_yaml, config, parse, options, roots, parses)
+        base_job = pool.submit(
+            _compile, "base", base_yaml, config, parse, options, roots, parses, packages
+        )
         (base, base_failed), (head, errors) = base_job.result(), head_job.result()
     if not base_yaml.is_file():
         side_notes.append("No floe.yaml at the base: everything is new.")
@@ -182,19 +186,30 @@ def _compile(
     parse: bool,
     options: ReviewOptions,
     roots: tuple[Path, ...],
-    prepare: BasePackages | None,
+    parses: DbtParses,
+    prepare: BasePackages | None = None,
 ) -> tuple[dict[str, Payload], dict[str, tuple[str, ...]]]:
-    """Each environment's payload, and each failed environment's errors (file:line)."""
-    if not floe_yaml.is_file():
-        return {}, {}
-    compile_options = CompileOptions(
-        spec=SpecOptions(path=floe_yaml, display=config, process_env=os.environ),
-        environments=tuple(environments.select(floe_yaml, every=True)),
-        dbt_parse=parse,
-        progress=lambda message: options.progress(f"{side}: {message}"),
-        prepare_dbt=prepare,
-    )
-    results: list[Compiled] = compile_environments(compile_options)
+    """Each environment's payload, and each failed environment's errors (file:line). The
+    head leads the dbt parses (kept in floe's cache); the base, a temporary checkout,
+    follows it."""
+    head = prepare is None
+    try:
+        if not floe_yaml.is_file():
+            return {}, {}
+        compile_options = CompileOptions(
+            spec=SpecOptions(path=floe_yaml, display=config, process_env=os.environ),
+            environments=tuple(environments.select(floe_yaml, every=True)),
+            dbt_parse=parse,
+            progress=lambda message: options.progress(f"{side}: {message}"),
+            prepare_dbt=prepare,
+            dbt_parses=parses,
+            dbt_cache=head,
+            dbt_follow=None if head else "the head",
+        )
+        results: list[Compiled] = compile_environments(compile_options)
+    finally:
+        if head:  # whatever happened, the base no longer waits for the head to lead
+            parses.led.set()
     payloads: dict[str, Payload] = {
         r.environment: r.artifact.model_dump(mode="json") for r in results if r.artifact is not None
     }

@@ -55,9 +55,9 @@ def write_config(repo: Path, hook_repo: Path) -> None:
     )
 
 
-def _pre_commit(repo: Path, home: Path, *args: str) -> HookRun:
+def _pre_commit(repo: Path, home: Path, *args: str, env: dict[str, str] | None = None) -> HookRun:
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env = {**os.environ, **(env or {}), "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run(
         [PRE_COMMIT, *args],

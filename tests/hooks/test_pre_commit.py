@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.hooks.conftest import HookRun, run_configured
 
@@ -77,12 +81,67 @@ def test_compile_catches_a_variable_missing_only_in_prod(
     assert not (shop / "dist").exists() and not (user_repo / "dist").exists()
 
 
-def test_files_that_are_not_floe_configs_are_not_checked(
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "demo/shop/assets/bronze.py",  # an asset module
+        "demo/shop/dbt/models/gold/customer_orders.sql",  # a dbt model
+        "demo/shop/dbt/models/gold/_gold.yml",  # a dbt YAML file
+        "demo/shop/dbt/dbt_project.yml",
+    ],
+)
+def test_an_asset_module_or_dbt_file_alone_triggers_its_floe_yaml(
+    changed: str, user_repo: Path, try_repo: Callable[..., HookRun]
+) -> None:
+    """Only that file changed: floe-compile checks demo/shop/floe.yaml, once, without dbt."""
+    with (user_repo / changed).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    result = try_repo(user_repo, "floe-compile", changed)
+    assert result.code == 0, result.output
+    assert "floe compile --check" in result.output and "Passed" in result.output
+    assert result.output.count("floe: prod: ") == 1, result.output
+    assert "checked, nothing written" in result.output
+    assert "warning: no dbt manifest" in result.output  # dbt was not run
+
+
+def test_a_broken_dbt_model_fails_the_hook_only_when_asked_to_parse(
+    user_repo: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    """Without `args: [--dbt-parse]` the hook never runs dbt (a broken model passes);
+    with it, the `dbt` on PATH parses and the commit is refused with dbt's reason."""
+    from tests.hooks.conftest import _pre_commit
+    from tests.snapshot import git
+
+    model = "demo/shop/dbt/models/gold/customer_orders.sql"
+    (user_repo / model).write_text("select {{ ref('no_such_model') }}\n", encoding="utf-8")
+    rev = git(hook_repo, "rev-parse", "HEAD")
+    hooks = "    hooks:\n      - id: floe-compile\n"
+    config = f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n{hooks}"
+    (user_repo / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    result = _pre_commit(user_repo, pre_commit_home, "run", "floe-compile", "--files", model)
+    assert result.code == 0, result.output
+    (user_repo / ".pre-commit-config.yaml").write_text(
+        config + "        args: [--dbt-parse]\n", encoding="utf-8"
+    )
+    dbt_on_path = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = _pre_commit(
+        user_repo, pre_commit_home, "run", "floe-compile", "--files", model, env=dbt_on_path
+    )
+    assert result.code == 1, result.output
+    assert "dbt parse failed" in result.output and "no_such_model" in result.output
+
+
+def test_files_outside_floe_and_dbt_are_not_checked(
     user_repo: Path, try_repo: Callable[..., HookRun]
 ) -> None:
-    result = try_repo(user_repo, "floe-compile", "demo/shop/assets/bronze.py")
+    """A workflow file and a YAML file beside floe.yaml (not in a dbt project) check nothing."""
+    workflow = user_repo / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\n", encoding="utf-8")
+    (user_repo / "demo" / "shop" / "notes.yml").write_text("a: 1\n", encoding="utf-8")
+    result = try_repo(user_repo, "floe-compile", ".github/workflows/ci.yml", "demo/shop/notes.yml")
     assert result.code == 0, result.output
-    assert "(no files to check)" in result.output
+    assert "floe: " not in result.output
 
 
 def test_strict_arg_fails_the_hook_on_a_warning(

@@ -193,14 +193,15 @@ def test_planted_token_inside_a_huge_string_is_still_found(tmp_path: Path) -> No
 
 
 def _dbt_processes(marker: str) -> list[str]:
-    """Command lines of running `dbt parse` processes that mention ``marker``."""
+    """Command lines of running `dbt parse` processes (the `dbt` program, or floe's process
+    running several parses) that mention ``marker``."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue  # the process ended meanwhile
-        if "dbt parse" in args and marker in args:
+        if ("dbt parse" in args or "floe_dbt_parse" in args) and marker in args:
             found.append(args)
     return found
 
@@ -209,9 +210,9 @@ def _dbt_processes(marker: str) -> list[str]:
 def test_a_signal_during_dbt_parse_leaves_nothing_behind(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
-    """A real `floe compile --dbt-parse` (three environments, dbt parses side by side) gets the
-    signal while dbt runs: it exits 128+signal, its temp folder is gone and no `dbt parse`
-    process survives it."""
+    """A real `floe compile --dbt-parse` (three environments, three targets) gets the signal
+    while dbt runs: it exits 128+signal, its temp folder is gone and no `dbt parse` process
+    survives it."""
     floe_yaml = shop(tmp_path)
     scratch = tmp_path / "scratch"  # floe's TMPDIR: what it leaves there is visible
     scratch.mkdir()

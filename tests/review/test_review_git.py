@@ -90,6 +90,11 @@ def review(
     return result, report
 
 
+def dbt_runs(result: Result) -> list[str]:
+    """floe's progress lines for the parses dbt ran."""
+    return [line for line in result.err.splitlines() if "dbt parse --target" in line]
+
+
 def body(repo: Path) -> str:
     return (repo / "out" / "review.md").read_text(encoding="utf-8")
 
@@ -139,6 +144,14 @@ def test_cron_changed_in_prod_only(floe: Callable[..., Result], demo_repo: Path)
     assert "<details><summary><b><code>dev</code></b>" in text
     full = (demo_repo / "out" / "full.md").read_text(encoding="utf-8")
     assert marker.strip(text) == full
+    # The dbt project is the same at the base: dbt parses once per target, for the head.
+    assert sorted(dbt_runs(result)) == [
+        "floe: head: dev: dbt parse --target dev",
+        "floe: head: prod: dbt parse --target prod",
+        "floe: head: staging: dbt parse --target staging",
+    ], result.err
+    for env in ("dev", "prod", "staging"):
+        assert f"floe: base: {env}: nothing dbt reads differs from the head's parse" in result.err
 
 
 def test_add_job(floe: Callable[..., Result], demo_repo: Path) -> None:
@@ -217,6 +230,8 @@ def test_dbt_model_upstream_of_a_job(floe: Callable[..., Result], demo_repo: Pat
     assert gold["added"] == ["customer_payments"]
     text = check_golden(demo_repo, "dbt_model_upstream")
     assert "```mermaid" in text
+    assert len(dbt_runs(result)) == 6, result.err  # the dbt project differs: both sides parse
+    assert "reusing" not in result.err
 
 
 def test_invalid_head(floe: Callable[..., Result], demo_repo: Path) -> None:
