@@ -20,7 +20,7 @@ ENV_VAR = "FLOE_ENV"
 
 
 def expected(artifact: CompiledArtifact) -> dict[str, str]:
-    """Every variable floe.yaml used, with the bundle's value, and ``FLOE_ENV`` = its environment."""
+    """Every variable floe.yaml used, with the bundle's value; ``FLOE_ENV``: its environment."""
     values = {name: record.value for name, record in artifact.variables.items()}
     values[ENV_VAR] = artifact.environment
     return values

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floe_runtime.base import files
-from floe_runtime.base.exported import users_own
 from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.exported import users_own
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
 from floe_runtime.spec.interpolation import Layer
 
