@@ -5,9 +5,15 @@ and they must not pay for Dagster. The Dagster runtime is reached lazily through
 ``floe_runtime.FloeDefinitions``.
 """
 
+from typing import TYPE_CHECKING
+
 from floe_runtime.base.version import __version__
 
-__all__ = ["FloeDefinitions", "__version__"]
+if TYPE_CHECKING:  # for annotations; at run time both come on first use (below)
+    from floe_runtime.definitions.loader import FloeDefinitions
+    from floe_runtime.definitions.watched_run import WatchedRun
+
+__all__ = ["FloeDefinitions", "WatchedRun", "__version__"]
 
 
 def __getattr__(name: str) -> object:
@@ -16,4 +22,8 @@ def __getattr__(name: str) -> object:
         from floe_runtime.definitions.loader import FloeDefinitions
 
         return FloeDefinitions
+    if name == "WatchedRun":  # plain data: what an alert function's ``run`` parameter receives
+        from floe_runtime.definitions.watched_run import WatchedRun
+
+        return WatchedRun
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

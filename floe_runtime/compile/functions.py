@@ -17,8 +17,11 @@ from typing import Any
 from floe_runtime.base.diagnostics import did_you_mean
 from floe_runtime.compile.python_assets import module_file
 
-INJECTED = frozenset({"context"})
-"""Parameters the runtime supplies itself, so ``args`` need not."""
+SENSOR_INJECTED = frozenset({"context"})
+"""What the runtime hands a custom sensor's function itself (Dagster's sensor context)."""
+JOB_INJECTED = frozenset({"run"})
+"""What the runtime hands an ops job's function itself (the run a run_status sensor watched,
+``definitions.watched_run``)."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,21 @@ class FunctionProblem:
 
 
 def check_function(
-    dotted: str, args: Mapping[str, Any], roots: Sequence[Path]
+    dotted: str, args: Mapping[str, Any], roots: Sequence[Path], injected: frozenset[str]
 ) -> list[FunctionProblem]:
-    """Problems calling ``dotted(**args)``, read statically."""
+    """Problems calling ``dotted(**args)``, read statically; ``injected``: the parameters
+    floe supplies itself, which ``args`` need not (and must not) give."""
+    taken = [
+        FunctionProblem(
+            f"{given!r} is given by floe itself to {dotted}(), so args cannot set it",
+            "rename the parameter and the args entry",
+            argument=given,
+        )
+        for given in args
+        if given in injected
+    ]
+    if taken:
+        return taken
     module, _, name = dotted.rpartition(".")
     path = module_file(module, roots)
     if path is None:
@@ -71,7 +86,7 @@ def check_function(
         ]
     if not isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []  # imported, assigned or a class: its signature is not readable here
-    return _argument_problems(dotted, found.args, args)
+    return _argument_problems(dotted, found.args, args, injected)
 
 
 def _bound_names(node: ast.stmt) -> list[str]:
@@ -82,7 +97,7 @@ def _bound_names(node: ast.stmt) -> list[str]:
 
 
 def _argument_problems(
-    dotted: str, params: ast.arguments, args: Mapping[str, Any]
+    dotted: str, params: ast.arguments, args: Mapping[str, Any], injected: frozenset[str]
 ) -> list[FunctionProblem]:
     keyword = [*params.args, *params.kwonlyargs]
     names = {param.arg for param in keyword}
@@ -115,7 +130,7 @@ def _argument_problems(
     required += [
         p.arg for p, d in zip(params.kwonlyargs, params.kw_defaults, strict=True) if d is None
     ]
-    missing = [r for r in required if r not in args and r not in INJECTED]
+    missing = [r for r in required if r not in args and r not in injected]
     if missing:
         problems.append(
             FunctionProblem(

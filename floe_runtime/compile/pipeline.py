@@ -34,7 +34,7 @@ from floe_runtime.base.diagnostics import (
 from floe_runtime.compile import asset_graph, leaks
 from floe_runtime.compile.compiler import Inputs, compile_environment
 from floe_runtime.compile.dbt_parse import DbtParseError, parse
-from floe_runtime.compile.functions import check_function
+from floe_runtime.compile.functions import JOB_INJECTED, SENSOR_INJECTED, check_function
 from floe_runtime.compile.python_assets import Discovery, DiscoveryMode, discover, search_roots
 from floe_runtime.compile.unchanged import same_manifest
 from floe_runtime.ports.constants import DEFAULT_GROUP
@@ -255,20 +255,20 @@ def _functions(spec: Spec, floe_yaml: Path) -> list[Diagnostic]:
     """Every ``target_function``: defined in its module, and ``args`` fit its parameters."""
     assert spec.project is not None
     orchestration = spec.project.orchestration
-    callers: Sequence[tuple[JsonPath, str, Mapping[str, Any]]] = [
-        (("orchestration", "jobs", name), job.target_function, job.args)
+    callers: Sequence[tuple[JsonPath, str, Mapping[str, Any], frozenset[str]]] = [
+        (("orchestration", "jobs", name), job.target_function, job.args, JOB_INJECTED)
         for name, job in orchestration.jobs.items()
         if isinstance(job, OpsJob)
     ] + [
-        (("orchestration", "sensors", name), sensor.target_function, sensor.args)
+        (("orchestration", "sensors", name), sensor.target_function, sensor.args, SENSOR_INJECTED)
         for name, sensor in orchestration.sensors.items()
         if isinstance(sensor, CustomSensor)
     ]
     roots = search_roots(floe_yaml, spec.package)
     problems = []
-    for path, dotted, args in callers:
+    for path, dotted, args, injected in callers:
         absolute = modules.resolve(dotted, spec.package)
-        for found in check_function(absolute, args, roots):
+        for found in check_function(absolute, args, roots, injected):
             where: JsonPath = (
                 (*path, "args", found.argument) if found.argument else (*path, "target_function")
             )

@@ -2,11 +2,14 @@
 
 Batch jobs select exactly the artifact's resolved asset list (what was reviewed is what runs),
 never the selection strings again. Ops jobs call ``target_function(**args)`` with the typed
-arguments the artifact recorded, and log what the function returned.
+arguments the artifact recorded, and log what the function returned; a function with a
+parameter named ``run`` also gets the run a run_status sensor watched (``WatchedRun``, or
+``None`` when no sensor requested this run).
 """
 
 # No `from __future__ import annotations`: Dagster reads the op's context annotation at
 # definition time and refuses it as a string.
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,12 @@ import dagster as dg
 from floe_runtime.artifact.schema import JobRecord
 from floe_runtime.definitions.locate import LoadError
 from floe_runtime.definitions.python_assets import import_module
+from floe_runtime.definitions.watched_run import (
+    FAILURE_LIMIT,
+    PARAMETER,
+    WATCHED_RUN_TAG,
+    WatchedRun,
+)
 from floe_runtime.spec.models import BatchJob, InProcessExecutor, MultiprocessExecutor, OpsJob
 
 JobDefinition = Any  # a dg.JobDefinition, or the unresolved job define_asset_job returns
@@ -59,10 +68,17 @@ def ops_job(
     args: Mapping[str, Any],
     spec: OpsJob,
 ) -> Any:
+    wants_run = PARAMETER in inspect.signature(function).parameters
+
     @dg.op(name=f"{name}_op", description=f"floe: calls {dotted}(**args)")
     def call(context: dg.OpExecutionContext) -> None:
         context.log.info(f"calling {dotted}(**{dict(args)!r})")
-        result = function(**args)
+        if wants_run:
+            run = watched_run(context.instance, context.run.tags.get(WATCHED_RUN_TAG))
+            context.log.info(f"{PARAMETER}={run!r}")
+            result = function(**args, **{PARAMETER: run})
+        else:
+            result = function(**args)
         context.log.info(f"{dotted} returned {result!r}")
 
     @dg.job(
@@ -72,6 +88,39 @@ def ops_job(
         call()
 
     return job
+
+
+def watched_run(instance: dg.DagsterInstance, run_id: str | None) -> WatchedRun | None:
+    """The run a run_status sensor watched, read back from the instance (None: no such run)."""
+    run = instance.get_run_by_id(run_id) if run_id else None
+    if run is None:
+        return None
+    failure = None
+    if run.status == dg.DagsterRunStatus.FAILURE:
+        steps = instance.get_records_for_run(
+            run_id=run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE, limit=20
+        ).records
+        errors = []
+        for record in steps:
+            event = record.event_log_entry.dagster_event
+            error = event.step_failure_data.error if event is not None else None
+            if event is not None and error is not None:
+                errors.append(f"{event.step_key}: {error.cls_name}: {error.message.strip()}")
+        if not errors:
+            ends = instance.get_records_for_run(
+                run_id=run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE, limit=1
+            ).records
+            errors = [r.event_log_entry.message for r in ends if r.event_log_entry.message]
+        failure = "\n".join(errors)[:FAILURE_LIMIT] or "the run failed (no message recorded)"
+    return WatchedRun(
+        run_id=run.run_id,
+        job_name=run.job_name,
+        status=run.status.value,
+        partition=run.tags.get("dagster/partition"),
+        failure=failure,
+        root_run_id=run.root_run_id or run.run_id,
+        tags=dict(run.tags),
+    )
 
 
 def build_jobs(

@@ -1,11 +1,19 @@
-"""floe.yaml sensors as Dagster sensors, each with a cursor so one event triggers one run.
+"""floe.yaml sensors as Dagster sensors: one trigger, one run, on a daemon as in a test.
+
+Every sensor keeps its state in Dagster's sensor cursor (stored by the instance, so it survives
+daemon and code-server restarts) and gives each run request a run key derived from the trigger
+(the daemon launches a run key once per sensor, so a tick retried after a crash adds nothing).
+Every run it requests carries ``floe/sensor: <name>``.
 
 - ``file_watcher``: new or changed files matching ``pattern`` directly inside ``path`` (read from
-  floe.yaml's folder under the project root). The cursor holds the files
-  already seen (name → modification time), so each file triggers once, a rewritten file again.
+  floe.yaml's folder under the project root). The cursor holds the files already seen (name →
+  modification time), so each file triggers once, a rewritten file again.
 - ``asset_sensor``: a Dagster multi-asset sensor; fires once every watched asset has a new
-  materialization since the last run it requested.
-- ``run_status``: a Dagster run-status sensor on the watched jobs; one run per watched run.
+  materialization since the last run it requested, not counting materializations by runs it
+  requested itself (and their retries): its own job never re-triggers it.
+- ``run_status``: a Dagster run-status sensor on the watched jobs; one run per root run (a run
+  and its retries by ``run_retries``: a failure alerts once, from the attempt Dagster will not
+  retry), or one per attempt with ``every_attempt: true``.
 - ``custom``: ``target_function(context, **args)`` (``context`` only when the function has a
   parameter of that name). A parameter annotated ``Path`` gets a relative value (from ``args``
   or its default) read from floe.yaml's folder, the base of a file watcher's ``path``: the code
@@ -25,22 +33,29 @@ import json
 import os
 import typing
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 from typing import Any
 
 import dagster as dg
+from dagster._core.storage.tags import SENSOR_NAME_TAG, WILL_RETRY_TAG
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
 from floe_runtime.definitions import partition_keys
 from floe_runtime.definitions.jobs import project_function
 from floe_runtime.definitions.schedules import target
+from floe_runtime.definitions.watched_run import WATCHED_RUN_TAG
 from floe_runtime.spec.models import AssetSensor, CustomSensor, FileWatcherSensor, RunStatusSensor
 
 MAX_FOLDER_ENTRIES = 10_000
 MAX_FILES_PER_TICK = 100
+RECORDS_PER_TICK = 100
+"""Materializations an asset sensor reads per watched asset and tick (the rest wait a tick)."""
+SENSOR_TAG = "floe/sensor"
+"""Tag on every run a floe sensor requests: the sensor's name."""
 
 
 def build_sensors(
@@ -67,7 +82,11 @@ def build_sensors(
         }
         job = target(jobs, spec.job, f"sensor {name!r}")
         runs = _Requests(
-            spec.job, artifact.jobs[spec.job].partitions is not None, spec.run_config, spec.tags
+            name,
+            spec.job,
+            artifact.jobs[spec.job].partitions is not None,
+            spec.run_config,
+            spec.tags,
         )
         if isinstance(spec, FileWatcherSensor):
             sensors.append(_file_watcher(spec, folder, runs, job=job, **common))
@@ -90,11 +109,13 @@ class _Requests:
 
     def __init__(
         self,
+        sensor: str,
         job: str,
         partitioned: bool,
         run_config: Mapping[str, Any],
         tags: Mapping[str, str],
     ) -> None:
+        self.sensor = sensor
         self.job = job
         self.partitioned = partitioned
         self.run_config = run_config
@@ -110,7 +131,7 @@ class _Requests:
     ) -> list[dg.RunRequest]:
         """``tags``: floe's own, over the sensor's; ``file``: fills a file watcher's
         ``{path}`` and ``{name}``."""
-        tags = {**self.tags, **tags}
+        tags = {**self.tags, **tags, SENSOR_TAG: self.sensor}
         config = dict(self.run_config) if file is None else with_file(self.run_config, file)
         if not self.partitioned:
             return [dg.RunRequest(run_key=run_key, tags=tags, run_config=config)]
@@ -197,15 +218,28 @@ def _files(folder: Path, pattern: str) -> dict[str, int] | None:
 
 def _asset_sensor(spec: AssetSensor, runs: _Requests, **kwargs: Any) -> dg.SensorDefinition:
     keys = [dg.AssetKey.from_user_string(asset) for asset in spec.watched_assets]
+    name = kwargs["name"]
 
     def evaluate(
         context: dg.MultiAssetSensorEvaluationContext,
     ) -> list[dg.RunRequest] | dg.SkipReason:
-        latest = context.latest_materialization_records_by_key()
-        waiting = [key.to_user_string() for key, record in latest.items() if record is None]
+        unread = {
+            key: list(context.materialization_records_for_key(key, RECORDS_PER_TICK))
+            for key in keys
+        }
+        own = _own_runs(context.instance, name, unread.values())
+        latest: dict[dg.AssetKey, dg.EventLogRecord] = {}
+        for key, records in unread.items():
+            foreign = [r for r in records if r.event_log_entry.run_id not in own]
+            if foreign:
+                latest[key] = foreign[-1]
+            else:  # only its own runs wrote it (or nothing did): consumed, never a trigger
+                for record in records:
+                    context.advance_cursor({key: record})
+        waiting = [key.to_user_string() for key in keys if key not in latest]
         if waiting:
             return dg.SkipReason(f"waiting for a new materialization of {', '.join(waiting)}")
-        records = [record for record in latest.values() if record is not None]
+        records = list(latest.values())
         partitions = {record.partition_key for record in records}
         requests = runs(
             context,
@@ -225,16 +259,45 @@ def _asset_sensor(spec: AssetSensor, runs: _Requests, **kwargs: Any) -> dg.Senso
         return dg.multi_asset_sensor(monitored_assets=keys, **kwargs)(evaluate)
 
 
+def _own_runs(
+    instance: dg.DagsterInstance, sensor: str, records: Iterable[list[dg.EventLogRecord]]
+) -> set[str]:
+    """The runs among the records' that this sensor requested: tagged ``floe/sensor`` by floe,
+    or ``dagster/sensor_name`` by the daemon (retries and re-executions keep both tags)."""
+    ids = sorted({r.event_log_entry.run_id for group in records for r in group} - {""})
+    if not ids:
+        return set()
+    found = instance.get_runs(filters=dg.RunsFilter(run_ids=ids))
+    return {
+        run.run_id
+        for run in found
+        if sensor in (run.tags.get(SENSOR_TAG), run.tags.get(SENSOR_NAME_TAG))
+    }
+
+
 def _run_status(
     spec: RunStatusSensor, runs: _Requests, watched: list[Any], **kwargs: Any
 ) -> dg.SensorDefinition:
+    once = not spec.every_attempt
+
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus[spec.status], monitored_jobs=watched, **kwargs
     )
-    def evaluate(context: dg.RunStatusSensorContext) -> list[dg.RunRequest]:
+    def evaluate(context: dg.RunStatusSensorContext) -> list[dg.RunRequest] | dg.SkipReason:
         run = context.dagster_run
-        tags = {"floe/watched_run": run.run_id, "floe/watched_job": run.job_name}
-        return runs(context, run.run_id, tags, context.partition_key)
+        if once and run.tags.get(WILL_RETRY_TAG) == "true":
+            return dg.SkipReason(
+                f"run {run.run_id} of {run.job_name} will be retried (run_retries); the "
+                "sensor waits for its last attempt"
+            )
+        root = run.root_run_id or run.run_id
+        tags = {
+            WATCHED_RUN_TAG: run.run_id,
+            "floe/watched_job": run.job_name,
+            "floe/watched_root_run": root,
+        }
+        # the run key: one run per root run (the daemon launches a key once per sensor)
+        return runs(context, root if once else run.run_id, tags, context.partition_key)
 
     return evaluate
 
@@ -284,17 +347,53 @@ def _custom(
                 f"{spec.target_function} returned a {type(result).__name__}; a custom sensor "
                 "returns True/False, or a Dagster RunRequest, SkipReason or SensorResult"
             )
-        was_true = context.cursor == "true"
-        state = "true" if result else "false"
+        state = _Edges.read(context.cursor, context.last_tick_completion_time)
         if not result:
-            return dg.SensorResult(skip_reason=f"{spec.target_function} is false", cursor=state)
-        if was_true:
             return dg.SensorResult(
-                skip_reason=f"{spec.target_function} is still true; it ran already", cursor=state
+                skip_reason=f"{spec.target_function} is false", cursor=state.now(False)
             )
-        requests = runs(context, None, {"floe/trigger": spec.target_function})
+        if state.true:
+            return dg.SensorResult(
+                skip_reason=f"{spec.target_function} is still true; it ran already",
+                cursor=state.now(True),
+            )
+        rising = state.rising()
+        requests = runs(context, rising.run_key, {"floe/trigger": spec.target_function})
         if not requests:
             return dg.SensorResult(skip_reason=f"job {runs.job!r} has no partition yet")
-        return dg.SensorResult(run_requests=requests, cursor=state)
+        return dg.SensorResult(run_requests=requests, cursor=rising.now(True))
 
     return evaluate
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """A custom sensor's cursor: whether the condition was true, and how many times it became
+    true since ``since`` (when the cursor was started). The run key names the rising edge, so a
+    retried tick asks for the same run again, and a cursor reset in the UI starts new keys."""
+
+    true: bool
+    edges: int
+    since: int
+
+    @classmethod
+    def read(cls, cursor: str | None, last_tick: float | None) -> _Edges:
+        try:
+            data = json.loads(cursor) if cursor else None
+            if isinstance(data, dict):
+                return cls(bool(data["true"]), int(data["edges"]), int(data["since"]))
+        except (ValueError, KeyError, TypeError):
+            pass
+        # no cursor yet (or floe's earlier "true"/"false"): the previous tick dates it, which a
+        # retry of this same tick sees too
+        return cls(cursor == "true", 0, int(last_tick or 0))
+
+    @property
+    def run_key(self) -> str:
+        return f"edge {self.edges}@{self.since}"
+
+    def rising(self) -> _Edges:
+        return _Edges(True, self.edges + 1, self.since)
+
+    def now(self, true: bool) -> str:
+        return json.dumps({"true": true, "edges": self.edges, "since": self.since})

@@ -457,6 +457,13 @@ class RunStatusSensor(_SensorBase):
     type: Literal["run_status"]
     watched_jobs: list[Identifier] = Field(min_length=1)
     status: Annotated[Literal["SUCCESS", "FAILURE", "CANCELED"], Typed] = "FAILURE"
+    every_attempt: Bool = Field(
+        default=False,
+        description=(
+            "One run per attempt of a watched run, retries by run_retries included; by default "
+            "one per root run (a failure alerts once, from the attempt Dagster will not retry)."
+        ),
+    )
 
 
 class CustomSensor(_SensorBase):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from floe_runtime import WatchedRun
 from shop.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,15 @@ def vacuum(retention_days: int = 30) -> dict[str, int]:
     return removed
 
 
-def notify_failure(**context: object) -> None:
-    """Called when the gold pipeline fails; a real project would page someone here."""
-    log.warning("gold pipeline failed: %s", context)
+def notify_failure(run: WatchedRun | None = None) -> str:
+    """Called once per failed gold pipeline run (floe.yaml: sensors.alert); a real project
+    would page someone here. ``run`` is the failed run, handed over by floe."""
+    if run is None:
+        return "no watched run: launched by hand"
+    message = (
+        f"{run.job_name} run {run.run_id} {run.status}"
+        + (f" for partition {run.partition}" if run.partition else "")
+        + f": {run.failure}"
+    )
+    log.warning(message)
+    return message
