@@ -104,7 +104,7 @@ def test_the_automation_sensor_materializes_the_eager_assets(deployment: Deploym
         return [r for r in runs if r.status == "SUCCESS"]
 
     try:
-        done = wait_for(automated, "a run of floe_automation", 120 + RUN_SECONDS)
+        done = wait_for(automated, "a run of floe_automation", 180)
     finally:
         ticks = deployment.ticks("floe_automation")
         show("floe_automation ticks (last 8)", tick_lines(ticks[-8:]))

@@ -192,3 +192,22 @@ def test_custom_sensor_whose_function_is_gone_fails_at_load(mini: Compile, tmp_p
     (tmp_path / "mini" / "sensors.py").unlink()
     with pytest.raises(FloeError, match=r"sensor 'ready': module 'mini.sensors' not found"):
         definitions(artifact, tmp_path)
+
+
+def test_a_custom_sensors_path_argument_is_read_from_floe_yamls_folder(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a file watcher's `path`: the code server's working directory plays no part."""
+    (tmp_path / "mini" / "sensors.py").write_text(
+        "from pathlib import Path\n\ndef ready(flag: Path = Path('default.flag')) -> bool:\n"
+        "    return flag.exists()\n"
+    )
+    defs, _ = definitions(mini("prod"), tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ready.flag").write_text("")  # where the working directory would have read it
+    monkeypatch.chdir(elsewhere)
+    ready = Ticks(defs, "ready", instance)
+    assert ready.tick()[0] == []
+    (tmp_path / "ready.flag").write_text("")  # floe.yaml's folder
+    assert len(ready.tick()[0]) == 1
