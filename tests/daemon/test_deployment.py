@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -53,6 +55,18 @@ def by(runs: list[Run], key: str, value: str) -> list[Run]:
 def roots(runs: list[Run]) -> list[Run]:
     """Runs that are not retries of another run."""
     return [r for r in runs if "dagster/parent_run_id" not in r.tags]
+
+
+@contextmanager
+def running(deployment: Deployment, *sensors: str) -> Iterator[None]:
+    """The sensors started through GraphQL, and stopped again whatever happens."""
+    for name in sensors:
+        deployment.start_sensor(name)
+    try:
+        yield
+    finally:
+        for name in sensors:
+            deployment.stop_sensor(name)
 
 
 def wait_ticks(deployment: Deployment, names: list[str], after: float, count: int = 2) -> None:
@@ -127,92 +141,91 @@ def test_file_watcher_and_custom_sensor_fire_once_per_trigger_across_a_restart(
     deployment.settled()
     incoming = deployment.shop / "incoming"
     incoming.mkdir(exist_ok=True)
-    for name in ("files", "custom"):
-        deployment.start_sensor(name)
-    (incoming / "orders_1.csv").write_text("id\n1\n")
-    (deployment.shop / "ready.flag").write_text("")  # floe.yaml's folder, as the file watcher
+    with running(deployment, "files", "custom"):
+        (incoming / "orders_1.csv").write_text("id\n1\n")
+        (deployment.shop / "ready.flag").write_text("")  # floe.yaml's folder, as the file watcher
 
-    def requested(sensor: str) -> list[Run]:
-        return by(deployment.runs(), "dagster/sensor_name", sensor)
+        def requested(sensor: str) -> list[Run]:
+            return by(deployment.runs(), "dagster/sensor_name", sensor)
 
-    wait_for(lambda: requested("files") and requested("custom"), "both sensors to fire", 120)
-    deployment.settled()
-    before = {s: requested(s) for s in ("files", "custom")}
-    cursors = {s: deployment.sensor(s)["typeSpecificData"]["lastCursor"] for s in before}
-    stopped = deployment.restart_daemon()
-    wait_ticks(deployment, ["files", "custom"], stopped, count=3)
-    after = {s: requested(s) for s in before}
-    cursors_after = {s: deployment.sensor(s)["typeSpecificData"]["lastCursor"] for s in before}
-    for sensor in before:
-        show(f"{sensor} ticks", tick_lines(deployment.ticks(sensor)))
-    show("cursors before / after the daemon restart", [f"{cursors} / {cursors_after}"])
+        wait_for(lambda: requested("files") and requested("custom"), "both sensors to fire", 120)
+        deployment.settled()
+        before = {s: requested(s) for s in ("files", "custom")}
+        cursors = {s: deployment.sensor(s)["typeSpecificData"]["lastCursor"] for s in before}
+        stopped = deployment.restart_daemon()
+        wait_ticks(deployment, ["files", "custom"], stopped, count=3)
+        after = {s: requested(s) for s in before}
+        cursors_after = {s: deployment.sensor(s)["typeSpecificData"]["lastCursor"] for s in before}
+        for sensor in before:
+            show(f"{sensor} ticks", tick_lines(deployment.ticks(sensor)))
+        show("cursors before / after the daemon restart", [f"{cursors} / {cursors_after}"])
 
-    assert [len(before["files"]), len(before["custom"])] == [1, 1]
-    assert after == before  # the same file and the same flag never fire twice
-    assert json.loads(cursors_after["files"]) == json.loads(cursors["files"])
-    assert "orders_1.csv" in json.loads(cursors["files"])
-    assert cursors_after["custom"] == "true"
-    assert before["files"][0].tags["floe/file"] == "orders_1.csv"
+        assert [len(before["files"]), len(before["custom"])] == [1, 1]
+        assert after == before  # the same file and the same flag never fire twice
+        assert cursors_after == cursors  # the cursors survived the restart
+        assert "orders_1.csv" in json.loads(cursors["files"])
+        assert before["files"][0].tags["floe/file"] == "orders_1.csv"
 
-    # A new trigger after the restart fires once: a rewritten file, a flag that comes back.
-    later = time.time()
-    mtime = (incoming / "orders_1.csv").stat().st_mtime_ns + 10**9
-    os.utime(incoming / "orders_1.csv", ns=(mtime, mtime))
-    (deployment.shop / "ready.flag").unlink()
-    wait_ticks(deployment, ["custom"], later, count=1)
-    (deployment.shop / "ready.flag").write_text("")
-    wait_for(
-        lambda: len(requested("files")) > 1 and len(requested("custom")) > 1,
-        "both sensors to fire again",
-        120,
-    )
-    settled = deployment.settled()
-    wait_ticks(deployment, ["files", "custom"], time.time(), count=2)
-    show(
-        "file and custom sensor runs",
-        [r.line() for r in settled if r.tags.get("dagster/sensor_name") in before],
-    )
-    assert [len(requested("files")), len(requested("custom"))] == [2, 2]
-    assert all(r.status == "SUCCESS" for s in before for r in requested(s))
+        # A new trigger after the restart fires once: a rewritten file, a flag that comes back.
+        later = time.time()
+        mtime = (incoming / "orders_1.csv").stat().st_mtime_ns + 10**9
+        os.utime(incoming / "orders_1.csv", ns=(mtime, mtime))
+        (deployment.shop / "ready.flag").unlink()
+        wait_ticks(deployment, ["custom"], later, count=1)
+        (deployment.shop / "ready.flag").write_text("")
+        wait_for(
+            lambda: len(requested("files")) > 1 and len(requested("custom")) > 1,
+            "both sensors to fire again",
+            120,
+        )
+        settled = deployment.settled()
+        wait_ticks(deployment, ["files", "custom"], time.time(), count=2)
+        show(
+            "file and custom sensor runs",
+            [r.line() for r in settled if r.tags.get("dagster/sensor_name") in before],
+        )
+        assert [len(requested("files")), len(requested("custom"))] == [2, 2]
+        assert all(r.status == "SUCCESS" for s in before for r in requested(s))
 
 
 def test_asset_sensor_fires_once_and_a_failed_run_alerts_once(deployment: Deployment) -> None:
-    """The gold pipeline fails on a fresh warehouse (raw.exchange_rates is another team's
-    table, not loaded yet), is retried once (dagster.yaml), and alerts once."""
+    """A file arrives, bronze loads it, the asset sensor runs the gold pipeline, which fails on
+    a fresh warehouse (raw.exchange_rates is another team's table, not loaded yet), is retried
+    once (dagster.yaml) and alerts once."""
     deployment.settled()
-    for name in ("gold_on_bronze", "alert"):
-        deployment.start_sensor(name)
+    started = time.time()
+    with running(deployment, "files", "gold_on_bronze", "alert"):
 
-    def gold() -> list[Run]:
-        return by(deployment.runs(), "dagster/sensor_name", "gold_on_bronze")
+        def gold() -> list[Run]:
+            return by(deployment.runs(), "dagster/sensor_name", "gold_on_bronze")
 
-    wait_for(gold, "the asset sensor to fire", 120)
-    deployment.settled(seconds=480)
-    wait_for(
-        lambda: by(deployment.runs(), "dagster/sensor_name", "alert"), "the alert to fire", 120
-    )
-    deployment.settled()
-    stopped = deployment.restart_daemon()
-    wait_ticks(deployment, ["gold_on_bronze", "alert"], stopped, count=3)
-    everything = deployment.settled()
-    for sensor in ("gold_on_bronze", "alert"):
-        show(f"{sensor} ticks", tick_lines(deployment.ticks(sensor)))
-        show(
-            f"{sensor} cursor",
-            [str(deployment.sensor(sensor)["typeSpecificData"]["lastCursor"])[:300]],
+        wait_ticks(deployment, ["gold_on_bronze"], started, count=1)
+        (deployment.shop / "incoming" / "orders_2.csv").write_text("id\n2\n")
+        wait_for(gold, "the asset sensor to fire", 180)
+        deployment.settled(seconds=480)
+        wait_for(
+            lambda: by(deployment.runs(), "dagster/sensor_name", "alert"), "the alert to fire", 120
         )
-    gold_runs = [r for r in everything if r.job == "gold_pipeline"]
-    alerts = by(everything, "dagster/sensor_name", "alert")
-    show("gold_pipeline runs and alerts", [r.line() for r in gold_runs + alerts])
-    for sensor in ("gold_on_bronze", "alert"):
-        deployment.stop_sensor(sensor)
+        deployment.settled()
+        stopped = deployment.restart_daemon()
+        wait_ticks(deployment, ["gold_on_bronze", "alert"], stopped, count=3)
+        everything = deployment.settled()
+        for sensor in ("gold_on_bronze", "alert"):
+            show(f"{sensor} ticks", tick_lines(deployment.ticks(sensor)))
+            show(
+                f"{sensor} cursor",
+                [str(deployment.sensor(sensor)["typeSpecificData"]["lastCursor"])[:300]],
+            )
+        gold_runs = [r for r in everything if r.job == "gold_pipeline"]
+        alerts = by(everything, "dagster/sensor_name", "alert")
+        show("gold_pipeline runs and alerts", [r.line() for r in gold_runs + alerts])
 
-    assert len(roots(gold())) == 1  # once; never again on its own run's bronze materializations
-    assert gold_runs and all(r.status == "FAILURE" for r in gold_runs)
-    assert len(alerts) == 1  # one alert per root run, however often it was retried
-    assert alerts[0].status == "SUCCESS"
-    assert alerts[0].tags["floe/watched_run"] in {r.run_id for r in gold_runs}
-    assert alerts[0].job == "notify"
+        assert len(roots(gold())) == 1  # once; never again on its own run's bronze materializations
+        assert gold_runs and all(r.status == "FAILURE" for r in gold_runs)
+        assert len(alerts) == 1  # one alert per root run, however often it was retried
+        assert alerts[0].status == "SUCCESS"
+        assert alerts[0].tags["floe/watched_run"] in {r.run_id for r in gold_runs}
+        assert alerts[0].job == "notify"
 
 
 def test_backfill_launch_completes_in_the_policys_batches(deployment: Deployment) -> None:
