@@ -80,7 +80,7 @@ LOCATIONS = """
         name loadStatus
         locationOrLoadError {
           __typename
-          ... on PythonError { message }
+          ... on PythonError { message causes { message } }
           ... on RepositoryLocation { repositories { name } }
         }
       }

@@ -297,20 +297,24 @@ def test_a_location_that_fails_to_load_shows_floes_line_in_the_ui(deployment: De
     deployment.code_server.stop()
     deployment.code_server.start()
 
-    def load_error() -> str | None:
+    def load_error() -> list[str] | None:
+        """The error the UI shows for the location: its message and the exceptions under it."""
         try:
             deployment.reload_location()
             (entry,) = deployment.locations()
         except OSError:
             return None
         error = entry["locationOrLoadError"] or {}
-        return error.get("message") if error.get("__typename") == "PythonError" else None
+        if error.get("__typename") != "PythonError":
+            return None
+        return [error["message"], *(cause["message"] for cause in error["causes"])]
 
-    message = wait_for(load_error, "the location's load error", STARTUP, deployment.code_server.log)
-    show("the location's error in the UI (first line)", [str(message).splitlines()[0]])
+    shown = wait_for(load_error, "the location's load error", STARTUP, deployment.code_server.log)
+    lines = [line for message in shown for line in message.splitlines() if line.strip()]  # type: ignore[attr-defined]
+    show("the location's error in the UI", lines[:6])
     assert "floe doctor: OK" in deployment.code_server.log.read_text()
-    first = str(message).splitlines()[0]
-    assert "does not match the artifact" in first and "recompile" in first
+    floe_line = [line for line in lines if "does not match the artifact" in line]
+    assert floe_line and "recompile with `floe compile`" in floe_line[0]
 
 
 STARTUP = 180
