@@ -20,7 +20,7 @@ from floe_runtime.base.output import plural
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 ARTIFACT_NAME = "compiled_artifacts.json"
 MANIFEST_NAME = "manifest.json"
 AUTOMATION_SENSOR = "floe_automation"

@@ -3,10 +3,13 @@
 Each batch is one Dagster run on the given instance (``execute_in_process``): one partition as
 ``partition_key``, several as a partition range, exactly as Dagster's backfill daemon launches a
 ranged run. Progress is a small state file in the instance folder
-(``<DAGSTER_HOME>/floe/backfills/<name>.json``): the partitions whose batch succeeded, written
-atomically after each batch. Running the same backfill again resumes: finished partitions are
-not run again. The file is removed when the backfill completes, so the next run starts over.
-``prepare`` says what is left, ``execute`` runs it (the CLI draws a progress bar in between).
+(``<DAGSTER_HOME>/floe/backfills/<name>.json``): the attempt's id, written before the first
+batch, and the partitions whose batch succeeded, written atomically after each one. Running the
+same backfill again resumes from what the instance recorded: every run of the attempt is tagged
+with its id, so each (asset, partition) its runs materialized, even in a batch interrupted
+half-way, is not run again (the rest of such a batch runs with only its missing assets). The
+file is removed when the backfill completes, so the next run starts over. ``prepare`` says what
+is left, ``execute`` runs it (the CLI draws a progress bar in between).
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ class Progress:
     run_id: str
 
 
+@dataclass(frozen=True)
+class Batch:
+    """One run: its partition keys (one, or a contiguous range), and the assets it
+    materializes (None: all of the job's; fewer to finish a batch an interruption cut short)."""
+
+    keys: list[str]
+    assets: list[str] | None = None
+
+
 @dataclass
 class Plan:
     """What is left of a backfill: ``finished`` batches done earlier, ``pending`` to run."""
@@ -48,7 +60,7 @@ class Plan:
     job: dg.JobDefinition
     partitions: int
     finished: int
-    pending: list[list[str]]
+    pending: list[Batch]
     done: set[str]
     state: _State
 
@@ -85,10 +97,59 @@ def prepare(
         state.clear()
     attempt, done = state.load()
     done &= set(keys)
-    pending = backfill_plan.batches([k for k in keys if k not in done], target, artifact)
-    _check_policy(repository, target, pending)
+    recorded = _recorded(instance, name, attempt)
+    every = set(target.assets)
+    missing = {key: every - recorded.get(key, set()) for key in keys if key not in done}
+    done |= {key for key, assets in missing.items() if not assets}
+    pending = [
+        Batch(batch, None if assets == every else sorted(assets))
+        for assets, group in _groups(keys, missing)
+        for batch in backfill_plan.batches(group, target, artifact)
+    ]
+    _check_policy(repository, target, [batch.keys for batch in pending])
     finished = len(backfill_plan.batches([k for k in keys if k in done], target, artifact))
     return Plan(name, attempt, job, len(keys), finished, pending, done, state)
+
+
+def _recorded(instance: dg.DagsterInstance, name: str, attempt: str) -> dict[str, set[str]]:
+    """Partition → the assets the attempt's runs materialized for it, as the instance's event
+    log records them (whatever became of the run: an interrupted run's finished steps count)."""
+    tags = {"floe/backfill": name, "floe/backfill_attempt": attempt}
+    found: dict[str, set[str]] = {}
+    for run in instance.get_runs(filters=dg.RunsFilter(tags=tags)):
+        cursor = None
+        while True:
+            page = instance.get_records_for_run(
+                run_id=run.run_id,
+                cursor=cursor,
+                of_type=dg.DagsterEventType.ASSET_MATERIALIZATION,
+                limit=1000,
+            )
+            for record in page.records:
+                event = record.event_log_entry.dagster_event
+                if event is not None and event.asset_key is not None and event.partition:
+                    found.setdefault(event.partition, set()).add(event.asset_key.to_user_string())
+            if not page.has_more:
+                break
+            cursor = page.cursor
+    return found
+
+
+def _groups(keys: list[str], missing: dict[str, set[str]]) -> list[tuple[set[str], list[str]]]:
+    """Runs of consecutive keys (in Dagster's order) missing the same assets; a finished key
+    ends a run, so no partition range spans one."""
+    groups: list[tuple[set[str], list[str]]] = []
+    previous: set[str] | None = None
+    for key in keys:
+        assets = missing.get(key)
+        if not assets:
+            previous = None
+            continue
+        if assets != previous:
+            groups.append((assets, []))
+        groups[-1][1].append(key)
+        previous = assets
+    return groups
 
 
 def execute(
@@ -100,40 +161,46 @@ def execute(
 ) -> bool:
     """Run the pending batches in order; False when interrupted (``stop()`` between batches, or
     a signal Dagster caught inside a run): resumable. A failed batch raises BackfillError. The
-    batch in flight is not marked done either way."""
+    batch in flight is not marked done either way; what its run materialized is recorded by the
+    instance, and ``prepare`` skips it."""
     # the console shows warnings and errors only (the progress stays readable); every event is
     # still recorded in the instance, for the Dagster UI
     console = {"console": {"config": {"log_level": "WARNING"}}}
     quiet = {"loggers": console} if "console" in plan.job.loggers else None
+    plan.state.save(plan.attempt, plan.done)  # the attempt's id outlives an interrupted 1st batch
     for index, batch in enumerate(plan.pending):
         if stop():
             return False
         number = plan.finished + index + 1
+        keys = batch.keys
         tags = {
             "floe/backfill": plan.name,
             "floe/backfill_attempt": plan.attempt,
             "floe/backfill_batch": f"{number}/{plan.total}",
         }
-        if len(batch) > 1:
-            tags.update({RANGE_START: batch[0], RANGE_END: batch[-1]})
+        if len(keys) > 1:
+            tags.update({RANGE_START: keys[0], RANGE_END: keys[-1]})
         result = plan.job.execute_in_process(
             run_config=quiet,
             instance=instance,
-            partition_key=batch[0] if len(batch) == 1 else None,
+            partition_key=keys[0] if len(keys) == 1 else None,
             tags=tags,
             raise_on_error=False,
+            asset_selection=None
+            if batch.assets is None
+            else [dg.AssetKey.from_user_string(key) for key in batch.assets],
         )
         if not result.success and _interrupted(result):
             return False
         if not result.success:
             raise BackfillError(
-                f"backfill {plan.name!r}: batch {number}/{plan.total} ({batch[0]} … {batch[-1]}) "
+                f"backfill {plan.name!r}: batch {number}/{plan.total} ({keys[0]} … {keys[-1]}) "
                 f"failed in run {result.run_id}; see that run in Dagster, fix the cause and run "
                 f"the same command again — the {number - 1} finished batches are kept"
             )
-        plan.done.update(batch)
+        plan.done.update(keys)
         plan.state.save(plan.attempt, plan.done)
-        report(Progress(number, plan.total, batch, result.run_id))
+        report(Progress(number, plan.total, keys, result.run_id))
     plan.state.clear()
     return True
 

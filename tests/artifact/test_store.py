@@ -86,6 +86,7 @@ def test_a_1_0_artifact_without_the_1_1_fields_still_loads(compiled: Path, tmp_p
     for entity in [*orchestration["schedules"].values(), *orchestration["sensors"].values()]:
         entity.pop("run_config", None)
         entity.pop("tags", None)
+        entity.pop("every_attempt", None)  # 1.2
     if orchestration["dbt"] is not None:
         orchestration["dbt"].pop("translation")
         orchestration["dbt"].pop("op_name")
@@ -100,7 +101,7 @@ def test_a_newer_minor_with_unknown_fields_says_which_floe_to_use(
     payload = json.loads(compiled.read_text())
     payload["schema_version"] = "1.9"
     payload["orchestration"]["a_field_from_the_future"] = True
-    with pytest.raises(ArtifactError, match=r"1.9 is newer than this floe reads \(1.1\)"):
+    with pytest.raises(ArtifactError, match=r"1.9 is newer than this floe reads \(1.2\)"):
         store.read(_resealed(payload, tmp_path / "compiled_artifacts.json"))
 
 

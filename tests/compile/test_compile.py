@@ -317,6 +317,50 @@ COMPILE_CASES = {
             "skips them",
         ),
     ),
+    "an asset sensor whose own job materializes what it watches": (
+        BASE + "  sensors:\n    s: {type: asset_sensor, job: raw, watched_assets: [raw_orders]}\n",
+        (
+            "17:56",
+            "warning",
+            "sensor 's' watches raw_orders, which its own job 'raw' materializes: the sensor "
+            "ignores what its own runs materialize",
+        ),
+    ),
+    "an eager asset that waits for every daily partition since the start": (
+        BASE.replace(', end: "2025-01-01"', "").replace(
+            '"raw_*": {partitions: daily}',
+            '"raw_*": {partitions: daily}\n    orders: {automation_condition: eager}',
+        ),
+        (
+            "10:36",
+            "warning",
+            "automation condition 'eager' on orders can never become true: it is not "
+            "partitioned by time but reads 'raw_customers', partitioned by 'daily', and "
+            "Dagster's eager waits until no dependency is missing",
+        ),
+    ),
+    "a job reading an asset that nothing materializes": (
+        BASE.replace('["+key:revenue"]', '["key:revenue"]'),
+        (
+            "12:36",
+            "warning",
+            "job 'gold' reads orders (read by revenue), which no job materializes and no "
+            "automation condition will",
+        ),
+    ),
+    "a backfill batch wider than an asset's backfill policy": (
+        BASE.replace(
+            '"raw_*": {partitions: daily}',
+            '"raw_*": {partitions: daily, backfill_policy: {max_partitions_per_run: 5}}',
+        )
+        + "  backfills:\n    b: {job: raw, batch_size: 10}\n",
+        (
+            "17:31",
+            "error",
+            "backfill 'b' runs 10 partitions at a time, but asset 'raw_customers' takes at most "
+            "5 per run",
+        ),
+    ),
 }
 
 
@@ -384,7 +428,7 @@ def test_every_artifact_validates_against_its_schema(tmp_path: Path, floe: Floe)
     assert len(written) == 4
     for path in written:
         jsonschema.validate(json.loads(path.read_text()), ARTIFACT_SCHEMA)
-        assert artifact.read(path).schema_version == "1.1"
+        assert artifact.read(path).schema_version == "1.2"
 
 
 # --- asset modules, target functions and groups (issue 7) ------------------------------------
