@@ -5,7 +5,7 @@ server of examples/deploy/code-server.sh on the prod bundle compiled elsewhere t
 
 The demo is copied with test-only settings so that things happen within minutes: the prod
 schedule ticks every minute (environments/prod.env), sensors poll every 5 s, the bronze
-backfill policy allows 3 partitions per run (so a 7-day backfill is 3 runs), and floe's jobs
+backfill policy allows 4 partitions per run (so a 7-day backfill is 2 runs), and floe's jobs
 run in process (each step of the multiprocess executor is a process that loads the code
 again: a minute per run on a busy 2-core machine).
 """
@@ -244,7 +244,7 @@ def _test_project(code: Path) -> None:
     orchestration["automation"]["poll_interval_seconds"] = POLL_SECONDS
     for pattern, settings in orchestration["assets"].items():
         if pattern.startswith("bronze"):
-            settings["backfill_policy"] = {"max_partitions_per_run": 3}
+            settings["backfill_policy"] = {"max_partitions_per_run": 4}
     for job in orchestration["jobs"].values():
         if job["type"] == "batch":  # one process per run: minutes fewer on 2 cores
             job["executor"] = {"type": "in_process"}
