@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup demo test lint typecheck imports schemas bench screenshot clean
+.PHONY: setup postgres demo test lint typecheck imports schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dagster,dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) postgres
+
+# Debian's PostgreSQL server for tests/daemon (a throw-away cluster per run); CI starts from a
+# machine that has only Python, git and make.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else echo "make: tests/daemon need PostgreSQL: sudo apt-get install -y postgresql" >&2; fi; }
 
 demo: setup
 	@demo/run.sh
@@ -28,7 +36,7 @@ imports: setup
 	$(BIN)/lint-imports --no-cache
 
 test: lint typecheck imports
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup  # tests/daemon: one deployment, one worker
 
 schemas: setup
 	$(BIN)/floe schema export

@@ -21,6 +21,7 @@ from floe_runtime.cli.backfill import backfill
 from floe_runtime.cli.comment import comment
 from floe_runtime.cli.compile import compile_command
 from floe_runtime.cli.diff import diff_command
+from floe_runtime.cli.doctor import doctor
 from floe_runtime.cli.hook import hook
 from floe_runtime.cli.init import init
 from floe_runtime.cli.list import list_command
@@ -92,3 +93,4 @@ cli.add_command(review_command)
 cli.add_command(hook)
 cli.add_command(backfill)
 cli.add_command(init)
+cli.add_command(doctor)

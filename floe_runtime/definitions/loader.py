@@ -18,7 +18,8 @@ import dagster as dg
 
 from floe_runtime.artifact import store
 from floe_runtime.artifact.schema import AssetRecord, CompiledArtifact
-from floe_runtime.compile import trust
+from floe_runtime.base.exported import EXPORTED
+from floe_runtime.compile import runtime_env, trust
 from floe_runtime.definitions import dev, drift, locate
 from floe_runtime.definitions.automation import automation_sensor
 from floe_runtime.definitions.dbt import DbtSetup, build_dbt_assets, check_profile, find_dbt
@@ -53,7 +54,7 @@ def _read(file: Path) -> CompiledArtifact:
         raise LoadError(str(exc)) from None
 
 
-def _trusted(artifact: CompiledArtifact, file: Path, root: Path) -> trust.Trusted:
+def trusted_artifact(artifact: CompiledArtifact, file: Path, root: Path) -> trust.Trusted:
     """The trust check, before any import: a refusal names the floe.yaml line (when floe.yaml
     is at hand) or the artifact's field, and the fix."""
     try:
@@ -65,7 +66,21 @@ def _trusted(artifact: CompiledArtifact, file: Path, root: Path) -> trust.Truste
         raise LoadError(f"{places(*exc.field[1:])}: {exc.message}") from None
 
 
-def _dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> DbtSetup:
+def _export_environment(artifact: CompiledArtifact) -> None:
+    """The bundle's environment for the user's code (and dbt): every variable floe.yaml used,
+    set before anything is imported; a process that sets one otherwise is refused."""
+    found = runtime_env.mismatches(artifact, os.environ, EXPORTED)
+    if found:
+        raise LoadError(runtime_env.mismatch_message(artifact, found))
+    wanted = runtime_env.expected(artifact)
+    for name, value in list(EXPORTED.items()):  # another bundle's, loaded before in this process
+        if name not in wanted and os.environ.get(name) == value:
+            del os.environ[name], EXPORTED[name]
+    for name, value in wanted.items():
+        os.environ[name] = EXPORTED[name] = value
+
+
+def dbt_setup(artifact: CompiledArtifact, root: Path, base: PurePosixPath) -> DbtSetup:
     assert artifact.dbt is not None
     dbt = artifact.dbt
     project_dir = locate.in_project(
@@ -138,7 +153,8 @@ class FloeDefinitions:
         else:
             file = locate.artifact_path(path, os.environ, cwd)
         artifact = _read(file)
-        trusted = _trusted(artifact, file, root)  # before anything is imported
+        trusted = trusted_artifact(artifact, file, root)  # before anything is imported
+        _export_environment(artifact)
         source = PurePosixPath(artifact.source.path)
         places = _Places(trusted.floe_yaml, str(source))
         roots = trusted.roots
@@ -153,7 +169,7 @@ class FloeDefinitions:
         )
         assets = shape(python.assets, records, partitions)
         if artifact.dbt is not None:
-            setup = _dbt_setup(artifact, root, source.parent)
+            setup = dbt_setup(artifact, root, source.parent)
             python_keys = frozenset(s.key.to_user_string() for a in assets for s in a.specs)
             if trusted.manifest is None:
                 raise LoadError(

@@ -15,9 +15,12 @@ Every run it requests carries ``floe/sensor: <name>``.
   and its retries by ``run_retries``: a failure alerts once, from the attempt Dagster will not
   retry), or one per attempt with ``every_attempt: true``.
 - ``custom``: ``target_function(context, **args)`` (``context`` only when the function has a
-  parameter of that name). ``True`` requests a run when the condition becomes true (not again
-  until it has been false); ``False``/``None`` skips; Dagster's ``RunRequest``, ``SkipReason``
-  or ``SensorResult`` (or a list of run requests) pass through unchanged.
+  parameter of that name). A parameter annotated ``Path`` gets a relative value (from ``args``
+  or its default) read from floe.yaml's folder, the base of a file watcher's ``path``: the code
+  server's working directory is nobody's choice. ``True`` requests a run when the condition
+  becomes true (not again until it has been false); ``False``/``None`` skips; Dagster's
+  ``RunRequest``, ``SkipReason`` or ``SensorResult`` (or a list of run requests) pass through
+  unchanged.
 
 A run for a partitioned job targets the partition of what triggered it when the job has that
 partition, otherwise the latest complete partition (as a ``latest`` schedule would).
@@ -28,11 +31,12 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import typing
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import dagster as dg
@@ -93,7 +97,7 @@ def build_sensors(
             sensors.append(_run_status(spec, runs, watched, request_job=job, **common))
         else:
             function = project_function(spec.target_function, roots, places[name])
-            sensors.append(_custom(spec, function, runs, job=job, **common))
+            sensors.append(_custom(spec, function, folder, runs, job=job, **common))
     return sensors
 
 
@@ -298,11 +302,40 @@ def _run_status(
     return evaluate
 
 
+def path_arguments(
+    function: Callable[..., Any], args: Mapping[str, Any], folder: Path
+) -> dict[str, Any]:
+    """``args`` with every relative path for a ``Path``-annotated parameter (given, or its
+    default) made absolute under ``folder``."""
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # an annotation that does not resolve: nothing is a path then
+        hints = {}
+    resolved = dict(args)
+    for name, parameter in inspect.signature(function).parameters.items():
+        if not _is_path(hints.get(name)):
+            continue
+        value = resolved.get(name, parameter.default)
+        if isinstance(value, (str, os.PathLike)) and not Path(value).is_absolute():
+            resolved[name] = folder / value
+    return resolved
+
+
+def _is_path(hint: Any) -> bool:
+    if isinstance(hint, type):
+        return issubclass(hint, PurePath)
+    return any(_is_path(option) for option in typing.get_args(hint))  # Path | None
+
+
 def _custom(
-    spec: CustomSensor, function: Callable[..., Any], runs: _Requests, **kwargs: Any
+    spec: CustomSensor,
+    function: Callable[..., Any],
+    folder: Path,
+    runs: _Requests,
+    **kwargs: Any,
 ) -> dg.SensorDefinition:
     with_context = "context" in inspect.signature(function).parameters
-    args = dict(spec.args)
+    args = path_arguments(function, spec.args, folder)
 
     @dg.sensor(**kwargs)
     def evaluate(context: dg.SensorEvaluationContext) -> Any:

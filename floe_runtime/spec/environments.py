@@ -17,6 +17,7 @@ from pathlib import Path
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.exported import users_own
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
 from floe_runtime.spec.interpolation import Layer
 
@@ -211,11 +212,12 @@ def load_env_file(
 def layers(
     env_file: EnvFile | None, cli_vars: Mapping[str, str], process_env: Mapping[str, str]
 ) -> list[Layer]:
-    """The variable sources in precedence order, highest first."""
+    """The variable sources in precedence order, highest first (the process environment
+    without what the runtime exported from a bundle)."""
     out: list[Layer] = []
     if env_file is not None:
         out.append(Layer("floe", {"FLOE_ENV": env_file.name}))
-    out += [Layer("cli", dict(cli_vars)), Layer("process_env", dict(process_env))]
+    out += [Layer("cli", dict(cli_vars)), Layer("process_env", users_own(process_env))]
     if env_file is not None:
         out.append(Layer(f"env_file:{ENV_DIR}/{env_file.name}.env", env_file.values))
     return out

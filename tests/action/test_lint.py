@@ -33,6 +33,7 @@ def test_the_action_shell_passes_shellcheck() -> None:
     scripts = [
         REPO / "action" / "install.sh",
         *(REPO / "tests" / "action" / "stubs").glob("*/*.sh"),
+        *(REPO / "examples" / "deploy").glob("*.sh"),
     ]
     proc = subprocess.run(
         [str(BIN / "shellcheck"), *map(str, scripts)], capture_output=True, text=True, check=False

@@ -387,3 +387,22 @@ def test_custom_sensor_run_keys_name_each_rising_edge(
     legacy = Ticks(defs, "ready", instance)
     legacy.cursor = "true"  # a cursor written by an earlier floe: still true, no new run
     assert legacy.tick()[0] == []
+
+
+def test_a_custom_sensors_path_argument_is_read_from_floe_yamls_folder(
+    mini: Compile, tmp_path: Path, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a file watcher's `path`: the code server's working directory plays no part."""
+    (tmp_path / "mini" / "sensors.py").write_text(
+        "from pathlib import Path\n\ndef ready(flag: Path = Path('default.flag')) -> bool:\n"
+        "    return flag.exists()\n"
+    )
+    defs, _ = definitions(mini("prod"), tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ready.flag").write_text("")  # where the working directory would have read it
+    monkeypatch.chdir(elsewhere)
+    ready = Ticks(defs, "ready", instance)
+    assert ready.tick()[0] == []
+    (tmp_path / "ready.flag").write_text("")  # floe.yaml's folder
+    assert len(ready.tick()[0]) == 1
