@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,20 @@ class Result:
 
     def json(self) -> Any:
         return json.loads(self.out)
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_environment() -> Iterator[None]:
+    """Each test sees the environment as a new process would: what a load exported from a
+    bundle (``floe_runtime.base.exported``) is taken back after the test, with the record of it."""
+    from floe_runtime.base.exported import EXPORTED
+
+    environ, exported = dict(os.environ), dict(EXPORTED)
+    yield
+    os.environ.clear()
+    os.environ.update(environ)
+    EXPORTED.clear()
+    EXPORTED.update(exported)
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic
 from floe_runtime.base.errors import FloeError
+from floe_runtime.base.exported import users_own
 from floe_runtime.base.output import plural, printable
 from floe_runtime.base.version import __version__
 from floe_runtime.compile.pipeline import (
@@ -220,6 +221,7 @@ def prepare(
     """The artifact to load in development mode: the bundle when it is what floe.yaml compiles
     to now, else the one just compiled into ``.floe/dev/<env>/`` (``caller``: the code location
     file, beside which floe.yaml is looked for when there is no bundle)."""
+    env = users_own(env)  # not what an earlier load in this process exported from a bundle
     reviewed = _reviewed(path, env, cwd)
     floe_yaml = _floe_yaml(reviewed, root, caller)
     environment = _environment(env, reviewed, floe_yaml)
