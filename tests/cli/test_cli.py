@@ -25,7 +25,7 @@ def test_valid_file_exits_0_and_says_what_it_declares(floe: Floe) -> None:
     assert result.code == 0, result.text
     assert result.out.splitlines() == [
         f"floe: {DEMO}: valid",
-        "shop 1.0.0: 4 partitions definitions, 4 asset patterns, 4 jobs, 2 schedules, "
+        "shop 1.0.0: 4 partitions definitions, 3 asset patterns, 4 jobs, 2 schedules, "
         "4 sensors, 2 backfills",
     ]
 
