@@ -99,10 +99,12 @@ def test_the_schedule_fires_and_its_run_succeeds(deployment: Deployment) -> None
         runs = by(deployment.runs(), "dagster/schedule_name", "daily_bronze")
         return [r for r in runs if r.status in ("SUCCESS", "FAILURE")]
 
-    done = wait_for(
-        fired, "a run of daily_bronze", 90 + RUN_SECONDS, deployment.logs / "daemon.log"
-    )
-    deployment.stop_schedule("daily_bronze")
+    try:
+        done = wait_for(
+            fired, "a run of daily_bronze", 90 + RUN_SECONDS, deployment.logs / "daemon.log"
+        )
+    finally:  # every minute otherwise, whatever happened: the later phases expect it stopped
+        deployment.stop_schedule("daily_bronze")
     state = deployment.schedule("daily_bronze")["scheduleState"]
     show("daily_bronze ticks", tick_lines(sorted(state["ticks"], key=lambda t: t["timestamp"])))
     show("daily_bronze runs", [r.line() for r in done])
