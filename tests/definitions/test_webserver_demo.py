@@ -16,6 +16,11 @@ from tests.definitions.runs.webserver import graphql, webserver
 
 EVERYTHING = """
 {
+  workspaceOrError {
+    ... on Workspace {
+      locationEntries { locationOrLoadError { ... on PythonError { message causes { message } } } }
+    }
+  }
   assetNodes { assetKey { path } }
   repositoriesOrError {
     ... on RepositoryConnection {
@@ -48,6 +53,10 @@ def test_the_demo_serves_every_declared_thing(floe: Callable[..., Result], tmp_p
     target = ["-f", str(REPO / "demo/shop/definitions.py"), "-d", str(REPO / "demo")]
     with webserver(target, tmp_path / "dagster_home", REPO, env) as url:
         data = graphql(url, EVERYTHING)
+
+    entries = data["workspaceOrError"]["locationEntries"]
+    errors = [e["locationOrLoadError"] for e in entries if e["locationOrLoadError"]]
+    assert not any(e.get("message") for e in errors), f"the location did not load: {errors}"
 
     assets = {"/".join(node["assetKey"]["path"]) for node in data["assetNodes"]}
     missing = {record.key for record in artifact.asset_graph.assets} - assets

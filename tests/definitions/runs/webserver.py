@@ -59,7 +59,7 @@ def _serving(
     process = subprocess.Popen(
         command,
         cwd=cwd,
-        env={**os.environ, "DAGSTER_HOME": str(home), **(env or {})},
+        env={**_shell_environment(), "DAGSTER_HOME": str(home), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -82,6 +82,14 @@ def _serving(
     finally:
         _stop(process)
         log.close()
+
+
+def _shell_environment() -> dict[str, str]:
+    """The environment of a user's fresh shell: nothing an earlier test (or a bundle loaded in
+    this process) exported for floe, dbt, Dagster or the demo's own code."""
+    prefixes = ("FLOE_", "DAGSTER_", "DBT_", "SHOP_")
+    keep = {"FLOE_CACHE_DIR"}  # the test's own dbt cache (tests/conftest.py)
+    return {k: v for k, v in os.environ.items() if k in keep or not k.startswith(prefixes)}
 
 
 def graphql(
