@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup postgres demo test test-daemon lint typecheck imports schemas bench screenshot clean
+.PHONY: setup postgres demo test lint typecheck imports schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +35,10 @@ typecheck: setup
 imports: setup
 	$(BIN)/lint-imports --no-cache
 
+# Everything in parallel, then tests/daemon: a real deployment (Postgres, gRPC code server,
+# daemon, webserver) that owns its ports and processes, so it runs alone, in one process.
 test: lint typecheck imports
 	$(BIN)/pytest -n auto --dist loadgroup -m 'not daemon'
-
-# tests/daemon: a real deployment (Postgres, gRPC code server, daemon, webserver), one process.
-# Not yet part of `make test`: see the README's "How floe is tested".
-test-daemon: setup
 	$(BIN)/pytest -n 0 -m daemon tests/daemon
 
 schemas: setup
