@@ -36,10 +36,11 @@ imports: setup
 	$(BIN)/lint-imports --no-cache
 
 # Everything in parallel, then tests/daemon: a real deployment (Postgres, gRPC code server,
-# daemon, webserver) that owns its ports and processes, so it runs alone, in one process.
+# daemon, webserver) that owns its ports and processes, so it runs alone, in one process;
+# -rP prints what it saw (runs, ticks, cursors) into the log.
 test: lint typecheck imports
 	$(BIN)/pytest -n auto --dist loadgroup -m 'not daemon'
-	$(BIN)/pytest -n 0 -m daemon tests/daemon
+	$(BIN)/pytest -n 0 -m daemon -rP tests/daemon
 
 schemas: setup
 	$(BIN)/floe schema export
