@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, shell_environment
 from tests.daemon.services import Postgres, Service, free_port, wait_for
 
 BIN = Path(sys.executable).parent
@@ -299,11 +299,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         ignore=shutil.ignore_patterns("*.duckdb", "*.wal", "target", "logs", "__pycache__"),
     )
     _test_project(code)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FLOE_", "DAGSTER_", "DBT_", "SHOP_")) and k != "PYTEST_XDIST_WORKER"
-    }
+    env = shell_environment()
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     compiled = subprocess.run(
         [str(BIN / "floe"), "compile", "demo/shop/floe.yaml", "--env", "prod", "--dbt-parse",

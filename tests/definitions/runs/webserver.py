@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import shell_environment
+
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 240
 
@@ -59,7 +61,7 @@ def _serving(
     process = subprocess.Popen(
         command,
         cwd=cwd,
-        env={**_shell_environment(), "DAGSTER_HOME": str(home), **(env or {})},
+        env={**shell_environment(), "DAGSTER_HOME": str(home), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -82,14 +84,6 @@ def _serving(
     finally:
         _stop(process)
         log.close()
-
-
-def _shell_environment() -> dict[str, str]:
-    """The environment of a user's fresh shell: nothing an earlier test (or a bundle loaded in
-    this process) exported — not floe's, dbt's or Dagster's variables, nor the ones the demo's
-    floe.yaml reads (BRONZE_CRON, SCHEDULES_ENABLED, ...)."""
-    keep = {"PATH", "HOME", "USER", "LANG", "TMPDIR", "TZ", "FLOE_CACHE_DIR"}
-    return {k: v for k, v in os.environ.items() if k in keep or k.startswith("LC_")}
 
 
 def graphql(
