@@ -38,9 +38,10 @@ imports: setup
 # Everything in parallel, then tests/daemon: a real deployment (Postgres, gRPC code server,
 # daemon, webserver) that owns its ports and processes, so it runs alone, in one process;
 # -rP prints what it saw (runs, ticks, cursors) into the log.
+# Coverage is gathered over both halves and reported (with its floor) after the second.
 test: lint typecheck imports
-	$(BIN)/pytest -n auto --dist loadgroup -m 'not daemon'
-	$(BIN)/pytest -n 0 -m daemon -rP tests/daemon
+	$(BIN)/pytest -n auto --dist loadgroup -m 'not daemon' --cov --cov-report= --cov-fail-under=0
+	$(BIN)/pytest -n 0 -m daemon -rP tests/daemon --cov --cov-append --cov-report=term
 
 schemas: setup
 	$(BIN)/floe schema export
@@ -59,4 +60,4 @@ screenshot: setup  # docs/asset-graph.png from the running Dagster UI (needs chr
 	$(BIN)/python docs/screenshot.py
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -322,7 +322,7 @@ def path_arguments(
 
 
 def _is_path(hint: Any) -> bool:
-    if isinstance(hint, type):
+    if typing.get_origin(hint) is None and isinstance(hint, type):  # 3.10: list[str] is a type
         return issubclass(hint, PurePath)
     return any(_is_path(option) for option in typing.get_args(hint))  # Path | None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
+from annotated_types import Ge
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    StringConstraints,
     Tag,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -80,11 +82,11 @@ def _retype_tree(value: Any) -> Any:
 Typed = _FromVariable(retype=True)
 Text = _FromVariable(retype=False)
 
-Identifier = Annotated[str, Field(pattern=IDENTIFIER), Text]
-Name = Annotated[str, Field(pattern=IDENTIFIER)]
-NonEmpty = Annotated[str, Field(min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER), Text]
+Name = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 Bool = Annotated[bool, Typed]
-PositiveInt = Annotated[int, Field(ge=1), Typed]
+PositiveInt = Annotated[int, Ge(1), Typed]
 Arguments = Annotated[dict[str, Any], BeforeValidator(_retype_tree)]
 
 
@@ -96,8 +98,11 @@ def _template(value: str) -> str:
     return value
 
 
-Template = Annotated[str, Field(min_length=1), AfterValidator(_template)]
-Tags = dict[Annotated[str, Field(pattern=TAG_KEY)], Annotated[str, Field(max_length=4096)]]
+Template = Annotated[str, StringConstraints(min_length=1), AfterValidator(_template)]
+Tags = dict[
+    Annotated[str, StringConstraints(pattern=TAG_KEY)],
+    Annotated[str, StringConstraints(max_length=4096)],
+]
 RunConfig = Annotated[
     Arguments,
     Field(
@@ -282,7 +287,7 @@ class AssetConfig(FloeModel):
         ),
     )
     backfill_policy: BackfillPolicy | None = None
-    group_name: Annotated[str, Field(pattern=GROUP_NAME), Text] | None = Field(
+    group_name: Annotated[str, StringConstraints(pattern=GROUP_NAME), Text] | None = Field(
         default=None, description="Dagster asset group (overrides the group from code or dbt)."
     )
     compute_kind: NonEmpty | None = Field(
@@ -308,7 +313,7 @@ class TagConcurrencyLimit(FloeModel):
         description="Only ops whose tag has this value; `{applyLimitPerUniqueValue: true}` "
         "limits each value separately; any value when omitted.",
     )
-    limit: Annotated[int, Field(ge=0), Typed]
+    limit: Annotated[int, Ge(0), Typed]
 
 
 class InProcessExecutor(FloeModel):
@@ -322,7 +327,7 @@ class MultiprocessExecutor(FloeModel):
     """Run each step in its own process (Dagster's ``multiprocess_executor``)."""
 
     type: Literal["multiprocess"]
-    max_concurrent: Annotated[int, Field(ge=0), Typed] | None = Field(
+    max_concurrent: Annotated[int, Ge(0), Typed] | None = Field(
         default=None,
         description="At most this many steps at once; 0 or omitted: the number of CPUs.",
     )
@@ -609,19 +614,19 @@ class Automation(FloeModel):
 
 
 class Orchestration(FloeModel):
-    asset_modules: list[Annotated[str, Field(min_length=1)]] = Field(
+    asset_modules: list[NonEmpty] = Field(
         default=[],
         examples=[["shop.assets.bronze", ".assets.ops"]],
         description=(
             "Python modules with Dagster assets: absolute, or relative to floe.yaml's package."
         ),
     )
-    allowed_modules: list[Annotated[str, Field(min_length=1)]] = Field(
+    allowed_modules: list[NonEmpty] = Field(
         default=[], description="Extra module prefixes that target_function may point into."
     )
     dbt: DbtSettings | None = None
     partitions: dict[Name, Partitions] = {}
-    assets: dict[Annotated[str, Field(min_length=1)], AssetConfig] = Field(
+    assets: dict[NonEmpty, AssetConfig] = Field(
         default={},
         examples=[{"bronze_*": {"partitions": "daily"}}],
         description="Glob pattern (`* ? [ab] {a,b}`) over asset names → settings.",

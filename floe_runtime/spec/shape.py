@@ -295,7 +295,7 @@ def _unwrap(annotation: Any) -> Iterator[Any]:
 
 def _models(annotation: Any, node: Any) -> list[type[BaseModel]]:
     """The models an annotation may hold; for a union on ``type``, the one ``node`` selects."""
-    models = [c for c in _unwrap(annotation) if isinstance(c, type) and issubclass(c, BaseModel)]
+    models = [c for c in _unwrap(annotation) if _is_model(c)]
     tag = node.get("type") if isinstance(node, dict) else None
     if len(models) > 1 and tag is not None:
         models = [m for m in models if tag in _literal_args(m.model_fields.get("type"))]
@@ -352,3 +352,8 @@ def _literal_values(path: JsonPath, data: Any) -> list[str]:
 
 def _pattern(err: ErrorDetails) -> str:
     return str(err.get("ctx", {}).get("pattern", ""))
+
+
+def _is_model(hint: Any) -> bool:
+    """A pydantic model class (on 3.10 ``list[str]`` passes ``isinstance(..., type)`` too)."""
+    return get_origin(hint) is None and isinstance(hint, type) and issubclass(hint, BaseModel)

@@ -95,6 +95,18 @@ def test_syntax_errors_and_missing_modules_are_fatal(tmp_path: Path) -> None:
     ]
 
 
+def test_what_only_the_compiler_refuses_is_a_syntax_error_too(tmp_path: Path) -> None:
+    """`ast.parse` accepts `return` at module level; importing it in Dagster would fail, so the
+    compile says so first, with the line."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "early.py").write_text("import dagster as dg\nreturn 1\n")
+    found = discover(["pkg.early"], [tmp_path], tmp_path)
+    assert [(u.module, u.reason, u.line, u.fatal) for u in found.unresolved] == [
+        ("pkg.early", "syntax error: 'return' outside function", 2, True),
+    ]
+
+
 def test_factory_made_assets_are_unresolved_with_their_line(tmp_path: Path) -> None:
     assets, unresolved = _read(
         tmp_path,

@@ -89,8 +89,8 @@ def test_pathological_patterns_do_not_backtrack() -> None:
     """`*a*a*…*b` on a long run of a's took exponential time with a backtracking regex."""
     pattern = "*a" * 40 + "*b"
     name = "a" * 5000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine stretches only the wall clock
     assert not compile_glob(pattern).match(name)
     assert not compile_wildcard(pattern).match(name)
     assert compile_glob(pattern).match(name + "b")
-    assert time.perf_counter() - started < 10  # exponential would never finish
+    assert time.process_time() - started < 10  # exponential would never finish

@@ -23,14 +23,14 @@ def test_duplicate_keys_are_refused_with_both_lines(tmp_path: Path, floe: Floe) 
     assert line == "floe.yaml:3:1: error: duplicate key 'name' (first written at line 1)"
 
 
-def test_billion_laughs_is_refused_in_under_a_second(tmp_path: Path, floe: Floe) -> None:
+def test_billion_laughs_is_refused_in_under_a_second_of_cpu(tmp_path: Path, floe: Floe) -> None:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     (tmp_path / "floe.yaml").write_text("\n".join(lines) + "\n")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine stretches only the wall clock
     result = floe("validate", cwd=tmp_path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert "aliases expand to more than 100,000 nodes" in _first_error(result)
     assert elapsed < 1.0
 
