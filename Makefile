@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup postgres demo test lint typecheck imports schemas bench screenshot clean
+.PHONY: setup postgres demo test docs lint typecheck imports schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,13 @@ imports: setup
 # Everything in parallel, then tests/daemon: a real deployment (Postgres, gRPC code server,
 # daemon, webserver) that owns its ports and processes, so it runs alone, in one process;
 # -rP prints what it saw (runs, ticks, cursors) into the log.
-test: lint typecheck imports
+test: lint typecheck imports docs
 	$(BIN)/pytest -n auto --dist loadgroup -m 'not daemon'
 	$(BIN)/pytest -n 0 -m daemon -rP tests/daemon
+
+# The manual (mkdocs.yml, docs/): every link and anchor must resolve.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 schemas: setup
 	$(BIN)/floe schema export
