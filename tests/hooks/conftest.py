@@ -72,7 +72,7 @@ def _pre_commit(repo: Path, home: Path, *args: str, env: dict[str, str] | None =
 
 
 def run_configured(repo: Path, hook_repo: Path, home: Path, hook: str, *files: str) -> HookRun:
-    """``pre-commit run HOOK --files FILES`` with docs/hooks.md's config (installs into ``home``)."""
+    """``pre-commit run HOOK --files FILES`` with docs/hooks.md's config (installs in ``home``)."""
     write_config(repo, hook_repo)
     return _pre_commit(repo, home, "run", hook, "--verbose", "--files", *files)
 
