@@ -1,4 +1,4 @@
-"""What the docs show of examples/ is examples/, byte for byte.
+"""What the docs show of examples/ is examples/, byte for byte, and what they link exists.
 
 The files under examples/ are the ones the tests run (act, actionlint, the deployment); a page
 that shows one marks the code block with ``<!-- file: examples/... -->`` on the line before its
@@ -19,6 +19,7 @@ MARKER = re.compile(r"<!-- file: (?P<path>[^ ]+) -->")
 MARKED = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)^```$", re.S | re.M)
 FENCE = re.compile(r"(?P<before>[^\n]*)\n```(?P<lang>yaml|yml)\n(?P<body>.*?)^```$", re.S | re.M)
 EXAMPLES = REPO / "examples"
+ON_GITHUB = re.compile(r"https://github\.com/floe/compile/(?:blob|tree)/main/([^)#\s]+)")
 
 
 def pages() -> list[Path]:
@@ -76,3 +77,17 @@ def test_no_unmarked_workflow(page: Path) -> None:
         assert "examples/" not in m["body"].partition("\n")[0], (
             f"{page.name}: a block naming a file of examples/ must be marked and show it whole"
         )
+
+
+@pytest.mark.parametrize("page", ["README.md", "SECURITY.md"])
+def test_the_root_pages_link_files_that_exist(page: str) -> None:
+    """`mkdocs build --strict` checks docs/; these two are read on GitHub, outside the site."""
+    targets = re.findall(r"\]\((?!https?://|mailto:|#)([^)#\s]+)", read(REPO / page))
+    assert [t for t in targets if not (REPO / t).exists()] == []
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(REPO)))
+def test_links_into_the_repository_name_files_that_exist(page: Path) -> None:
+    """The site links files outside docs/ on GitHub; the path must be one of this checkout."""
+    paths = ON_GITHUB.findall(read(page))
+    assert [p for p in paths if not (REPO / p).exists()] == []
