@@ -15,8 +15,8 @@ import yaml
 
 from tests.conftest import REPO
 
-MARKER = re.compile(r"<!-- file: (?P<path>[^ ]+) -->")
-MARKED = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)^```$", re.S | re.M)
+MARKER = re.compile(r"^<!-- file: (?P<path>[^ ]+) -->$", re.M)
+MARKED = re.compile(r"^<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)^```$", re.S | re.M)
 FENCE = re.compile(r"(?P<before>[^\n]*)\n```(?P<lang>yaml|yml)\n(?P<body>.*?)^```$", re.S | re.M)
 EXAMPLES = REPO / "examples"
 ON_GITHUB = re.compile(r"https://github\.com/floe/compile/(?:blob|tree)/main/([^)#\s]+)")
