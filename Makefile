@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.floe-installed
 
-.PHONY: setup postgres demo test lint typecheck imports schemas bench screenshot clean
+.PHONY: setup postgres demo test docs lint typecheck imports schemas bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,13 @@ imports: setup
 # daemon, webserver) that owns its ports and processes, so it runs alone, in one process;
 # -rP prints what it saw (runs, ticks, cursors) into the log.
 # Coverage is gathered over both halves and reported (with its floor) after the second.
-test: lint typecheck imports
+test: lint typecheck imports docs
 	$(BIN)/pytest -n auto --dist loadgroup -m 'not daemon' --cov --cov-report= --cov-fail-under=0
 	$(BIN)/pytest -n 0 -m daemon -rP tests/daemon --cov --cov-append --cov-report=term
+
+# The manual (mkdocs.yml, docs/): every link and anchor must resolve.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 schemas: setup
 	$(BIN)/floe schema export

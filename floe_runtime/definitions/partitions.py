@@ -1,7 +1,7 @@
 """floe.yaml's partitions entries as Dagster partitions definitions, and the dbt vars a
 partitioned run receives.
 
-The dbt vars contract (documented in the README): a time window gives ``min_date`` (inclusive)
+The dbt vars contract (documented in docs/runtime.md): a time window gives ``min_date`` (inclusive)
 and ``max_date`` (exclusive), as ``YYYY-MM-DD`` for daily or coarser windows and
 ``YYYY-MM-DD HH:MM:SS`` (in the partitions' timezone) for finer ones; a static or dynamic key is
 passed under the partitions entry's name (``region: eu``), a multi key under each dimension's

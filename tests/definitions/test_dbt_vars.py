@@ -1,5 +1,5 @@
-"""The dbt vars contract (README): what a partitioned run passes to dbt, per partitions type,
-computed inside real Dagster runs."""
+"""The dbt vars contract (docs/runtime.md): what a partitioned run passes to dbt, per
+partitions type, computed inside real Dagster runs."""
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at definition time.
 

@@ -46,7 +46,7 @@ def user_repo(tmp_path: Path) -> Path:
 
 
 def write_config(repo: Path, hook_repo: Path) -> None:
-    """The README's .pre-commit-config.yaml, pointing at the snapshot instead of GitHub."""
+    """docs/hooks.md's .pre-commit-config.yaml, pointing at the snapshot instead of GitHub."""
     rev = git(hook_repo, "rev-parse", "HEAD")
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n"
@@ -72,7 +72,7 @@ def _pre_commit(repo: Path, home: Path, *args: str, env: dict[str, str] | None =
 
 
 def run_configured(repo: Path, hook_repo: Path, home: Path, hook: str, *files: str) -> HookRun:
-    """``pre-commit run HOOK --files FILES`` with the README's config (installs into ``home``)."""
+    """``pre-commit run HOOK --files FILES`` with docs/hooks.md's config (installs in ``home``)."""
     write_config(repo, hook_repo)
     return _pre_commit(repo, home, "run", hook, "--verbose", "--files", *files)
 

@@ -25,7 +25,7 @@ def test_validate_passes_the_demo(user_repo: Path, try_repo: Callable[..., HookR
 def test_installed_from_a_config_the_hooks_have_no_dagster_or_dbt(
     user_repo: Path, hook_repo: Path, pre_commit_home: Path
 ) -> None:
-    """The README's .pre-commit-config.yaml, installed by `pre-commit run`: base deps only."""
+    """docs/hooks.md's .pre-commit-config.yaml, installed by `pre-commit run`: base deps only."""
     result = run_configured(user_repo, hook_repo, pre_commit_home, "floe-compile", CONFIG)
     assert result.code == 0, result.output
     assert "floe: prod: " in result.output and "checked, nothing written" in result.output

@@ -357,9 +357,9 @@ def test_monorepo_one_section_per_config(floe: Callable[..., Result], tmp_path: 
     assert "2026-12-02 03:00 UTC" in text
 
 
-def test_readme_shows_a_golden() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert (GOLDEN / "enable_schedule.md").read_text(encoding="utf-8") in readme
+def test_the_review_page_shows_a_golden() -> None:
+    page = (REPO / "docs" / "review.md").read_text(encoding="utf-8")
+    assert (GOLDEN / "enable_schedule.md").read_text(encoding="utf-8") in page
 
 
 def test_outside_git_is_a_clear_error(floe: Callable[..., Result], tmp_path: Path) -> None:
