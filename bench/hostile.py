@@ -25,7 +25,7 @@ from _timing import compile_bytecode, tool
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from floe_runtime.spec.models import MAX_BACKFILLS  # noqa: E402
+from floe_runtime.spec.triggers import MAX_BACKFILLS  # noqa: E402
 from floe_runtime.spec.yaml_loader import MAX_NODES  # noqa: E402
 
 SCHEMA = REPO / "schemas" / "floe.schema.json"

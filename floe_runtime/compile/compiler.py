@@ -63,15 +63,9 @@ from floe_runtime.ports.selection import (
 )
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Spec
-from floe_runtime.spec.models import (
-    Backfill,
-    BatchJob,
-    FloeProject,
-    MultiPartitions,
-    OpsJob,
-    Orchestration,
-    TimeWindowPartitions,
-)
+from floe_runtime.spec.models import BatchJob, FloeProject, OpsJob, Orchestration
+from floe_runtime.spec.partitions import MultiPartitions, TimeWindowPartitions
+from floe_runtime.spec.triggers import Backfill
 from floe_runtime.spec.yaml_loader import SourceMap
 
 ORCH = "orchestration"

@@ -48,8 +48,9 @@ from floe_runtime.ports.dbt_manifest import (
 from floe_runtime.ports.dbt_manifest.translation import NONE
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Read, Spec, SpecOptions, bounded, load_spec, read
-from floe_runtime.spec.models import CustomSensor, OpsJob
+from floe_runtime.spec.models import OpsJob
 from floe_runtime.spec.provenance import with_provenance
+from floe_runtime.spec.triggers import CustomSensor
 
 DBT: JsonPath = ("orchestration", "dbt")
 

@@ -21,7 +21,8 @@ from floe_runtime.base.errors import FloeError
 from floe_runtime.compile.python_assets import module_file, search_roots
 from floe_runtime.ports.dbt_manifest import ManifestError, load_manifest, manifest_digest
 from floe_runtime.spec import modules, trust
-from floe_runtime.spec.models import CustomSensor, OpsJob
+from floe_runtime.spec.models import OpsJob
+from floe_runtime.spec.triggers import CustomSensor
 from floe_runtime.spec.trust import Refusal
 
 NOT_COMPILED = (

@@ -17,7 +17,8 @@ from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
 from floe_runtime.ports.partition_keys import as_key
 from floe_runtime.ports.partitions import key_format
-from floe_runtime.spec.models import Backfill, MultiPartitions, TimeWindowPartitions
+from floe_runtime.spec.partitions import MultiPartitions, TimeWindowPartitions
+from floe_runtime.spec.triggers import Backfill
 
 
 class BackfillError(FloeError):

@@ -23,7 +23,7 @@ import dagster as dg
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.errors import FloeError
 from floe_runtime.definitions import partition_keys
-from floe_runtime.spec.models import Schedule
+from floe_runtime.spec.triggers import Schedule
 
 Evaluation = Callable[[dg.ScheduleEvaluationContext], Any]
 

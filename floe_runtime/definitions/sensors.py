@@ -48,7 +48,7 @@ from floe_runtime.definitions import partition_keys
 from floe_runtime.definitions.jobs import project_function
 from floe_runtime.definitions.schedules import target
 from floe_runtime.definitions.watched_run import WATCHED_RUN_TAG
-from floe_runtime.spec.models import AssetSensor, CustomSensor, FileWatcherSensor, RunStatusSensor
+from floe_runtime.spec.triggers import AssetSensor, CustomSensor, FileWatcherSensor, RunStatusSensor
 
 MAX_FOLDER_ENTRIES = 10_000
 MAX_FILES_PER_TICK = 100

@@ -16,11 +16,7 @@ from floe_runtime.base.output import printable
 from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
 from floe_runtime.ports.partition_keys import KeySpan, PartitionKeysError, keys_between, span
 from floe_runtime.ports.partitions import dimension, time_dimension
-from floe_runtime.spec.models import (
-    MultiPartitions,
-    StaticPartitions,
-    TimeWindowPartitions,
-)
+from floe_runtime.spec.partitions import MultiPartitions, StaticPartitions, TimeWindowPartitions
 
 Row = dict[str, Any]
 

@@ -38,17 +38,9 @@ from floe_runtime.ports.partitions import (
 )
 from floe_runtime.ports.selection import SelectionError, parse_selection, runtime_only_attributes
 from floe_runtime.spec import trust
-from floe_runtime.spec.models import (
-    Backfill,
-    BatchJob,
-    FloeProject,
-    MultiPartitions,
-    OnCronCondition,
-    OpsJob,
-    PartitionRange,
-    StaticPartitions,
-    TimeWindowPartitions,
-)
+from floe_runtime.spec.models import BatchJob, FloeProject, OnCronCondition, OpsJob
+from floe_runtime.spec.partitions import MultiPartitions, StaticPartitions, TimeWindowPartitions
+from floe_runtime.spec.triggers import Backfill, PartitionRange
 from floe_runtime.spec.yaml_loader import SourceMap
 
 ORCH = "orchestration"

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, did_you_mean, known_list
+from floe_runtime.spec.fields import TAG_KEY
 from floe_runtime.spec.interpolation import Interpolated
-from floe_runtime.spec.models import TAG_KEY, FloeProject
+from floe_runtime.spec.models import FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap
 
 # What input each "wrong type" error expected; used to pick, among the failed members of a union,

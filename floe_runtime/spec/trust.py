@@ -15,7 +15,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from floe_runtime.base.diagnostics import JsonPath, known_list
 from floe_runtime.spec import modules
-from floe_runtime.spec.models import CustomSensor, FileWatcherSensor, OpsJob, Orchestration
+from floe_runtime.spec.models import OpsJob, Orchestration
+from floe_runtime.spec.triggers import CustomSensor, FileWatcherSensor
 
 ORCH = "orchestration"
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from floe_runtime.definitions.backfill_plan import Target, select
-from floe_runtime.spec.models import Backfill, PartitionRange, TimeWindowPartitions
+from floe_runtime.spec.partitions import TimeWindowPartitions
+from floe_runtime.spec.triggers import Backfill, PartitionRange
 
 pytestmark = pytest.mark.differential
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from floe_runtime.ports.partition_keys import range_problems, span
-from floe_runtime.spec.models import MultiPartitions, StaticPartitions, TimeWindowPartitions
+from floe_runtime.spec.partitions import MultiPartitions, StaticPartitions, TimeWindowPartitions
 
 pytestmark = pytest.mark.differential
 
