@@ -16,7 +16,6 @@ from typing import Any
 
 from floe_runtime.artifact.schema import (
     AssetGraphRecord,
-    AssetRecord,
     CompiledArtifact,
     DbtRecord,
     JobRecord,
@@ -40,19 +39,13 @@ from floe_runtime.base.diagnostics import (
 )
 from floe_runtime.base.output import plural
 from floe_runtime.base.version import __version__
-from floe_runtime.compile import trust
+from floe_runtime.compile import automation_checks, backfill_checks, trust
 from floe_runtime.compile.asset_graph import UNCHECKED, AssetGraph
+from floe_runtime.compile.check_context import ORCH, CheckContext
 from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
 from floe_runtime.ports.cron import parse_cron
-from floe_runtime.ports.partition_keys import (
-    PartitionKeysError,
-    keys_between,
-    now_utc,
-    range_problems,
-    span,
-)
-from floe_runtime.ports.partitions import default_fmt, dimension, time_dimension
+from floe_runtime.ports.partitions import default_fmt
 from floe_runtime.ports.selection import (
     SelectionError,
     SelectionGraph,
@@ -64,11 +57,8 @@ from floe_runtime.ports.selection import (
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Spec
 from floe_runtime.spec.models import BatchJob, FloeProject, OpsJob, Orchestration
-from floe_runtime.spec.partitions import MultiPartitions, TimeWindowPartitions
-from floe_runtime.spec.triggers import Backfill
 from floe_runtime.spec.yaml_loader import SourceMap
 
-ORCH = "orchestration"
 SECONDS_PER_JOB_AT_5000_ASSETS = 1.3  # measured by Dagster users; grows with the graph
 SLOW_LOAD_SECONDS = 10.0
 
@@ -292,67 +282,6 @@ class _Compiler:
                     severity="warning",
                 )
 
-    # ── automation ───────────────────────────────────────────────────────────────────
-
-    def automation(self) -> set[str]:
-        """Warn about eager / on_missing conditions that can never become true for the shape
-        declared; return those assets. Dagster's two wait for ``~any_deps_missing``: an asset
-        without a time dimension downstream of an open-ended time-partitioned one waits for
-        every partition since the start, which is never."""
-        never: dict[str, list[tuple[str, str]]] = {}
-        for key, asset in sorted(self.graph.assets.items()):
-            kind = (asset.automation_condition or {}).get("type")
-            if kind not in ("eager", "on_missing") or self.time_partitioned(asset.partitions):
-                continue
-            upstream = [
-                d
-                for d in asset.deps
-                if d in self.graph.assets
-                and self.time_partitioned(self.graph.assets[d].partitions, open_ended=True)
-            ]
-            if upstream:
-                pattern = self.condition_pattern(asset)
-                never.setdefault(pattern or "", []).append((key, upstream[0]))
-        for pattern, found in never.items():
-            shown = ", ".join(key for key, _ in found[:5]) + (" …" if len(found) > 5 else "")
-            key, dep = found[0]
-            partitions = self.graph.assets[dep].partitions
-            path: JsonPath = (
-                (ORCH, "assets", pattern, "automation_condition") if pattern else (ORCH, "assets")
-            )
-            kind = (self.graph.assets[key].automation_condition or {})["type"]
-            self.report(
-                f"automation condition {kind!r} on {shown} can never become true: "
-                f"{'they are' if len(found) > 1 else 'it is'} not partitioned by time but "
-                f"read{'' if len(found) > 1 else 's'} {dep!r}, partitioned by {partitions!r}, and "
-                f"Dagster's {kind} waits until no dependency is missing: every {partitions!r} "
-                "partition since its start",
-                path,
-                f"partition {shown} by {partitions!r} as well (only the latest partition is then "
-                "awaited), or use on_cron",
-                severity="warning",
-            )
-        return {key for found in never.values() for key, _ in found}
-
-    def time_partitioned(self, name: str | None, open_ended: bool = False) -> bool:
-        """Whether partitions ``name`` have a time dimension (``open_ended``: with no end)."""
-        defs = self.project.orchestration.partitions
-        definition = defs.get(name) if name is not None else None
-        if isinstance(definition, MultiPartitions):
-            definition = time_dimension(definition, defs)
-        if not isinstance(definition, TimeWindowPartitions):
-            return False
-        return definition.end is None or not open_ended
-
-    def condition_pattern(self, asset: AssetRecord) -> str | None:
-        """The floe.yaml asset pattern whose automation_condition the asset took (the last)."""
-        patterns = self.project.orchestration.assets
-        for shaped in reversed(asset.configured_by):
-            config = patterns.get(shaped.pattern)
-            if config is not None and config.automation_condition is not None:
-                return shaped.pattern
-        return None
-
     def unproduced(self, jobs: Mapping[str, JobRecord], never: set[str]) -> None:
         """Batch jobs reading an asset that no job contains and no automation condition that
         can fire materializes: on a fresh deployment the job fails there."""
@@ -384,107 +313,6 @@ class _Compiler:
                     "condition that can fire",
                     severity="warning",
                 )
-
-    def backfills(self, jobs: Mapping[str, JobRecord]) -> None:
-        for name, backfill in sorted(self.project.orchestration.backfills.items()):
-            path: JsonPath = (ORCH, "backfills", name)
-            job = jobs.get(backfill.job)
-            if job is None or job.type != "batch":
-                continue
-            if job.partitions is None:
-                self.report(
-                    f"backfill {name!r} runs job {backfill.job!r}, which has no partitioned assets",
-                    (*path, "job"),
-                    "attach partitions to its assets with an asset pattern in floe.yaml",
-                )
-                continue
-            if backfill.partitions is not None and backfill.partitions != job.partitions:
-                self.report(
-                    f"backfill {name!r} is written in partitions {backfill.partitions!r}, but "
-                    f"job {backfill.job!r} is partitioned by {job.partitions!r}",
-                    (*path, "partitions"),
-                )
-                continue
-            if backfill.partition_range is not None and backfill.partitions is None:
-                self.backfill_range(
-                    name,
-                    backfill.partition_range.start,
-                    backfill.partition_range.end,
-                    job.partitions,
-                    path,
-                )
-            self.backfill_policy(name, backfill, job, path)
-
-    def backfill_policy(
-        self, name: str, backfill: Backfill, job: JobRecord, path: JsonPath
-    ) -> None:
-        """Batches wider than an asset's backfill policy allows: ``floe backfill run`` refuses
-        them before anything runs, so compile says so first (the same rule: no policy on a dbt
-        model, or multi_run without a maximum, is one partition per run)."""
-        assert job.partitions is not None
-        widest = self.widest_batch(backfill, job.partitions)
-        for key in job.assets:
-            asset = self.graph.assets[key]
-            policy = asset.backfill_policy
-            if policy is None and asset.kind != "dbt":
-                continue  # a Python asset's decorator may set its own policy: not readable here
-            if policy is not None and policy.get("type") == "single_run":
-                continue
-            limit = int((policy or {}).get("max_partitions_per_run") or 1)
-            if widest > limit:
-                self.report(
-                    f"backfill {name!r} runs {widest} partitions at a time, but asset {key!r} "
-                    f"takes at most {limit} per run (its backfill_policy"
-                    f"{'' if policy else ': none, so 1'})",
-                    (*path, "batch_size"),
-                    "lower batch_size, or raise the asset's backfill_policy."
-                    "max_partitions_per_run in floe.yaml",
-                )
-                return
-
-    def widest_batch(self, backfill: Backfill, partitions: str) -> int:
-        """Partitions in the widest run of the backfill: ``batch_size`` time windows (fewer
-        when its range holds fewer), times every key of a multi partition's other dimensions."""
-        defs = self.project.orchestration.partitions
-        definition = defs[partitions]
-        now = now_utc()
-        windows, others = backfill.batch_size, 1
-        axis = definition
-        if isinstance(definition, MultiPartitions):
-            axis = time_dimension(definition, defs) or dimension(
-                next(iter(definition.partitions.values())), defs
-            )
-            for value in definition.partitions.values():
-                resolved = dimension(value, defs)
-                if resolved is not axis:
-                    others *= max(1, span(resolved, defs, now).count or 1)
-        try:
-            bounds = backfill.partition_range
-            if bounds is not None and isinstance(axis, TimeWindowPartitions):
-                counted = keys_between(axis, now, bounds.start, bounds.end)
-                total = counted[0] if counted is not None else None
-            elif bounds is None:
-                total = span(axis, defs, now).count
-            else:
-                total = None
-        except PartitionKeysError:
-            total = None
-        if total is not None and total > 0:
-            windows = min(windows, total)
-        return windows * others
-
-    def backfill_range(
-        self, name: str, start: str, end: str, partitions: str, path: JsonPath
-    ) -> None:
-        """Ranges validate could not place (no ``partitions:``): check them against the job's."""
-        defs = self.project.orchestration.partitions
-        range_path = (*path, "partition_range")
-        for problem in range_problems(start, end, defs[partitions], defs, partitions, now_utc()):
-            where = (*range_path, problem.bound) if problem.bound else range_path
-            # about the partitions definition the job's known assets use, not about dbt
-            self.report(
-                f"backfill {name!r}: {problem.message}", where, problem.hint, python_only=True
-            )
 
     def load_time(self, jobs: Mapping[str, JobRecord]) -> None:
         assets = len(self.materializable)
@@ -544,8 +372,9 @@ def compile_environment(
     jobs = compiler.jobs()
     compiler.schedules(jobs)
     compiler.sensors(jobs)
-    compiler.unproduced(jobs, compiler.automation())
-    compiler.backfills(jobs)
+    checks = CheckContext(compiler.project, compiler.graph, compiler.report)
+    compiler.unproduced(jobs, automation_checks.never_true(checks))
+    backfill_checks.check(checks, jobs)
     compiler.load_time(jobs)
     compiler.grouped(inputs.unresolved, unchecked)
     problems = compiler.out
