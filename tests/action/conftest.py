@@ -6,7 +6,9 @@ HTTP server on 127.0.0.1, from tests/fake_github.py) that act's steps reach thro
 ``FLOE_GITHUB_API_URL``. The Action itself comes from a snapshot of this worktree through
 ``--local-repository floe/compile@v1=...``, exactly as a user's ``uses: floe/compile@v1``;
 ``actions/upload-artifact`` and ``actions/download-artifact`` are replaced, for the tests only,
-by the stubs in ``stubs/`` (GitHub's artifact service does not exist offline).
+by the stubs in ``stubs/`` (GitHub's artifact service does not exist offline), at the commit sha
+action.yml and the test workflow pin them to. act skips ``actions/checkout`` of the repository
+it runs in, whatever its ref.
 """
 
 from __future__ import annotations
@@ -34,6 +36,19 @@ WRITE_TOKEN = "ghs_floeTestWriteToken0001"
 READ_TOKEN = "ghs_floeTestReadOnlyToken01"
 PR = 7
 REPOSITORY = "acme/shop"
+PINNED_BY = [HERE.parent.parent / "action.yml", WORKFLOW]
+
+
+def pinned(action: str) -> str:
+    """``action@<sha>`` as action.yml and the test workflow use it: act's --local-repository
+    replaces that exact ref, so a stub follows every re-pin."""
+    refs = {
+        ref
+        for path in PINNED_BY
+        for ref in re.findall(rf"uses: ({re.escape(action)}@[0-9a-f]{{40}})\b", path.read_text())
+    }
+    assert len(refs) == 1, f"{action}: expected one pinned sha, found {sorted(refs)}"
+    return refs.pop()
 
 
 @dataclass
@@ -207,9 +222,9 @@ def act(tmp_path: Path, action_source: Path, act_home: Path, github: Any) -> Any
             "--local-repository",
             f"floe/compile@v1={action_source}",
             "--local-repository",
-            f"actions/upload-artifact@v6={STUBS / 'upload-artifact'}",
+            f"{pinned('actions/upload-artifact')}={STUBS / 'upload-artifact'}",
             "--local-repository",
-            f"actions/download-artifact@v7={STUBS / 'download-artifact'}",
+            f"{pinned('actions/download-artifact')}={STUBS / 'download-artifact'}",
             "-s",
             f"GITHUB_TOKEN={token}",
         ]
