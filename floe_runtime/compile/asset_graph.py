@@ -8,7 +8,7 @@ Asset keys here are Dagster's user strings (components joined by "/").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -109,13 +109,33 @@ def build(
 ) -> tuple[AssetGraph, list[Diagnostic]]:
     """Assemble the graph and apply floe.yaml's asset patterns."""
     problems: list[Diagnostic] = []
-    raw: dict[str, dict[str, Any]] = {}
 
     def error(message: str, path: JsonPath, hint: str | None = None) -> None:
         problems.append(source.diagnostic(message, path, hint=hint, code="graph"))
 
-    # Python assets, then dbt models, as facts read from here on (no copies); a key defined
-    # twice keeps its first definition and is an error naming both.
+    raw = _facts(python, dbt, error)
+    patterns = project.orchestration.assets
+    shaped_records = _shaped(raw, _rules(patterns, source))
+    # validated from plain data in one call: the validator builds every record and its parts
+    records = {r.key: r for r in _RECORDS.validate_python(shaped_records)}
+    _check_groups(records, error)
+    dbt_known = dbt is not None or project.orchestration.dbt is None
+    graph = AssetGraph(
+        records, complete=python.complete and dbt_known, python_complete=python.complete
+    )
+    problems += _unused_patterns(patterns, records, source, graph.complete)
+    problems += _code_partitions(python, records, source)
+    problems += _cut_sources(python, dbt, records, source)
+    return graph, problems
+
+
+def _facts(
+    python: Discovery, dbt: DbtGraph | None, error: Callable[[str, JsonPath, str | None], None]
+) -> dict[str, dict[str, Any]]:
+    """Python assets, then dbt models, as facts read from here on (no copies); a key defined
+    twice keeps its first definition and is an error naming both. Deps nothing defines are
+    external assets."""
+    raw: dict[str, dict[str, Any]] = {}
     found: list[tuple[dict[str, Any], str, JsonPath, str | None]] = [
         (
             {
@@ -166,9 +186,11 @@ def build(
             "owners": [],
             "origin": None,
         }
+    return raw
 
-    patterns = project.orchestration.assets
-    rules = _rules(patterns, source)
+
+def _shaped(raw: dict[str, dict[str, Any]], rules: list[_Rule]) -> list[dict[str, Any]]:
+    """Every asset's record as plain data, with the settings of the patterns it matches."""
     shaped_records: list[dict[str, Any]] = []
     for key in sorted(raw):
         facts = raw[key]
@@ -192,8 +214,12 @@ def build(
                 "configured_by": shaped,
             }
         )
-    # validated from plain data in one call: the validator builds every record and its parts
-    records = {r.key: r for r in _RECORDS.validate_python(shaped_records)}
+    return shaped_records
+
+
+def _check_groups(
+    records: Mapping[str, AssetRecord], error: Callable[[str, JsonPath, str | None], None]
+) -> None:
     for key, record in records.items():
         if record.group is not None and not _VALID_GROUP.match(record.group):
             error(
@@ -203,14 +229,6 @@ def build(
                 "a group is letters, digits and '_', in segments separated by '/' (like "
                 "marketing/finance); set group_name in code, dbt meta, or an asset pattern",
             )
-    dbt_known = dbt is not None or project.orchestration.dbt is None
-    graph = AssetGraph(
-        records, complete=python.complete and dbt_known, python_complete=python.complete
-    )
-    problems += _unused_patterns(patterns, records, source, graph.complete)
-    problems += _code_partitions(python, records, source)
-    problems += _cut_sources(python, dbt, records, source)
-    return graph, problems
 
 
 def _unused_patterns(

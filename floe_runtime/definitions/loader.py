@@ -182,26 +182,7 @@ class FloeDefinitions:
             )
         drift.check(drift.differences(assets, records, partitions), str(file), strict)
 
-        jobs = build_jobs(
-            artifact.jobs,
-            artifact.orchestration.jobs,
-            roots,
-            {name: places("jobs", name, "target_function") for name in artifact.jobs},
-        )
-        sensors: list[Any] = [
-            *build_sensors(
-                artifact,
-                jobs,
-                project_root=root,
-                roots=roots,
-                places={
-                    name: places("sensors", name, "target_function")
-                    for name in artifact.orchestration.sensors
-                },
-            )
-        ]
-        if any(r.automation_condition for r in artifact.asset_graph.assets):
-            sensors.append(automation_sensor(orchestration["automation"]))
+        jobs, sensors = _jobs_and_sensors(artifact, orchestration, root, roots, places)
         ours = dg.Definitions(
             assets=[*assets, *python.other],
             jobs=list(jobs.values()),
@@ -213,3 +194,35 @@ class FloeDefinitions:
             [definitions] if isinstance(definitions, dg.Definitions) else list(definitions or [])
         )
         return dg.Definitions.merge(ours, *extra) if extra else ours
+
+
+def _jobs_and_sensors(
+    artifact: CompiledArtifact,
+    orchestration: dict[str, Any],
+    root: Path,
+    roots: list[Path],
+    places: _Places,
+) -> tuple[dict[str, Any], list[Any]]:
+    """The artifact's jobs, and its sensors (with the automation sensor when an asset has a
+    condition)."""
+    jobs = build_jobs(
+        artifact.jobs,
+        artifact.orchestration.jobs,
+        roots,
+        {name: places("jobs", name, "target_function") for name in artifact.jobs},
+    )
+    sensors: list[Any] = [
+        *build_sensors(
+            artifact,
+            jobs,
+            project_root=root,
+            roots=roots,
+            places={
+                name: places("sensors", name, "target_function")
+                for name in artifact.orchestration.sensors
+            },
+        )
+    ]
+    if any(r.automation_condition for r in artifact.asset_graph.assets):
+        sensors.append(automation_sensor(orchestration["automation"]))
+    return jobs, sensors
