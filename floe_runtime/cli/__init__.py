@@ -1,5 +1,6 @@
-"""The ``floe`` command: one module per command, ``main.run`` the edge that maps errors to exit
-codes, and :func:`main` the console script."""
+"""The ``floe`` command: one module per command (its click function parses the options into one
+frozen value and calls that module's ``execute``), ``edge.exit_code`` that maps errors to exit
+codes, ``main.run`` the group, and :func:`main` the console script."""
 
 from __future__ import annotations
 

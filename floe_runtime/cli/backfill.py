@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,31 @@ def code_location_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+@dataclass(frozen=True)
+class RunArgs:
+    """``floe backfill run``'s options, parsed."""
+
+    name: str
+    environment: str | None = None
+    artifacts: Path | None = None
+    dagster_home: Path | None = None
+    restart: bool = False
+    python_file: Path | None = None
+    module_name: str | None = None
+    attribute: str | None = None
+    working_directory: Path | None = None
+
+
+@dataclass(frozen=True)
+class LaunchArgs:
+    """``floe backfill launch``'s options, parsed."""
+
+    name: str
+    url: str
+    environment: str | None = None
+    artifacts: Path | None = None
+
+
 @click.group()
 def backfill() -> None:
     """Run or launch the named backfills of floe.yaml."""
@@ -86,24 +112,19 @@ def run_command(
 
     The job runs from the project's Dagster definitions (-f FILE or -m MODULE, as for
     `dagster`), so their resources are used; without them, from the artifact alone."""
-    if dagster_home is None:
-        raise click.UsageError(
-            "set DAGSTER_HOME (or --dagster-home) to the Dagster instance folder: it records "
-            "the runs and the backfill's progress, so an interrupted backfill can resume"
+    return execute_run(
+        RunArgs(
+            name=name,
+            environment=environment,
+            artifacts=artifacts,
+            dagster_home=dagster_home,
+            restart=restart,
+            python_file=python_file,
+            module_name=module_name,
+            attribute=attribute,
+            working_directory=working_directory,
         )
-    if python_file is not None and module_name is not None:
-        raise click.UsageError("name the code location once: -f/--python-file or -m/--module-name")
-    if attribute is not None and python_file is None and module_name is None:
-        raise click.UsageError("-a/--attribute names an object in -f FILE or -m MODULE")
-    load: Callable[[Path], Any] | None = None
-    if python_file is not None or module_name is not None:
-        from floe_runtime.definitions import code_location
-
-        location = code_location.CodeLocation(
-            python_file, module_name, attribute, working_directory
-        )
-        load = partial(_load_code_location, location)
-    return run_backfill(name, _artifact_path(environment, artifacts), dagster_home, restart, load)
+    )
 
 
 @backfill.command("launch")
@@ -113,10 +134,39 @@ def run_command(
 @ARTIFACTS
 def launch_command(name: str, url: str, environment: str | None, artifacts: Path | None) -> int:
     """Submit backfill NAME to a running Dagster and print its backfill id."""
+    return execute_launch(LaunchArgs(name, url, environment, artifacts))
+
+
+def execute_run(args: RunArgs) -> int:
+    """Check the options that go together, then :func:`run_backfill`."""
+    if args.dagster_home is None:
+        raise click.UsageError(
+            "set DAGSTER_HOME (or --dagster-home) to the Dagster instance folder: it records "
+            "the runs and the backfill's progress, so an interrupted backfill can resume"
+        )
+    if args.python_file is not None and args.module_name is not None:
+        raise click.UsageError("name the code location once: -f/--python-file or -m/--module-name")
+    if args.attribute is not None and args.python_file is None and args.module_name is None:
+        raise click.UsageError("-a/--attribute names an object in -f FILE or -m MODULE")
+    load: Callable[[Path], Any] | None = None
+    if args.python_file is not None or args.module_name is not None:
+        from floe_runtime.definitions import code_location
+
+        location = code_location.CodeLocation(
+            args.python_file, args.module_name, args.attribute, args.working_directory
+        )
+        load = partial(_load_code_location, location)
+    artifact = _artifact_path(args.environment, args.artifacts)
+    return run_backfill(args.name, artifact, args.dagster_home, args.restart, load)
+
+
+def execute_launch(args: LaunchArgs) -> int:
+    """Submit the backfill; its id on stdout."""
     from floe_runtime.definitions.backfill_launch import launch
 
-    backfill_id, partitions = launch(url, _read(_artifact_path(environment, artifacts)), name)
-    click.echo(f"floe: backfill {name}: {partitions} partitions submitted", err=True)
+    artifact = _read(_artifact_path(args.environment, args.artifacts))
+    backfill_id, partitions = launch(args.url, artifact, args.name)
+    click.echo(f"floe: backfill {args.name}: {partitions} partitions submitted", err=True)
     click.echo(backfill_id)
     return 0
 

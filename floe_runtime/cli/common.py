@@ -1,21 +1,37 @@
-"""What several commands share: their options, progress lines, and the source text quoted
-under errors."""
+"""What several commands share: their options, the ``SpecOptions`` built from them, progress
+lines, and the source text quoted under errors."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from floe_runtime.base.output import printable
+from floe_runtime.report.formats import RENDERER_BY_NAME
 
 if TYPE_CHECKING:
-    from floe_runtime.spec.load import Read
+    from floe_runtime.spec.load import Read, SpecOptions
 
-FORMATS = click.Choice(["text", "json", "github"])
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(names: Iterable[str]) -> Callable[[F], F]:
+    """``--format NAME`` (default ``text``), its choices the keys of a renderer mapping."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(names)),
+        default="text",
+        show_default=True,
+    )
+
+
+REPORT_FORMAT = format_option(RENDERER_BY_NAME)
 FLOE_YAML = click.argument(
     "path",
     required=False,
@@ -58,6 +74,14 @@ NOW = click.option(
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
     help="Pretend it is this time (ISO 8601; UTC without an offset).",
 )
+
+
+def spec_options(path: Path, cli_vars: Mapping[str, str]) -> SpecOptions:
+    """How every command checks a floe.yaml: named as typed, ``--var`` over the process
+    environment."""
+    from floe_runtime.spec.load import SpecOptions
+
+    return SpecOptions(path=path, display=str(path), cli_vars=cli_vars, process_env=os.environ)
 
 
 def moment(now: datetime | None) -> datetime:

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from floe_runtime.base.output import plural, printable
-from floe_runtime.cli.common import FLOE_YAML, FORMATS, STRICT, VARIABLES, progress, source_text
+from floe_runtime.cli.common import (
+    FLOE_YAML,
+    REPORT_FORMAT,
+    STRICT,
+    VARIABLES,
+    progress,
+    source_text,
+    spec_options,
+)
 
 if TYPE_CHECKING:
-    from floe_runtime.compile.pipeline import Compiled, CompileOptions
+    from floe_runtime.compile.pipeline import Compiled
     from floe_runtime.compile.python_assets import DiscoveryMode
+
+
+@dataclass(frozen=True)
+class CompileArgs:
+    """``floe compile``'s options, parsed (the pre-commit hook builds one too)."""
+
+    path: Path = Path("floe.yaml")
+    environment: str | None = None
+    all_envs: bool = False
+    check: bool = False
+    out: Path = Path("dist/floe")
+    cli_vars: Mapping[str, str] = field(default_factory=dict)
+    dbt_parse: bool = False
+    discover: DiscoveryMode = "static"
+    output_format: str = "text"
+    strict: bool = False
 
 
 @click.command("compile")
@@ -41,7 +66,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Read Python assets from source (static) or by importing them with Dagster.",
 )
-@click.option("--format", "output_format", type=FORMATS, default="text", show_default=True)
+@REPORT_FORMAT
 @STRICT
 def compile_command(
     *,
@@ -61,63 +86,75 @@ def compile_command(
     With --check and no --env, every environment is checked (as validate does). With
     --strict, warnings are errors: nothing is written and the exit code is 1.
     """
-    from floe_runtime.compile.pipeline import CompileOptions
-    from floe_runtime.spec import environments
-    from floe_runtime.spec.load import SpecOptions
+    return execute(
+        CompileArgs(
+            path=path,
+            environment=environment,
+            all_envs=all_envs,
+            check=check,
+            out=out,
+            cli_vars=cli_vars,
+            dbt_parse=dbt_parse,
+            discover=discover,
+            output_format=output_format,
+            strict=strict,
+        )
+    )
 
+
+def execute(args: CompileArgs) -> int:
+    """Compile the chosen environments, write the bundles when every one compiled (``--check``:
+    write nothing), and report (``--strict``: an environment with a warning has failed)."""
+    from floe_runtime.artifact.store import ARTIFACT_NAME
+    from floe_runtime.compile import pipeline
+    from floe_runtime.report.formats import RENDERER_BY_NAME, Report
+    from floe_runtime.spec import environments
+    from floe_runtime.spec.load import read
+
+    path = args.path
     try:
         chosen = environments.select(
-            path, name=environment, every=all_envs or (check and environment is None)
+            path,
+            name=args.environment,
+            every=args.all_envs or (args.check and args.environment is None),
         )
     except environments.EnvironmentChoiceError as exc:
         raise click.UsageError(f"{exc} or use --all-envs" if exc.declared else str(exc)) from None
-    options = CompileOptions(
-        spec=SpecOptions(path=path, display=str(path), cli_vars=cli_vars, process_env=os.environ),
+    options = pipeline.CompileOptions(
+        spec=spec_options(path, args.cli_vars),
         environments=tuple(chosen),
-        dbt_parse=dbt_parse,
-        discover=discover,
+        dbt_parse=args.dbt_parse,
+        discover=args.discover,
         progress=progress,
     )
-    return execute(options, out=None if check else out, output_format=output_format, strict=strict)
-
-
-def execute(
-    options: CompileOptions, *, out: Path | None, output_format: str, strict: bool = False
-) -> int:
-    """Compile, write the bundles when every environment compiled (``out`` None: only check),
-    and report (``strict``: an environment with a warning has failed)."""
-    from floe_runtime.artifact.store import ARTIFACT_NAME
-    from floe_runtime.compile import pipeline
-    from floe_runtime.report import render
-    from floe_runtime.spec.load import read
-
+    out = None if args.check else args.out
     source = read(options.spec)
     results = pipeline.compile_environments(options, source=source)
-    if strict:
+    if args.strict:
         results = [_strict(r) for r in results]
     diagnostics = list(dict.fromkeys(d for r in results for d in r.diagnostics))
     ok = all(r.ok for r in results)
     if ok and out is not None:
         pipeline.write_bundles(results, out)
-    lines = [_outcome_line(r, out) for r in results]
-    path = options.spec.path
-    if output_format == "json":
-        environments = {
-            r.environment: {
-                "ok": r.ok,
-                "artifact": str(out / r.environment / ARTIFACT_NAME) if r.ok and out else None,
-                "checksum": r.artifact.checksum if r.artifact else None,
-                "assets": r.summary,
-            }
-            for r in results
+    lines = "\n".join(_outcome_line(r, out) for r in results)
+    environments_found = {
+        r.environment: {
+            "ok": r.ok,
+            "artifact": str(out / r.environment / ARTIFACT_NAME) if r.ok and out else None,
+            "checksum": r.artifact.checksum if r.artifact else None,
+            "assets": r.summary,
         }
-        click.echo(render.as_json(diagnostics, [str(path)], environments=environments))
-    elif output_format == "github":
-        if diagnostics:
-            click.echo(render.github(diagnostics))
-        click.echo("\n".join(lines))
-    else:
-        click.echo(render.text(diagnostics, source_text(path, source), "\n".join(lines)))
+        for r in results
+    }
+    report = Report(
+        diagnostics,
+        [str(path)],
+        source_text(path, source),
+        lines,
+        lines,
+        {"environments": environments_found},
+    )
+    click.echo(RENDERER_BY_NAME[args.output_format](report))
     return 0 if ok else 1
 
 

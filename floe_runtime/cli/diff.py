@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from floe_runtime.cli.common import NOW, moment, progress
+from floe_runtime.cli.common import NOW, format_option, moment, progress
+from floe_runtime.review.formats import DIFF_RENDERER_BY_NAME
+
+
+@dataclass(frozen=True)
+class DiffArgs:
+    """``floe diff``'s options, parsed."""
+
+    base: Path
+    head: Path
+    output_format: str = "text"
+    exit_code: bool = False
+    now: datetime | None = None
 
 
 @click.command("diff")
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("head", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option(DIFF_RENDERER_BY_NAME)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when something changed.")
 @NOW
 def diff_command(
@@ -32,16 +36,21 @@ def diff_command(
 
     A side that does not exist stands for "no floe.yaml": everything is added (or removed).
     """
-    from floe_runtime.review.bundles import load_side
+    return execute(DiffArgs(base, head, output_format, exit_code, now))
+
+
+def execute(args: DiffArgs) -> int:
+    """Load both sides, diff them and print the diff (``--exit-code``: exit 1 on a change)."""
+    from floe_runtime.review.bundles import config_of, load_side
     from floe_runtime.review.diff import diff
 
     sides = []
-    for label, path in (("BASE", base), ("HEAD", head)):
+    for label, path in (("BASE", args.base), ("HEAD", args.head)):
         if not path.exists():
             progress(f"{label} {path} does not exist: compared as no floe.yaml")
         sides.append(load_side(path))
     try:
-        result = diff(sides[0], sides[1], moment(now))
+        result = diff(sides[0], sides[1], moment(args.now))
     except (KeyError, TypeError, AttributeError, ValueError):
         # read_payload checks version and checksum, not shape (that would cost more than the
         # diff): a payload that is sealed but misshapen was hand-made.
@@ -50,24 +59,6 @@ def diff_command(
             "recompile it with `floe compile`"
         )
         return 1
-    if output_format == "json":
-        click.echo(json.dumps(result.as_json(), indent=2, sort_keys=True, ensure_ascii=False))
-    elif output_format == "markdown":
-        from floe_runtime.review import markdown
-
-        config = _config(sides[1]) or _config(sides[0]) or str(head)
-        section = markdown.Section(config, result)
-        click.echo(markdown.render([section], markdown.Level.FULL), nl=False)
-    else:
-        from floe_runtime.review import text
-
-        click.echo(text.render(result), nl=False)
-    return 1 if exit_code and result.changed else 0
-
-
-def _config(side: Mapping[str, Mapping[str, Any]]) -> str | None:
-    for payload in side.values():
-        source = payload.get("source")
-        if isinstance(source, dict) and isinstance(source.get("path"), str):
-            return str(source["path"])
-    return None
+    config = config_of(sides[1]) or config_of(sides[0]) or str(args.head)
+    click.echo(DIFF_RENDERER_BY_NAME[args.output_format](result, config), nl=False)
+    return 1 if args.exit_code and result.changed else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -18,6 +19,14 @@ import click
 
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.output import printable
+
+
+@dataclass(frozen=True)
+class DoctorArgs:
+    """``floe doctor``'s options, parsed."""
+
+    artifact: Path | None = None
+    project_root: Path | None = None
 
 
 @click.command("doctor")
@@ -36,16 +45,21 @@ from floe_runtime.base.output import printable
 def doctor(artifact: Path | None, project_root: Path | None) -> int:
     """Check that this process can serve the bundle: trusted, same code, dbt ready, same
     environment. Exit 1 with what to fix."""
+    return execute(DoctorArgs(artifact, project_root))
+
+
+def execute(args: DoctorArgs) -> int:
+    """Find the bundle and the code root as the runtime would, check both, print the result."""
     from floe_runtime.artifact import store
     from floe_runtime.definitions import locate
 
     cwd = Path.cwd()
-    file = locate.artifact_path(artifact, os.environ, cwd)
+    file = locate.artifact_path(args.artifact, os.environ, cwd)
     try:
         compiled = store.read(file)
     except store.ArtifactError as exc:
         raise FloeError(str(exc)) from None
-    root = locate.project_root(project_root, os.environ, cwd)
+    root = locate.project_root(args.project_root, os.environ, cwd)
     problems, facts = _checks(compiled, file, root)
     for problem in problems:
         click.echo(f"floe: doctor: {printable(problem)}", err=True)

@@ -18,9 +18,15 @@ makes warnings fail the hook.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import click
+
+from floe_runtime.cli import compile as compile_cli
+from floe_runtime.cli import edge
+from floe_runtime.cli import validate as validate_cli
 
 CONFIG_NAMES = ("floe.yaml", "floe.yml")
 DBT_SUFFIXES = (".sql", ".yml", ".yaml")
@@ -68,6 +74,16 @@ def configs_for(files: tuple[Path, ...]) -> list[Path]:
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class HookArgs:
+    """``floe hook``'s options, parsed."""
+
+    check: str
+    files: tuple[Path, ...]
+    strict: bool = False
+    dbt_parse: bool = False
+
+
 @click.command("hook", hidden=True)
 @click.argument("check", type=click.Choice(["validate", "compile"]))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
@@ -75,12 +91,24 @@ def configs_for(files: tuple[Path, ...]) -> list[Path]:
 @click.option("--dbt-parse", is_flag=True, help="compile: run `dbt parse` (needs dbt on PATH).")
 def hook(check: str, files: tuple[Path, ...], strict: bool, dbt_parse: bool) -> int:
     """Run one pre-commit check on the floe.yaml files behind FILES."""
-    from floe_runtime.cli.main import run
+    return execute(HookArgs(check, files, strict, dbt_parse))
 
-    configs = configs_for(files)
-    flags = ["--strict"] if strict else []
-    if check == "validate":
-        return run(["validate", *flags, *map(str, configs)]) if configs else 0
-    flags += ["--dbt-parse"] if dbt_parse else []
-    codes = [run(["compile", str(c), "--all-envs", "--check", *flags]) for c in configs]
+
+def execute(args: HookArgs) -> int:
+    """``validate`` once over every config, or ``compile --all-envs --check`` per config (each
+    reported and mapped to its exit code on its own, so one failing config does not hide the
+    others); the worst exit code."""
+    configs = configs_for(args.files)
+    if args.check == "validate":
+        if not configs:
+            return 0
+        checked = validate_cli.ValidateArgs(paths=tuple(configs), strict=args.strict)
+        return edge.exit_code(partial(validate_cli.execute, checked))
+    each = [
+        compile_cli.CompileArgs(
+            path=config, all_envs=True, check=True, dbt_parse=args.dbt_parse, strict=args.strict
+        )
+        for config in configs
+    ]
+    codes = [edge.exit_code(partial(compile_cli.execute, compiled)) for compiled in each]
     return max(codes, default=0)

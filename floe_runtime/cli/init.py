@@ -4,11 +4,24 @@ location's orchestration, reading the code as syntax (it is never imported or ru
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from floe_runtime.base.output import plural, printable
+
+
+@dataclass(frozen=True)
+class InitArgs:
+    """``floe init``'s options, parsed."""
+
+    code_location: Path | None = None
+    dbt_dir: Path | None = None
+    output: Path = Path("floe.yaml")
+    name: str | None = None
+    run_dbt_parse: bool = False
+    force: bool = False
 
 
 @click.command("init")
@@ -51,40 +64,46 @@ def init(
     force: bool,
 ) -> int:
     """Write floe.yaml from an existing dbt project and Dagster code location."""
+    return execute(InitArgs(code_location, dbt_dir, output, name, run_dbt_parse, force))
+
+
+def execute(args: InitArgs) -> int:
+    """Convert, validate what would be written, and write it (never over a file unless
+    ``--force``)."""
     from floe_runtime.base import files
     from floe_runtime.base.diagnostics import has_errors
     from floe_runtime.convert.project import InitOptions, plan
     from floe_runtime.report import render
 
-    if os.path.lexists(output) and not force:
-        click.echo(f"floe: {printable(str(output))} already exists; pass --force to overwrite it",
-                   err=True)  # fmt: skip
+    if os.path.lexists(args.output) and not args.force:
+        shown = printable(str(args.output))
+        click.echo(f"floe: {shown} already exists; pass --force to overwrite it", err=True)
         return 1
     options = InitOptions(
-        output=output,
-        dbt_dir=dbt_dir,
-        code_location=code_location,
-        name=name,
-        run_dbt_parse=run_dbt_parse,
+        output=args.output,
+        dbt_dir=args.dbt_dir,
+        code_location=args.code_location,
+        name=args.name,
+        run_dbt_parse=args.run_dbt_parse,
         process_env=os.environ,
     )
     result = plan(options)
     if has_errors(result.diagnostics):
-        click.echo(render.text(result.diagnostics, {str(output): result.text}, ""), err=True)
+        click.echo(render.text(result.diagnostics, {str(args.output): result.text}, ""), err=True)
         click.echo(f"floe: the floe.yaml written for this project would not validate; nothing "
-                   f"was written to {printable(str(output))}", err=True)  # fmt: skip
+                   f"was written to {printable(str(args.output))}", err=True)  # fmt: skip
         return 1
-    files.write_atomic(output, result.text.encode("utf-8"))
+    files.write_atomic(args.output, result.text.encode("utf-8"))
     found = result.conversion
     click.echo(
-        f"floe: wrote {printable(str(output))}: {plural(len(found.jobs), 'job')}, "
+        f"floe: wrote {printable(str(args.output))}: {plural(len(found.jobs), 'job')}, "
         f"{plural(len(found.schedules), 'schedule')}, "
         f"{plural(len(found.registry.entries), 'partitions definition')}, "
         f"{plural(len(found.notes), 'construct')} left as comments"
     )
     for where in found.partitions_in_code:
         click.echo(f"floe: next: delete partitions_def= at {printable(where)}", err=True)
-    if code_location is not None:
+    if args.code_location is not None:
         click.echo(
             "floe: next: load the compiled artifact in the code location: "
             "defs = FloeDefinitions.from_compiled_artifacts(resources=...)",

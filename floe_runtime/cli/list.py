@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from floe_runtime.base.errors import FloeError
-from floe_runtime.cli.common import FLOE_YAML, NOW, VARIABLES, moment, progress
+from floe_runtime.cli.common import (
+    FLOE_YAML,
+    NOW,
+    VARIABLES,
+    format_option,
+    moment,
+    progress,
+    spec_options,
+)
+from floe_runtime.report.formats import LISTING_BY_NAME
+
+if TYPE_CHECKING:
+    from floe_runtime.artifact.schema import CompiledArtifact
 
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
+
+
+@dataclass(frozen=True)
+class ListArgs:
+    """``floe list``'s options, parsed."""
+
+    kind: str
+    path: Path = Path("floe.yaml")
+    environment: str | None = None
+    artifact: Path | None = None
+    cli_vars: Mapping[str, str] = field(default_factory=dict)
+    dbt_parse: bool = False
+    output_format: str = "text"
+    now: datetime | None = None
 
 
 @click.command("list")
@@ -25,7 +53,8 @@ KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 )
 @VARIABLES
 @click.option("--dbt-parse", is_flag=True, help="Run `dbt parse` to include dbt models.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
+@format_option(LISTING_BY_NAME)
+@click.option("--json", "as_json", is_flag=True, hidden=True)  # --format json; one more release
 @NOW
 def list_command(
     *,
@@ -35,56 +64,76 @@ def list_command(
     artifact: Path | None,
     cli_vars: dict[str, str],
     dbt_parse: bool,
+    output_format: str,
     as_json: bool,
     now: datetime | None,
 ) -> int:
     """List assets, jobs, schedules (with next ticks), sensors, partitions or backfills."""
-    import json
-
-    from floe_runtime.artifact import store
-    from floe_runtime.base.secrets import redact
-    from floe_runtime.compile.pipeline import CompileOptions, compile_environments
-    from floe_runtime.report import listing, render
-    from floe_runtime.spec import environments
-    from floe_runtime.spec.load import SpecOptions
-
-    if artifact is not None:
-        compiled = store.read(artifact)
-        if environment is not None and environment != compiled.environment:
-            raise FloeError(
-                f"{artifact} was compiled for environment {compiled.environment!r}, not "
-                f"{environment!r}: drop --env, or list that environment's artifact"
-            )
-    else:
-        try:
-            (env,) = environments.select(path, name=environment)
-        except environments.EnvironmentChoiceError as exc:
-            raise click.UsageError(str(exc)) from None
-        bundle, digest, why = (None, None, "") if dbt_parse else _bundle_manifest(path, env)
-        options = CompileOptions(
-            spec=SpecOptions(
-                path=path, display=str(path), cli_vars=cli_vars, process_env=os.environ
-            ),
-            environments=(env,),
+    return execute(
+        ListArgs(
+            kind=kind,
+            path=path,
+            environment=environment,
+            artifact=artifact,
+            cli_vars=cli_vars,
             dbt_parse=dbt_parse,
-            progress=progress,
-            manifests={env: bundle} if bundle is not None else {},
+            output_format="json" if as_json else output_format,
+            now=now,
         )
-        (result,) = compile_environments(options)
-        if not result.ok:
-            click.echo(render.text(result.diagnostics, {}, f"floe: {env}: failed"), err=True)
-            return 1
-        assert result.artifact is not None
-        compiled = result.artifact
-        record = compiled.dbt.manifest if compiled.dbt is not None else None
-        if compiled.dbt is not None and (record is None or record.digest == digest) and why:
-            progress(why)  # what the dbt models were listed from, or why they are not
-    found = listing.rows(kind, compiled, moment(now))
-    if as_json:
-        click.echo(redact(json.dumps(found, indent=2, sort_keys=True)))
-    else:
-        click.echo(listing.table(kind, found))
+    )
+
+
+def execute(args: ListArgs) -> int:
+    """The rows of one kind, from the artifact or from floe.yaml compiled in memory."""
+    compiled = _compiled(args)
+    if compiled is None:
+        return 1
+    from floe_runtime.report import listing
+
+    found = listing.rows(args.kind, compiled, moment(args.now))
+    click.echo(LISTING_BY_NAME[args.output_format](args.kind, found))
     return 0
+
+
+def _compiled(args: ListArgs) -> CompiledArtifact | None:
+    """The artifact to list: ``--artifact``'s, else floe.yaml compiled for the environment (None
+    when it does not compile: its errors are printed)."""
+    from floe_runtime.artifact import store
+    from floe_runtime.compile.pipeline import CompileOptions, compile_environments
+    from floe_runtime.report import render
+    from floe_runtime.spec import environments
+
+    if args.artifact is not None:
+        compiled = store.read(args.artifact)
+        if args.environment is not None and args.environment != compiled.environment:
+            raise FloeError(
+                f"{args.artifact} was compiled for environment {compiled.environment!r}, not "
+                f"{args.environment!r}: drop --env, or list that environment's artifact"
+            )
+        return compiled
+    path = args.path
+    try:
+        (env,) = environments.select(path, name=args.environment)
+    except environments.EnvironmentChoiceError as exc:
+        raise click.UsageError(str(exc)) from None
+    bundle, digest, why = (None, None, "") if args.dbt_parse else _bundle_manifest(path, env)
+    options = CompileOptions(
+        spec=spec_options(path, args.cli_vars),
+        environments=(env,),
+        dbt_parse=args.dbt_parse,
+        progress=progress,
+        manifests={env: bundle} if bundle is not None else {},
+    )
+    (result,) = compile_environments(options)
+    if not result.ok:
+        click.echo(render.text(result.diagnostics, {}, f"floe: {env}: failed"), err=True)
+        return None
+    assert result.artifact is not None
+    compiled = result.artifact
+    record = compiled.dbt.manifest if compiled.dbt is not None else None
+    if compiled.dbt is not None and (record is None or record.digest == digest) and why:
+        progress(why)  # what the dbt models were listed from, or why they are not
+    return compiled
 
 
 BUNDLES = Path("dist") / "floe"  # floe compile's default --out

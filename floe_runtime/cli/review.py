@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -9,6 +10,17 @@ import click
 
 from floe_runtime.base.output import printable
 from floe_runtime.cli.common import NOW, moment, progress
+
+
+@dataclass(frozen=True)
+class ReviewArgs:
+    """``floe review``'s options, parsed."""
+
+    base: str | None = None
+    configs: tuple[Path, ...] = (Path("floe.yaml"),)
+    out: Path = Path("dist/floe-review")
+    now: datetime | None = None
+    dbt_parse: bool = True
 
 
 @click.command("review")
@@ -51,18 +63,23 @@ def review_command(
 
     Exits 1 when the head does not compile (its errors are in the review), else 0.
     """
+    return execute(ReviewArgs(base, configs or (Path("floe.yaml"),), out, now, dbt_parse))
+
+
+def execute(args: ReviewArgs) -> int:
+    """Review, write the files, and say what changed and where the files are."""
     from floe_runtime.review.run import ReviewOptions, review
 
     options = ReviewOptions(
         cwd=Path.cwd(),
-        configs=configs or (Path("floe.yaml"),),
-        base=base,
-        now=moment(now),
-        dbt_parse=dbt_parse,
+        configs=args.configs,
+        base=args.base,
+        now=moment(args.now),
+        dbt_parse=args.dbt_parse,
         progress=progress,
     )
     result = review(options=options)
-    written = result.write(out)
+    written = result.write(args.out)
     report = result.report
     state = "invalid" if not result.valid else "changed" if report["changed"] else "no changes"
     envs = ", ".join(report["changed_envs"]) or "none"

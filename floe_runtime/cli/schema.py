@@ -24,6 +24,17 @@ def schema() -> None:
 @SCHEMA_DIR
 def schema_export(directory: Path) -> int:
     """Write the JSON Schemas generated from the models."""
+    return execute_export(directory)
+
+
+@schema.command("check")
+@SCHEMA_DIR
+def schema_check(directory: Path) -> int:
+    """Fail when the committed JSON Schemas differ from the models."""
+    return execute_check(directory)
+
+
+def execute_export(directory: Path) -> int:
     from floe_runtime.artifact import json_schemas
 
     for written in json_schemas.export(directory):
@@ -31,10 +42,7 @@ def schema_export(directory: Path) -> int:
     return 0
 
 
-@schema.command("check")
-@SCHEMA_DIR
-def schema_check(directory: Path) -> int:
-    """Fail when the committed JSON Schemas differ from the models."""
+def execute_check(directory: Path) -> int:
     from floe_runtime.artifact import json_schemas
 
     drifted = json_schemas.drifted(directory)

@@ -6,7 +6,9 @@ one; a path that does not exist is a side without floe.yaml (a first PR, a delet
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from floe_runtime.artifact.store import ARTIFACT_NAME, ArtifactError, read_payload
 from floe_runtime.review.diff import Payload
@@ -41,3 +43,12 @@ def load_side(path: Path) -> dict[str, Payload]:
             raise ArtifactError(f"{file}: a second artifact for environment {name!r}")
         side[name] = payload
     return side
+
+
+def config_of(side: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The floe.yaml path a side was compiled from (the artifacts name it), if any."""
+    for payload in side.values():
+        source = payload.get("source")
+        if isinstance(source, dict) and isinstance(source.get("path"), str):
+            return str(source["path"])
+    return None

@@ -177,21 +177,21 @@ def test_a_source_named_near_a_python_asset_warns(floe: Floe, tmp_path: Path) ->
 @needs_dbt
 def test_list_assets_uses_a_fresh_bundle(floe: Floe, tmp_path: Path) -> None:
     config = project(tmp_path, "  jobs:\n    load: {type: batch, selection: ['*']}\n", dbt=True)
-    missing = floe("list", "assets", "--json", cwd=tmp_path)
+    missing = floe("list", "assets", "--format", "json", cwd=tmp_path)
     assert missing.code == 0, missing.text
     assert "stg_orders" not in missing.out
     assert "no compiled bundle at dist/floe/default/: dbt models are not listed" in missing.err
     assert floe("compile", "--env", "default", "--dbt-parse", cwd=tmp_path).code == 0
     manifest = tmp_path / "dist/floe/default/manifest.json"
     before = manifest.stat().st_mtime_ns
-    rows = floe("list", "assets", "--json", cwd=tmp_path)
+    rows = floe("list", "assets", "--format", "json", cwd=tmp_path)
     assert {r["key"]: r["kind"] for r in rows.json()}["stg_orders"] == "dbt"
     assert "dbt models from the bundle dist/floe/default/" in rows.err
     # 13: a recompile that changes nothing leaves manifest.json as it was
     assert floe("compile", "--env", "default", "--dbt-parse", cwd=tmp_path).code == 0
     assert manifest.stat().st_mtime_ns == before
     config.write_text(config.read_text(encoding="utf-8") + "  # edited\n", encoding="utf-8")
-    stale = floe("list", "assets", "--json", cwd=tmp_path)
+    stale = floe("list", "assets", "--format", "json", cwd=tmp_path)
     assert "stg_orders" not in stale.out
     assert "was compiled from another version of floe.yaml, so it is not used" in stale.err
 

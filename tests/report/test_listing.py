@@ -28,7 +28,7 @@ PROJECT = BASE.replace(
 
 
 def _rows(floe: Floe, *args: str) -> list[dict[str, object]]:
-    result = floe("list", *args, "--json", "--now", NOW)
+    result = floe("list", *args, "--format", "json", "--now", NOW)
     assert result.code == 0, result.text
     return json.loads(result.out)  # type: ignore[no-any-return]
 
@@ -115,6 +115,21 @@ def test_text_table(tmp_path: Path, floe: Floe) -> None:
         "NAME  TYPE          JOB   INTERVAL_SECONDS  STATUS   WATCHES",
         "s     asset_sensor  gold  30                RUNNING  revenue",
     ]
+
+
+def test_the_hidden_json_flag_prints_the_bytes_of_format_json(tmp_path: Path, floe: Floe) -> None:
+    """``--json`` (before ``--format``) still works for one release, and is not in the help."""
+    path = acme(tmp_path, PROJECT)
+    for kind in ("assets", "schedules"):
+        old = floe("list", kind, str(path), "--json", "--now", NOW)
+        new = floe("list", kind, str(path), "--format", "json", "--now", NOW)
+        assert old.code == new.code == 0, old.text + new.text
+        assert (old.out, old.err) == (new.out, new.err)
+        assert json.loads(new.out)
+    text = floe("list", "assets", str(path), "--format", "text", "--now", NOW)
+    assert text.out == floe("list", "assets", str(path), "--now", NOW).out
+    shown = floe("list", "--help").out
+    assert "--format [text|json]" in shown and "--json" not in shown
 
 
 def test_a_tampered_artifact_is_refused(tmp_path: Path, floe: Floe) -> None:
