@@ -25,6 +25,8 @@ from floe_runtime.report.formats import LISTING_BY_NAME
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
 
+# report.listing.KINDS reads each; named here so `floe --help` need not import it (a test keeps
+# the two equal).
 KINDS = ("assets", "jobs", "schedules", "sensors", "partitions", "backfills")
 
 

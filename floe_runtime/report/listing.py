@@ -7,7 +7,7 @@ disk), so the listing shows exactly what the runtime will build. Times depend on
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -38,96 +38,122 @@ def _describe_partitions(definition: Any) -> str:
     return "keys added at run time"
 
 
-def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
+def _assets(artifact: CompiledArtifact, now: datetime) -> list[Row]:
+    return [
+        {
+            "key": a.key,
+            "kind": a.kind,
+            "group": a.group,
+            "partitions": a.partitions,
+            "automation": (a.automation_condition or {}).get("type"),
+            "deps": len(a.deps),
+        }
+        for a in artifact.asset_graph.assets
+    ]
+
+
+def _jobs(artifact: CompiledArtifact, now: datetime) -> list[Row]:
     o = artifact.orchestration
-    if kind == "assets":
-        return [
-            {
-                "key": a.key,
-                "kind": a.kind,
-                "group": a.group,
-                "partitions": a.partitions,
-                "automation": (a.automation_condition or {}).get("type"),
-                "deps": len(a.deps),
-            }
-            for a in artifact.asset_graph.assets
-        ]
-    if kind == "jobs":
-        return [
-            {
-                "name": name,
-                "type": job.type,
-                "assets": len(job.assets) if job.type == "batch" else None,
-                "partitions": job.partitions,
-                "target": job.target_function or ", ".join(o.jobs[name].selection),  # type: ignore[union-attr]
-            }
-            for name, job in sorted(artifact.jobs.items())
-        ]
-    if kind == "schedules":
-        out = []
-        for name, s in sorted(o.schedules.items()):
-            upcoming = _upcoming(name, s.cron_schedule, s.timezone, now)
-            job = artifact.jobs.get(s.job)
-            out.append(
-                {
-                    "name": name,
-                    "job": s.job,
-                    "cron": s.cron_schedule,
-                    "timezone": s.timezone,
-                    "status": "RUNNING" if s.enabled else "STOPPED",
-                    "assets": len(job.assets) if job and job.type == "batch" else None,
-                    "next_ticks": [t.isoformat() for t in upcoming],
-                }
-            )
-        return out
-    if kind == "sensors":
-        return [
+    return [
+        {
+            "name": name,
+            "type": job.type,
+            "assets": len(job.assets) if job.type == "batch" else None,
+            "partitions": job.partitions,
+            "target": job.target_function or ", ".join(o.jobs[name].selection),  # type: ignore[union-attr]
+        }
+        for name, job in sorted(artifact.jobs.items())
+    ]
+
+
+def _schedules(artifact: CompiledArtifact, now: datetime) -> list[Row]:
+    out = []
+    for name, s in sorted(artifact.orchestration.schedules.items()):
+        upcoming = _upcoming(name, s.cron_schedule, s.timezone, now)
+        job = artifact.jobs.get(s.job)
+        out.append(
             {
                 "name": name,
-                "type": s.type,
                 "job": s.job,
-                "interval_seconds": s.poll_interval_seconds,
+                "cron": s.cron_schedule,
+                "timezone": s.timezone,
                 "status": "RUNNING" if s.enabled else "STOPPED",
-                "watches": _watches(s),
+                "assets": len(job.assets) if job and job.type == "batch" else None,
+                "next_ticks": [t.isoformat() for t in upcoming],
             }
-            for name, s in sorted(o.sensors.items())
-        ]
-    if kind == "partitions":
-        out = []
-        for name, definition in sorted(o.partitions.items()):
-            keys = _span(name, definition, o.partitions, now)
-            out.append(
-                {
-                    "name": name,
-                    "type": definition.type,
-                    "keys": keys.count,
-                    "more": not keys.exact,
-                    "first": keys.first,
-                    "last": keys.last,
-                    "definition": _describe_partitions(definition),
-                }
-            )
-        return out
-    if kind == "backfills":
-        out = []
-        for name, b in sorted(o.backfills.items()):
-            job = artifact.jobs.get(b.job)
-            partitions = b.partitions or (job.partitions if job else None)
-            count = _backfill_count(b, partitions, artifact, now)
-            out.append(
-                {
-                    "name": name,
-                    "job": b.job,
-                    "partitions": partitions,
-                    "start": b.partition_range.start if b.partition_range else None,
-                    "end": b.partition_range.end if b.partition_range else None,
-                    "partition_count": count,
-                    "batch_size": b.batch_size,
-                    "runs": None if count is None else math.ceil(count / b.batch_size),
-                }
-            )
-        return out
-    raise ValueError(kind)
+        )
+    return out
+
+
+def _sensors(artifact: CompiledArtifact, now: datetime) -> list[Row]:
+    return [
+        {
+            "name": name,
+            "type": s.type,
+            "job": s.job,
+            "interval_seconds": s.poll_interval_seconds,
+            "status": "RUNNING" if s.enabled else "STOPPED",
+            "watches": _watches(s),
+        }
+        for name, s in sorted(artifact.orchestration.sensors.items())
+    ]
+
+
+def _partitions(artifact: CompiledArtifact, now: datetime) -> list[Row]:
+    defs = artifact.orchestration.partitions
+    out = []
+    for name, definition in sorted(defs.items()):
+        keys = _span(name, definition, defs, now)
+        out.append(
+            {
+                "name": name,
+                "type": definition.type,
+                "keys": keys.count,
+                "more": not keys.exact,
+                "first": keys.first,
+                "last": keys.last,
+                "definition": _describe_partitions(definition),
+            }
+        )
+    return out
+
+
+def _backfills(artifact: CompiledArtifact, now: datetime) -> list[Row]:
+    out = []
+    for name, b in sorted(artifact.orchestration.backfills.items()):
+        job = artifact.jobs.get(b.job)
+        partitions = b.partitions or (job.partitions if job else None)
+        count = _backfill_count(b, partitions, artifact, now)
+        out.append(
+            {
+                "name": name,
+                "job": b.job,
+                "partitions": partitions,
+                "start": b.partition_range.start if b.partition_range else None,
+                "end": b.partition_range.end if b.partition_range else None,
+                "partition_count": count,
+                "batch_size": b.batch_size,
+                "runs": None if count is None else math.ceil(count / b.batch_size),
+            }
+        )
+    return out
+
+
+KINDS: dict[str, Callable[[CompiledArtifact, datetime], list[Row]]] = {
+    "assets": _assets,
+    "jobs": _jobs,
+    "schedules": _schedules,
+    "sensors": _sensors,
+    "partitions": _partitions,
+    "backfills": _backfills,
+}
+"""What ``floe list`` can list, and how each kind's rows are read off the artifact."""
+
+
+def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    return KINDS[kind](artifact, now)
 
 
 def _upcoming(name: str, cron: str, timezone: str, now: datetime) -> list[datetime]:
