@@ -1,8 +1,8 @@
 """The JSON Schema of ``compiled_artifacts.json``, as pydantic models.
 
-``schemas/compiled-artifacts.schema.json`` is generated from these models, and the runtime
-reads artifacts through them. The compiler writes plain data that conforms (tests check it)
-so compiling never pays for building these models.
+``schemas/compiled-artifacts.schema.json`` is generated from these models. The compiler builds
+the artifact from them (its many asset records validated from plain data in one call), and the
+runtime reads artifacts through them.
 """
 
 from __future__ import annotations

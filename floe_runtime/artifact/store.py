@@ -2,7 +2,7 @@
 
 One JSON file per environment, deterministic (sorted keys, no timestamps, paths relative to
 the repository), sealed by a checksum over its content, written atomically. Its schema lives
-in ``artifact_schema``; this module writes, seals and reads it.
+in ``artifact/schema.py``; this module writes, seals and reads it.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from floe_runtime.base.files import PYTHON_SOURCE_LIMIT, FileRefused, read_text
+from floe_runtime.compile import python_literals as lit
 
 ASSET_DECORATORS = {"asset", "graph_asset"}
 MULTI_ASSET_DECORATORS = {"multi_asset", "graph_multi_asset"}
@@ -143,126 +144,6 @@ def _relative(path: Path, root: Path) -> str:
         return path.name
 
 
-class _NotLiteral(Exception):
-    """A decorator argument floe cannot evaluate without running code."""
-
-
-def _name(node: ast.expr) -> str | None:
-    """``asset`` for ``asset``, ``dg.asset`` and ``dagster.asset``."""
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
-def _literal(node: ast.expr) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
-        raise _NotLiteral(_shown(node)) from exc
-
-
-def _shown(node: ast.expr) -> str:
-    """The source of an expression for a message: short, and never a crash on deep nesting."""
-    try:
-        text = ast.unparse(node)
-    except (RecursionError, MemoryError, ValueError):
-        return f"an expression at line {getattr(node, 'lineno', '?')}"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _group(node: ast.expr | None, inherited: str | None = None) -> str | None:
-    """``group_name=``: None (or "") is Dagster's default group, not the group "None"."""
-    if node is None:
-        return inherited
-    value = _literal(node)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise _NotLiteral(_shown(node))
-    return value
-
-
-def _key(node: ast.expr, functions: dict[str, str]) -> str:
-    """An asset key written as a string, a list of strings, ``AssetKey(...)``, ``AssetDep(...)``,
-    ``AssetSpec(...)`` or the name of a decorated function of this module."""
-    if isinstance(node, ast.Name) and node.id in functions:
-        return functions[node.id]
-    if isinstance(node, ast.Call) and _name(node.func) in ("AssetKey", "AssetDep", "AssetSpec"):
-        if node.args:
-            return _key(node.args[0], functions)
-        for keyword in node.keywords:
-            if keyword.arg in ("key", "asset", "path"):
-                return _key(keyword.value, functions)
-        raise _NotLiteral(_shown(node))
-    value = _literal(node)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return "/".join(value)
-    raise _NotLiteral(_shown(node))
-
-
-def _prefix(node: ast.expr | None) -> list[str]:
-    if node is None:
-        return []
-    value = _literal(node)
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise _NotLiteral(_shown(node))
-
-
-def _named_key(kw: dict[str, ast.expr], name: str, functions: dict[str, str]) -> str:
-    """``key=`` when given, else ``key_prefix`` + ``name``: how ``@asset``, ``AssetIn`` and
-    ``AssetOut`` name their keys."""
-    if "key" in kw:
-        return _key(kw["key"], functions)
-    return "/".join([*_prefix(kw.get("key_prefix")), name])
-
-
-def _str_list(node: ast.expr | None) -> tuple[str, ...]:
-    if node is None:
-        return ()
-    value = _literal(node)
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, (list, tuple, set)) and all(isinstance(v, str) for v in value):
-        return tuple(sorted(value))
-    raise _NotLiteral(_shown(node))
-
-
-def _str_dict(node: ast.expr | None) -> dict[str, str]:
-    if node is None:
-        return {}
-    value = _literal(node)
-    if isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return dict(sorted(value.items()))
-    raise _NotLiteral(_shown(node))
-
-
-def _kwargs(call: ast.expr) -> dict[str, ast.expr]:
-    if not isinstance(call, ast.Call):
-        return {}
-    if any(k.arg is None for k in call.keywords):
-        raise _NotLiteral("**kwargs in the decorator")
-    return {k.arg: k.value for k in call.keywords if k.arg is not None}
-
-
-def _kind_tags(kwargs: dict[str, ast.expr]) -> tuple[str, ...]:
-    kinds = set(_str_list(kwargs.get("kinds")))
-    compute_kind = kwargs.get("compute_kind")
-    if compute_kind is not None:
-        kinds.add(str(_literal(compute_kind)))
-    return tuple(sorted(kinds))
-
-
 class _ModuleReader:
     def __init__(self, module: str, file: str) -> None:
         self.module = module
@@ -277,25 +158,25 @@ class _ModuleReader:
             for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             for decorator in node.decorator_list
-            if _name(decorator) in ASSET_DECORATORS | MULTI_ASSET_DECORATORS
+            if lit.name(decorator) in ASSET_DECORATORS | MULTI_ASSET_DECORATORS
         ]
         for node, decorator in decorated:  # names first: deps may refer to later functions
-            if _name(decorator) in ASSET_DECORATORS:
+            if lit.name(decorator) in ASSET_DECORATORS:
                 try:
-                    self.functions[node.name] = self._single_key(node, _kwargs(decorator))
-                except (_NotLiteral, RecursionError):
+                    self.functions[node.name] = self._single_key(node, lit.kwargs(decorator))
+                except (lit.NotLiteral, RecursionError):
                     continue  # reported with its reason below
         for node, decorator in decorated:
             try:
-                if _name(decorator) in ASSET_DECORATORS:
+                if lit.name(decorator) in ASSET_DECORATORS:
                     self._single(node, decorator)
                 else:
                     self._multi(node, decorator)
-            except (_NotLiteral, RecursionError) as exc:
+            except (lit.NotLiteral, RecursionError) as exc:
                 self.unresolved.append(
                     Unresolved(
                         self.module,
-                        f"@{_name(decorator)} on {node.name}() uses {exc}, which floe cannot "
+                        f"@{lit.name(decorator)} on {node.name}() uses {exc}, which floe cannot "
                         "read without running the module",
                         self.file,
                         node.lineno,
@@ -304,24 +185,24 @@ class _ModuleReader:
         self._factories(tree)
 
     def _single_key(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kw: dict[str, Any]) -> str:
-        name = str(_literal(kw["name"])) if "name" in kw else node.name
+        name = str(lit.literal(kw["name"])) if "name" in kw else node.name
         if "key" not in kw and not name:
-            raise _NotLiteral("an empty name")
-        return _named_key(kw, name, {})
+            raise lit.NotLiteral("an empty name")
+        return lit.named_key(kw, name, {})
 
     def _single(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
-        kw = _kwargs(decorator)
+        kw = lit.kwargs(decorator)
         key = self._single_key(node, kw)
         ins = kw.get("ins")
         renamed: dict[str, str] = {}
         if ins is not None:
             if not isinstance(ins, ast.Dict):
-                raise _NotLiteral(_shown(ins))
+                raise lit.NotLiteral(lit.shown(ins))
             for name_node, asset_in in zip(ins.keys, ins.values, strict=True):
                 if name_node is None:
-                    raise _NotLiteral("**ins")
-                renamed[str(_literal(name_node))] = self._asset_in_key(
-                    str(_literal(name_node)), asset_in
+                    raise lit.NotLiteral("**ins")
+                renamed[str(lit.literal(name_node))] = self._asset_in_key(
+                    str(lit.literal(name_node)), asset_in
                 )
         deps = self._deps(kw.get("deps"))
         for param in [*node.args.posonlyargs, *node.args.args]:
@@ -332,8 +213,8 @@ class _ModuleReader:
 
     def _asset_in_key(self, input_name: str, node: ast.expr) -> str:
         if isinstance(node, ast.Call) and node.args:
-            return _key(node.args[0], self.functions)
-        return _named_key(_kwargs(node), input_name, self.functions)
+            return lit.key(node.args[0], self.functions)
+        return lit.named_key(lit.kwargs(node), input_name, self.functions)
 
     def _items(self, node: ast.expr | None) -> list[ast.expr]:
         """The elements of a literal list, tuple or set."""
@@ -341,16 +222,16 @@ class _ModuleReader:
             return []
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return list(node.elts)
-        raise _NotLiteral(_shown(node))
+        raise lit.NotLiteral(lit.shown(node))
 
     def _deps(self, node: ast.expr | None) -> set[str]:
-        return {_key(item, self.functions) for item in self._items(node)}
+        return {lit.key(item, self.functions) for item in self._items(node)}
 
     def _multi(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr) -> None:
-        kw = _kwargs(decorator)
+        kw = lit.kwargs(decorator)
         shared_deps = self._deps(kw.get("deps"))
-        group = _group(kw.get("group_name"))
-        kinds = _kind_tags(kw)
+        group = lit.group(kw.get("group_name"))
+        kinds = lit.kind_tags(kw)
         specs = kw.get("specs")
         outs = kw.get("outs")
         if specs is not None:
@@ -359,12 +240,12 @@ class _ModuleReader:
         elif isinstance(outs, ast.Dict):
             for name_node, out in zip(outs.keys, outs.values, strict=True):
                 if name_node is None:
-                    raise _NotLiteral("**outs")
-                out_kw = _kwargs(out)
-                key = _named_key(out_kw, str(_literal(name_node)), {})
+                    raise lit.NotLiteral("**outs")
+                out_kw = lit.kwargs(out)
+                key = lit.named_key(out_kw, str(lit.literal(name_node)), {})
                 self._add(node, key, out_kw, group, kinds, shared_deps)
         else:
-            raise _NotLiteral("specs/outs that are not written as a list or dict")
+            raise lit.NotLiteral("specs/outs that are not written as a list or dict")
 
     def _spec(
         self,
@@ -374,13 +255,13 @@ class _ModuleReader:
         kinds: tuple[str, ...],
         shared_deps: set[str],
     ) -> None:
-        if not (isinstance(spec, ast.Call) and _name(spec.func) == "AssetSpec"):
-            raise _NotLiteral(_shown(spec))
-        spec_kw = _kwargs(spec)
+        if not (isinstance(spec, ast.Call) and lit.name(spec.func) == "AssetSpec"):
+            raise lit.NotLiteral(lit.shown(spec))
+        spec_kw = lit.kwargs(spec)
         key_node = spec.args[0] if spec.args else spec_kw.get("key")
         if key_node is None:
-            raise _NotLiteral("AssetSpec() without a key")
-        key = _key(key_node, {})
+            raise lit.NotLiteral("AssetSpec() without a key")
+        key = lit.key(key_node, {})
         deps = shared_deps | self._deps(spec_kw.get("deps"))
         self._add(node, key, spec_kw, group, kinds, deps)
 
@@ -393,15 +274,15 @@ class _ModuleReader:
         kinds: tuple[str, ...],
         deps: set[str],
     ) -> None:
-        own_group = _group(kw.get("group_name"), group)
+        own_group = lit.group(kw.get("group_name"), group)
         self.assets.append(
             PythonAsset(
                 key=key,
                 group=own_group,
                 deps=tuple(sorted(deps)),
-                tags=_str_dict(kw.get("tags")),
-                kinds=tuple(sorted(set(kinds) | set(_kind_tags(kw)))),
-                owners=_str_list(kw.get("owners")),
+                tags=lit.str_dict(kw.get("tags")),
+                kinds=tuple(sorted(set(kinds) | set(lit.kind_tags(kw)))),
+                owners=lit.str_list(kw.get("owners")),
                 module=self.module,
                 file=self.file,
                 line=_first_line(node),
@@ -430,14 +311,15 @@ class _ModuleReader:
             elif isinstance(node, ast.Call):
                 uses = [node]
             for use in uses:
-                if id(use) not in top_level and _name(use) in decorators:
+                if id(use) not in top_level and lit.name(use) in decorators:
                     found.setdefault(
                         use.lineno,
-                        f"@{_name(use)} inside a function, loop or condition (or applied by hand)",
+                        f"@{lit.name(use)} inside a function, loop or condition "
+                        "(or applied by hand)",
                     )
         for statement in tree.body:
             value = statement.value if isinstance(statement, (ast.Assign, ast.Expr)) else None
-            name = _name(value.func) if isinstance(value, ast.Call) else None
+            name = lit.name(value.func) if isinstance(value, ast.Call) else None
             if (
                 name
                 and "asset" in name.lower()
@@ -458,7 +340,7 @@ class _ModuleReader:
 def _looks_like_resource(param: ast.arg) -> bool:
     """Parameters typed as resources are not asset inputs (Dagster injects them)."""
     annotation = param.annotation
-    name = (_name(annotation) if annotation is not None else None) or ""
+    name = (lit.name(annotation) if annotation is not None else None) or ""
     return name.endswith("Resource") or name in ("AssetExecutionContext", "OpExecutionContext")
 
 

@@ -28,7 +28,7 @@ from pydantic_core import CoreSchema, core_schema
 
 from floe_runtime.ports.dbt_manifest import translation as templates
 from floe_runtime.spec.interpolation import Interpolated
-from floe_runtime.spec.yaml_loader import resolve_plain_scalar
+from floe_runtime.spec.yaml_scalars import resolve_plain_scalar
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 GROUP_NAME = r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$"

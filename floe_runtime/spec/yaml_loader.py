@@ -9,8 +9,6 @@ so the editor, the schema and floe agree on what a file means.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import yaml
 
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, Severity
+from floe_runtime.spec.yaml_scalars import resolve_plain_scalar
 
 MAX_FILE_BYTES = files.FLOE_YAML_LIMIT
 MAX_ALIAS_NODES = 100_000
@@ -27,56 +26,10 @@ MAX_NODES = 200_000
 270,000; a hostile one of tiny values (``[[[[…``, ``[1,1,1,…``) would have millions."""
 MAX_DEPTH = 32
 """How deep values may nest: every later walk (interpolation, shape, semantics) recurses."""
-_MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python refuses to print longer integers
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
-
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_TRUE = re.compile(r"^(?:true|True|TRUE)$")
-_FALSE = re.compile(r"^(?:false|False|FALSE)$")
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_OCT = re.compile(r"^0o[0-7]+$")
-_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-
-
-_MAY_BE_TYPED = frozenset("~nNtTfF0123456789+-.")
-
-
-def resolve_plain_scalar(text: str) -> Any:
-    """Type a plain (unquoted) scalar by the YAML 1.2 core schema."""
-    if text and text[0] not in _MAY_BE_TYPED:
-        return text  # the common case: a name, decided by its first character
-    if _NULL.match(text):
-        return None
-    if _TRUE.match(text):
-        return True
-    if _FALSE.match(text):
-        return False
-    if _INT.match(text):
-        return _printable_int(int(text))
-    if _OCT.match(text):
-        return _printable_int(int(text[2:], 8))
-    if _HEX.match(text):
-        return _printable_int(int(text[2:], 16))
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return -math.inf if text.startswith("-") else math.inf
-    if _NAN.match(text):
-        return math.nan
-    return text
-
-
-def _printable_int(value: int) -> int:
-    """An integer Python can print back (the artifact writes it as JSON), or ValueError."""
-    if value.bit_length() > _MAX_INT_BITS:
-        raise ValueError(f"an integer of {value.bit_length():,} bits is too long")
-    return value
 
 
 @dataclass(frozen=True)

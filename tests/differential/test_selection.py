@@ -21,7 +21,7 @@ from floe_runtime.ports.selection import (
     resolve,
     runtime_only_attributes,
 )
-from floe_runtime.ports.selection.syntax import RUNTIME_ATTRIBUTES
+from floe_runtime.ports.selection.lexer import RUNTIME_ATTRIBUTES
 from tests.ports.test_selection import DEMO_ASSETS, asset
 
 pytestmark = pytest.mark.differential

@@ -5,4 +5,4 @@ from floe_runtime.report import listing
 
 
 def test_the_command_offers_every_kind_the_listing_reads() -> None:
-    assert list_command.KINDS == tuple(listing.KINDS)
+    assert tuple(listing.KINDS) == list_command.KINDS

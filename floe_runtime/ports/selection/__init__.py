@@ -4,7 +4,8 @@ floe resolves every job's selection at compile time, before anything is deployed
 importing Dagster. So this module re-implements the ANTLR grammar that Dagster 1.13 ships
 (``AssetSelection.g4``) and the resolution rules of ``AssetSelection.from_string(expr).resolve``
 on a static asset graph, and must agree with them exactly: the same strings are accepted, and the
-same asset keys are selected. ``tests/test_selection.py`` checks both against real Dagster.
+same asset keys are selected. ``tests/differential/test_selection.py`` checks both against real
+Dagster.
 
 Deliberate differences: Dagster retries expressions its grammar rejects with a legacy syntax
 (``*my_asset+``); floe refuses them and names the modern spelling, except legacy ``tag:k=v``
@@ -13,9 +14,9 @@ depend on a running deployment (``status:``, ``sensor:`` ...) parse, but resolvi
 """
 
 from floe_runtime.ports.selection.evaluation import AssetInfo, SelectionGraph, resolve
+from floe_runtime.ports.selection.lexer import SelectionError
 from floe_runtime.ports.selection.syntax import (
     Selection,
-    SelectionError,
     attributes,
     parse_selection,
     runtime_only_attributes,

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.globs import compile_wildcard
+from floe_runtime.ports.selection.lexer import SelectionError
 from floe_runtime.ports.selection.syntax import (
     UNLIMITED,
     AllAssets,
@@ -19,7 +20,6 @@ from floe_runtime.ports.selection.syntax import (
     Or,
     Roots,
     Selection,
-    SelectionError,
     Sinks,
     Traversal,
     parse_selection,

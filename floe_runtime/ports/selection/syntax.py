@@ -13,34 +13,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, TypeAlias
 
-from floe_runtime.base.errors import PositionedSyntaxError
-
-
-class SelectionError(PositionedSyntaxError):
-    """An expression floe cannot parse or resolve."""
-
+from floe_runtime.ports.selection.lexer import (
+    ATTRIBUTE_KINDS,
+    IS_VALUES,
+    KEYWORDS,
+    NEEDS_QUOTES,
+    PLAIN_WORD,
+    RUNTIME_ATTRIBUTES,
+    SelectionError,
+    Token,
+    tokenize,
+)
 
 UNLIMITED: Final = sys.maxsize
 """Depth of a bare ``+``: Dagster's traversal uses the same sentinel (``MAX_NUM``)."""
-
-STATIC_ATTRIBUTES: Final = ("key", "tag", "owner", "group", "kind", "is")
-# Dagster resolves these only in a deployment (status, automation, code locations, the UI's
-# column index), except partitions:, which reads partitions definitions that AssetInfo lacks.
-RUNTIME_ATTRIBUTES: Final = (
-    "status",
-    "column",
-    "table_name",
-    "column_tag",
-    "changed_in_branch",
-    "partitions",
-    "automation_type",
-    "sensor",
-    "schedule",
-    "job",
-    "code_location",
-)
-IS_VALUES: Final = ("external", "materializable")
-
 
 # --- the syntax tree ------------------------------------------------------------------------
 
@@ -100,101 +86,6 @@ class Attribute:
 Selection: TypeAlias = "AllAssets | Not | And | Or | Traversal | Sinks | Roots | Attribute"
 
 
-# --- lexer: ANTLR's maximal munch, ties going to the earlier rule ----------------------------
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    column: int
-
-
-_ATTRIBUTE_KINDS: Final = frozenset(name.upper() for name in STATIC_ATTRIBUTES + RUNTIME_ATTRIBUTES)
-_KEYWORDS: Final = {
-    **{word: word.upper() for word in ("and", "or", "not")},
-    **{word: word for word in ("AND", "OR", "NOT")},
-    **{name: name.upper() for name in (*STATIC_ATTRIBUTES, *RUNTIME_ATTRIBUTES, "sinks", "roots")},
-}
-_PUNCTUATION: Final = {
-    "=": "EQUAL",
-    "+": "PLUS",
-    ":": "COLON",
-    "(": "LPAREN",
-    ")": "RPAREN",
-    ",": "COMMA",
-}
-_WHITESPACE: Final = " \t\r\n"
-# UNQUOTED_WILDCARD_STRING is UNQUOTED_STRING plus '*', so one scan finds the longer of the two.
-_WORD: Final = re.compile(r"[a-zA-Z_*][a-zA-Z0-9_*/]*")
-_PLAIN_WORD: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_/]*")
-_DIGITS: Final = re.compile(r"[0-9]+")
-_QUOTED: Final = re.compile(r'"[^"\\\r\n]*"')
-# Tokens that read as a value once quoted: reserved words, numbers and wildcards.
-_NEEDS_QUOTES: Final = frozenset(
-    {*_KEYWORDS.values(), "STAR", "DIGITS", "UNQUOTED_WILDCARD_STRING"}
-)
-_NULL: Final = "<null>"
-
-
-def _tokenize(expr: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    pos = 0
-    while pos < len(expr):
-        if expr[pos] in _WHITESPACE:
-            pos += 1
-            continue
-        kind, text = _next_token(expr, pos)
-        tokens.append(_Token(kind, text, pos + 1))
-        pos += len(text)
-    tokens.append(_Token("EOF", "", len(expr) + 1))
-    return tokens
-
-
-def _next_token(expr: str, pos: int) -> tuple[str, str]:
-    """Kind and text of the token at ``pos``; keywords beat names of equal length, a lone ``*``
-    is STAR rather than a wildcard, as in ANTLR's rule order."""
-    word = _WORD.match(expr, pos)
-    if word is not None:
-        text = word.group()
-        if "*" not in text:
-            return _KEYWORDS.get(text, "UNQUOTED_STRING"), text
-        return ("STAR" if text == "*" else "UNQUOTED_WILDCARD_STRING"), text
-    char = expr[pos]
-    if char in _PUNCTUATION:
-        return _PUNCTUATION[char], char
-    for kind, pattern in (("DIGITS", _DIGITS), ("QUOTED_STRING", _QUOTED)):
-        match = pattern.match(expr, pos)
-        if match is not None:
-            return kind, match.group()
-    if expr.startswith(_NULL, pos):
-        return "NULL_STRING", _NULL
-    raise _lexing_error(expr, pos)
-
-
-def _lexing_error(expr: str, pos: int) -> SelectionError:
-    char = expr[pos]
-    if char == '"':
-        end = pos + 1
-        while end < len(expr) and expr[end] not in '"\\\r\n':
-            end += 1
-        if end < len(expr) and expr[end] == "\\":
-            return SelectionError(
-                f"unexpected '\\' at column {end + 1}: quoted strings cannot contain backslashes",
-                end + 1,
-            )
-        return SelectionError(f"unterminated quoted string starting at column {pos + 1}", pos + 1)
-    if char == "<":
-        return SelectionError(
-            f"unexpected '<' at column {pos + 1}: the only <...> value is <null>", pos + 1
-        )
-    return SelectionError(
-        f"unexpected character {char!r} at column {pos + 1}: "
-        'values with characters other than letters, digits, "_" and "/" must be quoted',
-        pos + 1,
-    )
-
-
 # --- parser: the grammar's left-recursive `expr` gives not > and > or ------------------------
 
 
@@ -202,7 +93,7 @@ class _Parser:
     """Recursive descent over the tokens, accepting exactly what Dagster's ANTLR parser accepts
     (plus its visitor's checks on ``is:`` and ``tag:<null>``)."""
 
-    def __init__(self, tokens: Sequence[_Token]) -> None:
+    def __init__(self, tokens: Sequence[Token]) -> None:
         self._tokens = tokens
         self._pos = 0
 
@@ -215,17 +106,17 @@ class _Parser:
             raise _unexpected(token, "expected 'and', 'or' or the end of the expression")
         return selection
 
-    def _peek(self) -> _Token:
+    def _peek(self) -> Token:
         return self._tokens[self._pos]
 
-    def _accept(self, kind: str) -> _Token | None:
+    def _accept(self, kind: str) -> Token | None:
         token = self._peek()
         if token.kind != kind:
             return None
         self._pos += 1
         return token
 
-    def _expect(self, kind: str, expectation: str) -> _Token:
+    def _expect(self, kind: str, expectation: str) -> Token:
         token = self._accept(kind)
         if token is None:
             raise _unexpected(self._peek(), expectation)
@@ -274,7 +165,7 @@ class _Parser:
 
     def _traversable(self) -> Selection:
         token = self._peek()
-        if token.kind in _ATTRIBUTE_KINDS:
+        if token.kind in ATTRIBUTE_KINDS:
             return self._attribute()
         if token.kind in ("SINKS", "ROOTS"):
             self._pos += 1
@@ -288,7 +179,7 @@ class _Parser:
             raise _unexpected(token, f"bare asset names are not selections; write key:{token.text}")
         raise _unexpected(token, "expected an attribute such as key:, group:, tag: or kind:")
 
-    def _parenthesized(self, opening: _Token) -> Selection:
+    def _parenthesized(self, opening: Token) -> Selection:
         selection = self._or()
         self._expect("RPAREN", f"expected 'and', 'or' or ')' closing column {opening.column}")
         return selection
@@ -340,7 +231,7 @@ class _Parser:
         raise _bad_value(token, prefix)
 
 
-def _depth(digits: _Token) -> int:
+def _depth(digits: Token) -> int:
     try:
         return int(digits.text)
     except ValueError:  # beyond Python's int-from-string digit limit; Dagster fails there too
@@ -349,16 +240,16 @@ def _depth(digits: _Token) -> int:
         ) from None
 
 
-def _unexpected(token: _Token, expectation: str) -> SelectionError:
+def _unexpected(token: Token, expectation: str) -> SelectionError:
     what = "end of expression" if token.kind == "EOF" else f"'{token.text}'"
     return SelectionError(
         f"unexpected {what} at column {token.column}: {expectation}", token.column
     )
 
 
-def _bad_value(token: _Token, prefix: str) -> SelectionError:
+def _bad_value(token: Token, prefix: str) -> SelectionError:
     """Name the fix when the value just needs quotes (keywords, numbers, ``*`` patterns)."""
-    if token.kind not in _NEEDS_QUOTES:
+    if token.kind not in NEEDS_QUOTES:
         return _unexpected(token, f"expected a value after '{prefix}'")
     return SelectionError(
         f"'{token.text}' at column {token.column} must be quoted here: "
@@ -412,7 +303,7 @@ def _legacy_depth(part: str, template: str) -> str:
 
 
 def _key_literal(name: str) -> str:
-    if _PLAIN_WORD.fullmatch(name) and name not in _KEYWORDS:
+    if PLAIN_WORD.fullmatch(name) and name not in KEYWORDS:
         return name
     return f'"{name}"'
 
@@ -430,7 +321,7 @@ def value_literal(value: str) -> str:
 def parse_selection(expr: str) -> Selection:
     """Parse ``expr`` in Dagster's asset selection syntax; raises SelectionError."""
     try:
-        return _Parser(_tokenize(expr)).parse()
+        return _Parser(tokenize(expr)).parse()
     except SelectionError as error:
         legacy_tag = _legacy_tag(expr)
         if legacy_tag is not None:
