@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from floe_runtime.base import files
+from floe_runtime.spec.fields import INTERPOLATION
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -33,9 +34,39 @@ def _close_pattern_maps(node: Any) -> None:
             _close_pattern_maps(value)
 
 
-def _document(model: type[BaseModel], file_name: str, title: str) -> dict[str, Any]:
+def _resolved(node: Any) -> Any:
+    """The schema of values after interpolation: floe.yaml's fields that a ``${VAR}`` may fill
+    accept the reference as a string (``spec/fields.py``); an artifact holds only what it was
+    filled with, so the reference's branch goes."""
+    if isinstance(node, list):
+        return [_resolved(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _resolved(value) for key, value in node.items()}
+    examples = node.get("examples")
+    if isinstance(examples, list):  # `${DBT_TARGET:dev}` is how floe.yaml is written, not filled
+        node["examples"] = [e for e in examples if not (isinstance(e, str) and "${" in e)]
+        if not node["examples"]:
+            del node["examples"]
+    branches = node.get("anyOf")
+    if isinstance(branches, list):
+        kept = [
+            b for b in branches if not (isinstance(b, dict) and b.get("pattern") == INTERPOLATION)
+        ]
+        if len(kept) == 1 and isinstance(kept[0], dict):
+            rest = {key: value for key, value in node.items() if key != "anyOf"}
+            return {**kept[0], **rest}
+        node["anyOf"] = kept
+    return node
+
+
+def _document(
+    model: type[BaseModel], file_name: str, title: str, resolved: bool = False
+) -> dict[str, Any]:
     schema = model.model_json_schema()
     _close_pattern_maps(schema)
+    if resolved:
+        schema = _resolved(schema)
     return {"$schema": DRAFT, "$id": BASE_URL + file_name, **schema, "title": title}
 
 
@@ -48,7 +79,9 @@ def floe_schema() -> dict[str, Any]:
 def artifact_schema() -> dict[str, Any]:
     from floe_runtime.artifact.schema import CompiledArtifact
 
-    return _document(CompiledArtifact, "compiled-artifacts.schema.json", "compiled_artifacts.json")
+    return _document(
+        CompiledArtifact, "compiled-artifacts.schema.json", "compiled_artifacts.json", resolved=True
+    )
 
 
 def rendered(build: Callable[[], dict[str, Any]]) -> str:
