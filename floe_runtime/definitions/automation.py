@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from floe_runtime.artifact.store import AUTOMATION_SENSOR
+from floe_runtime.spec.models import Automation
 
 
 def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] | None:
@@ -31,14 +32,14 @@ def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] |
     raise ValueError(f"unknown automation condition {kind!r}")
 
 
-def automation_sensor(settings: Mapping[str, Any]) -> dg.AutomationConditionSensorDefinition:
+def automation_sensor(settings: Automation) -> dg.AutomationConditionSensorDefinition:
     """The sensor evaluating every asset's automation condition."""
     return dg.AutomationConditionSensorDefinition(
         name=AUTOMATION_SENSOR,
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING
-        if settings.get("enabled")
+        if settings.enabled
         else dg.DefaultSensorStatus.STOPPED,
-        minimum_interval_seconds=int(settings.get("poll_interval_seconds") or 30),
+        minimum_interval_seconds=settings.poll_interval_seconds,
         description="floe: evaluates the automation conditions of floe.yaml's asset patterns",
     )

@@ -30,6 +30,7 @@ from floe_runtime.definitions.python_assets import load_python_assets, shape
 from floe_runtime.definitions.schedules import build_schedules
 from floe_runtime.definitions.sensors import build_sensors
 from floe_runtime.ports.dbt_manifest.translation import NONE
+from floe_runtime.spec.models import Orchestration
 from floe_runtime.spec.yaml_loader import SourceMap, read_yaml_file
 
 
@@ -158,14 +159,14 @@ class FloeDefinitions:
         source = PurePosixPath(artifact.source.path)
         places = _Places(trusted.floe_yaml, str(source))
         roots = trusted.roots
-        orchestration = artifact.orchestration.model_dump(mode="python")
+        orchestration = artifact.orchestration
         records = {record.key: record for record in artifact.asset_graph.assets}
-        partitions = build_partitions(orchestration["partitions"])
+        partitions = build_partitions(orchestration.partitions)
 
         python = load_python_assets(
-            orchestration["asset_modules"],
+            orchestration.asset_modules,
             roots,
-            [places("asset_modules", i) for i in range(len(orchestration["asset_modules"]))],
+            [places("asset_modules", i) for i in range(len(orchestration.asset_modules))],
         )
         assets = shape(python.assets, records, partitions)
         if artifact.dbt is not None:
@@ -198,7 +199,7 @@ class FloeDefinitions:
 
 def _jobs_and_sensors(
     artifact: CompiledArtifact,
-    orchestration: dict[str, Any],
+    orchestration: Orchestration,
     root: Path,
     roots: list[Path],
     places: _Places,
@@ -224,5 +225,5 @@ def _jobs_and_sensors(
         )
     ]
     if any(r.automation_condition for r in artifact.asset_graph.assets):
-        sensors.append(automation_sensor(orchestration["automation"]))
+        sensors.append(automation_sensor(orchestration.automation))
     return jobs, sensors

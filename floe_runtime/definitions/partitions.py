@@ -17,54 +17,56 @@ from typing import Any
 
 import dagster as dg
 
-from floe_runtime.ports.partitions import parse_time
+from floe_runtime.ports.partitions import key_format, parse_time
+from floe_runtime.spec.partitions import (
+    Dimension,
+    MultiPartitions,
+    Partitions,
+    StaticPartitions,
+    TimeWindowPartitions,
+)
 
 DbtVars = dict[str, Any]
 
 
-def _time_window(spec: Mapping[str, Any]) -> dg.TimeWindowPartitionsDefinition:
-    fmt: str = spec["fmt"]
+def _time_window(spec: TimeWindowPartitions) -> dg.TimeWindowPartitionsDefinition:
+    fmt = key_format(spec)  # compile resolved it; an older artifact may leave it to Dagster's
 
     def when(text: str | None) -> datetime | None:
-        return None if text is None else parse_time(text, fmt, spec["timezone"])
+        return None if text is None else parse_time(text, fmt, spec.timezone)
 
-    start = when(spec["start"])
+    start = when(spec.start)
     if start is None:  # validate refused it; an artifact cannot carry one
-        raise ValueError(f"partitions start {spec['start']!r} is not a date")
+        raise ValueError(f"partitions start {spec.start!r} is not a date")
     return dg.TimeWindowPartitionsDefinition(
         start=start,
-        end=when(spec.get("end")),
-        cron_schedule=spec["cron_schedule"],
-        timezone=spec["timezone"],
+        end=when(spec.end),
+        cron_schedule=spec.cron_schedule,
+        timezone=spec.timezone,
         fmt=fmt,
-        end_offset=int(spec.get("end_offset") or 0),
+        end_offset=spec.end_offset,
     )
 
 
-def _dimension(name: str, spec: Mapping[str, Any]) -> dg.PartitionsDefinition:
-    kind = spec["type"]
-    if kind == "time_window":
+def _dimension(name: str, spec: Dimension) -> dg.PartitionsDefinition:
+    if isinstance(spec, TimeWindowPartitions):
         return _time_window(spec)
-    if kind == "static":
-        return dg.StaticPartitionsDefinition(list(spec["partition_keys"]))
-    if kind == "dynamic":
-        return dg.DynamicPartitionsDefinition(name=name)
-    raise ValueError(f"unknown partitions type {kind!r}")
+    if isinstance(spec, StaticPartitions):
+        return dg.StaticPartitionsDefinition(list(spec.partition_keys))
+    return dg.DynamicPartitionsDefinition(name=name)
 
 
-def build_partitions(
-    entries: Mapping[str, Mapping[str, Any]],
-) -> dict[str, dg.PartitionsDefinition]:
+def build_partitions(entries: Mapping[str, Partitions]) -> dict[str, dg.PartitionsDefinition]:
     """Every entry of ``orchestration.partitions`` (resolved by compile) as a Dagster object."""
     built: dict[str, dg.PartitionsDefinition] = {}
     for name, spec in entries.items():
-        if spec["type"] != "multi":
+        if not isinstance(spec, MultiPartitions):
             built[name] = _dimension(name, spec)
     for name, spec in entries.items():
-        if spec["type"] == "multi":
+        if isinstance(spec, MultiPartitions):
             dimensions = {
                 dim: built[ref] if isinstance(ref, str) else _dimension(f"{name}_{dim}", ref)
-                for dim, ref in spec["partitions"].items()
+                for dim, ref in spec.partitions.items()
             }
             built[name] = dg.MultiPartitionsDefinition(dimensions)
     return built

@@ -6,8 +6,10 @@ partitions type, computed inside real Dagster runs."""
 from typing import Any
 
 import dagster as dg
+from pydantic import TypeAdapter
 
 from floe_runtime.definitions.partitions import DbtVars, build_partitions, dbt_vars
+from floe_runtime.spec.partitions import Partitions
 
 ENTRIES: dict[str, dict[str, Any]] = {
     "daily": {
@@ -35,7 +37,9 @@ ENTRIES: dict[str, dict[str, Any]] = {
 
 
 def _vars_of_run(name: str, **run: Any) -> DbtVars:
-    definitions = build_partitions(ENTRIES)
+    definitions = build_partitions(
+        {name: TypeAdapter(Partitions).validate_python(entry) for name, entry in ENTRIES.items()}
+    )
     seen: list[DbtVars] = []
 
     @dg.asset(
