@@ -30,7 +30,6 @@ from floe_runtime.base.diagnostics import (
     INCOMPLETE,
     Diagnostic,
     JsonPath,
-    Severity,
     closest,
     did_you_mean,
     format_path,
@@ -57,7 +56,6 @@ from floe_runtime.ports.selection import (
 from floe_runtime.spec import modules
 from floe_runtime.spec.load import Spec
 from floe_runtime.spec.models import BatchJob, FloeProject, OpsJob, Orchestration
-from floe_runtime.spec.yaml_loader import SourceMap
 
 SECONDS_PER_JOB_AT_5000_ASSETS = 1.3  # measured by Dagster users; grows with the graph
 SLOW_LOAD_SECONDS = 10.0
@@ -75,39 +73,13 @@ class Inputs:
     graph_problems: list[Diagnostic] = field(default_factory=list)
 
 
-@dataclass
-class _Compiler:
-    project: FloeProject
-    source: SourceMap
+@dataclass(kw_only=True)
+class _Compiler(CheckContext):
     package: str | None
-    graph: AssetGraph
     selection: SelectionGraph
-    out: list[Diagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.materializable = frozenset(self.graph.materializable())
-
-    skipped: list[tuple[str, JsonPath]] = field(default_factory=list)
-
-    def report(
-        self,
-        message: str,
-        path: JsonPath,
-        hint: str | None = None,
-        severity: Severity = "error",
-        about_assets: bool = True,
-        python_only: bool = False,
-    ) -> None:
-        """A problem found against the asset graph. When the graph is incomplete it may be a
-        consequence of what is missing, so it is kept for one grouped warning instead; unless
-        it involves only Python assets (``python_only``) and only dbt models are missing."""
-        certain = python_only and self.graph.python_complete
-        if about_assets and not self.graph.complete and not certain:
-            self.skipped.append((message, path))
-            return
-        self.out.append(
-            self.source.diagnostic(message, path, hint=hint, severity=severity, code="compile")
-        )
 
     def grouped(self, causes: list[UnresolvedRecord], unchecked: list[Diagnostic]) -> None:
         """One warning for every check an incomplete graph left open, naming the cause."""
@@ -365,16 +337,19 @@ def compile_environment(
     assert spec.project is not None and spec.source is not None
     project, source = spec.project, spec.source
     compiler = _Compiler(
-        project, source, spec.package, inputs.graph, inputs.graph.selection_graph()
+        project=project,
+        source=source,
+        graph=inputs.graph,
+        package=spec.package,
+        selection=inputs.graph.selection_graph(),
     )
     unchecked = [d for d in inputs.graph_problems if d.code == UNCHECKED]
     compiler.out += [d for d in inputs.graph_problems if d.code != UNCHECKED]
     jobs = compiler.jobs()
     compiler.schedules(jobs)
     compiler.sensors(jobs)
-    checks = CheckContext(compiler.project, compiler.graph, compiler.report)
-    compiler.unproduced(jobs, automation_checks.never_true(checks))
-    backfill_checks.check(checks, jobs)
+    compiler.unproduced(jobs, automation_checks.never_true(compiler))
+    backfill_checks.check(compiler, jobs)
     compiler.load_time(jobs)
     compiler.grouped(inputs.unresolved, unchecked)
     problems = compiler.out
