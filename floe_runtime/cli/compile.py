@@ -107,6 +107,7 @@ def execute(args: CompileArgs) -> int:
     write nothing), and report (``--strict``: an environment with a warning has failed)."""
     from floe_runtime.artifact.store import ARTIFACT_NAME
     from floe_runtime.compile import pipeline
+    from floe_runtime.compile.options import CompileOptions
     from floe_runtime.report.formats import RENDERER_BY_NAME, Report
     from floe_runtime.spec import environments
     from floe_runtime.spec.load import read
@@ -120,7 +121,7 @@ def execute(args: CompileArgs) -> int:
         )
     except environments.EnvironmentChoiceError as exc:
         raise click.UsageError(f"{exc} or use --all-envs" if exc.declared else str(exc)) from None
-    options = pipeline.CompileOptions(
+    options = CompileOptions(
         spec=spec_options(path, args.cli_vars),
         environments=tuple(chosen),
         dbt_parse=args.dbt_parse,

@@ -101,7 +101,8 @@ def _compiled(args: ListArgs) -> CompiledArtifact | None:
     """The artifact to list: ``--artifact``'s, else floe.yaml compiled for the environment (None
     when it does not compile: its errors are printed)."""
     from floe_runtime.artifact import store
-    from floe_runtime.compile.pipeline import CompileOptions, compile_environments
+    from floe_runtime.compile.options import CompileOptions
+    from floe_runtime.compile.pipeline import compile_environments
     from floe_runtime.report import render
     from floe_runtime.spec import environments
 

@@ -330,7 +330,7 @@ def _resolved_orchestration(project: FloeProject, package: str | None) -> dict[s
     return data
 
 
-def compile_environment(
+def build_artifact(
     spec: Spec, environment: str, inputs: Inputs
 ) -> tuple[CompiledArtifact | None, list[Diagnostic]]:
     """The artifact for one environment (not yet sealed: no checksum), or None on errors."""

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from floe_runtime.base.diagnostics import did_you_mean
-from floe_runtime.compile.python_assets import module_file
+from floe_runtime.base.diagnostics import Diagnostic, JsonPath, did_you_mean
+from floe_runtime.compile.problems import problem
+from floe_runtime.compile.python_assets import module_file, search_roots
+from floe_runtime.spec import modules
+from floe_runtime.spec.load import Spec
+from floe_runtime.spec.models import OpsJob
+from floe_runtime.spec.triggers import CustomSensor
 
 SENSOR_INJECTED = frozenset({"context"})
 """What the runtime hands a custom sensor's function itself (Dagster's sensor context)."""
@@ -139,4 +144,29 @@ def _argument_problems(
                 "add them under args, or give the parameters defaults",
             )
         )
+    return problems
+
+
+def check_targets(spec: Spec, floe_yaml: Path) -> list[Diagnostic]:
+    """Every ``target_function``: defined in its module, and ``args`` fit its parameters."""
+    assert spec.project is not None
+    orchestration = spec.project.orchestration
+    callers: Sequence[tuple[JsonPath, str, Mapping[str, Any], frozenset[str]]] = [
+        (("orchestration", "jobs", name), job.target_function, job.args, JOB_INJECTED)
+        for name, job in orchestration.jobs.items()
+        if isinstance(job, OpsJob)
+    ] + [
+        (("orchestration", "sensors", name), sensor.target_function, sensor.args, SENSOR_INJECTED)
+        for name, sensor in orchestration.sensors.items()
+        if isinstance(sensor, CustomSensor)
+    ]
+    roots = search_roots(floe_yaml, spec.package)
+    problems = []
+    for path, dotted, args, injected in callers:
+        absolute = modules.resolve(dotted, spec.package)
+        for found in check_function(absolute, args, roots, injected):
+            where: JsonPath = (
+                (*path, "args", found.argument) if found.argument else (*path, "target_function")
+            )
+            problems.append(problem(spec, found.message, where, found.hint, error=found.certain))
     return problems

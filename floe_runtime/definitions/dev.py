@@ -29,12 +29,8 @@ from floe_runtime.base.errors import FloeError
 from floe_runtime.base.exported import users_own
 from floe_runtime.base.output import plural, printable
 from floe_runtime.base.version import __version__
-from floe_runtime.compile.pipeline import (
-    Compiled,
-    CompileOptions,
-    compile_environments,
-    write_bundles,
-)
+from floe_runtime.compile.options import CompileOptions
+from floe_runtime.compile.pipeline import Compiled, compile_environments, write_bundles
 from floe_runtime.definitions import locate
 from floe_runtime.definitions.dev_inputs import KINDS, UNBOUNDED, Inputs, digests, relative
 from floe_runtime.definitions.locate import ENV_VAR, LoadError

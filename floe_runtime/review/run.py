@@ -24,7 +24,8 @@ from floe_runtime.base.files import write_atomic
 from floe_runtime.base.output import plural
 from floe_runtime.base.secrets import literal_secret_kind, redact
 from floe_runtime.compile.dbt_parse import DbtParses, dbt_executable
-from floe_runtime.compile.pipeline import Compiled, CompileOptions, compile_environments
+from floe_runtime.compile.options import CompileOptions
+from floe_runtime.compile.pipeline import Compiled, compile_environments
 from floe_runtime.review import budget, git
 from floe_runtime.review.diff import Payload, diff, environment_json
 from floe_runtime.review.markdown import Section
