@@ -39,7 +39,7 @@ from pathlib import Path
 from _timing import cold_runs, compile_bytecode, report, tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.snapshot import commit, git, init
+from tests.helpers.snapshot import commit, git, init
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo" / "shop"

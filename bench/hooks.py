@@ -25,7 +25,7 @@ from _timing import cold_runs, report, runs_option, tool
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.snapshot import commit, copy_demo, git, init, snapshot  # noqa: E402
+from tests.helpers.snapshot import commit, copy_demo, git, init, snapshot  # noqa: E402
 
 CONFIG = "demo/shop/floe.yaml"
 MODULE = "demo/shop/assets/bronze.py"

@@ -1,41 +1,22 @@
-"""Shared helpers: write a floe project to a temp folder, run the real CLI entry point, and
-`dbt parse` the demo once per session."""
+"""Fixtures every test may use: a fresh process environment and floe cache, the real CLI entry
+point in-process, a project written to a temp folder, and the demo's `dbt parse` once per session.
+What tests import by name is in ``tests/helpers/``."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from floe_runtime.cli.main import run
 from floe_runtime.ports.dbt_manifest import load_manifest
-
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-DEMO_DBT = REPO / "demo" / "shop" / "dbt"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
+from tests.helpers.dbt import Parsed, run_dbt_parses
+from tests.helpers.paths import DEMO_DBT
+from tests.helpers.results import Result
 
 
 @pytest.fixture(autouse=True)
@@ -95,63 +76,6 @@ def project(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
-
-
-@dataclass(frozen=True)
-class Parsed:
-    demo: dict[str, Any]  # `dbt parse` of demo/shop/dbt itself
-    copy: dict[str, Any]  # `dbt parse` of a copy in another folder, at another time
-    copy_dir: Path
-    copy_work: Path
-
-
-def _parse_command(project_dir: Path, work: Path) -> list[str]:
-    dbt = Path(sys.executable).with_name("dbt")
-    return [
-        str(dbt),
-        "parse",
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-        "--quiet",
-    ]
-
-
-def shell_environment() -> dict[str, str]:
-    """The environment of a user's fresh shell, for the services a test starts (webserver,
-    ``dagster dev``, the deployment): nothing an earlier test or a bundle loaded in this worker
-    exported — not floe's, dbt's or Dagster's variables, nor the ones the demo's floe.yaml reads
-    (BRONZE_CRON, SCHEDULES_ENABLED, ...). The test's own floe cache is kept."""
-    keep = {"PATH", "HOME", "USER", "LANG", "TMPDIR", "TZ", "FLOE_CACHE_DIR"}
-    return {k: v for k, v in os.environ.items() if k in keep or k.startswith("LC_")}
-
-
-def _dbt_env() -> dict[str, str]:
-    # Without it dbt writes an anonymous-usage .user.yml into the profiles dir, i.e. into demo/.
-    return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
-def run_dbt_parses(jobs: list[tuple[Path, Path]]) -> None:
-    """Run `dbt parse` for each (project, work dir) at once: the parses dominate the test time."""
-    running = [
-        subprocess.Popen(
-            _parse_command(project, work),
-            cwd=work,
-            env=_dbt_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for project, work in jobs
-    ]
-    for process in running:
-        output, _ = process.communicate(timeout=300)
-        assert process.returncode == 0, output
 
 
 @pytest.fixture(scope="session")

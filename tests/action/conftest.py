@@ -2,7 +2,7 @@
 
 Each test gets a user's repository holding the demo with a base commit on ``main`` and a head
 commit on ``feature``, a ``pull_request`` event file, and a fake GitHub REST server (a real
-HTTP server on 127.0.0.1, from tests/fake_github.py) that act's steps reach through
+HTTP server on 127.0.0.1, from tests/helpers/fake_github.py) that act's steps reach through
 ``FLOE_GITHUB_API_URL``. The Action itself comes from a snapshot of this worktree through
 ``--local-repository floe/compile@v1=...``, exactly as a user's ``uses: floe/compile@v1``;
 ``actions/upload-artifact`` and ``actions/download-artifact`` are replaced, for the tests only,
@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.snapshot import commit, copy_demo, git, init, snapshot
+from tests.helpers.snapshot import commit, copy_demo, git, init, snapshot
 
 ACT = str(Path(sys.executable).parent / "act")
 HERE = Path(__file__).resolve().parent
@@ -75,10 +75,9 @@ def act_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def github() -> Iterator[Any]:
-    fake_github = pytest.importorskip(
-        "tests.fake_github", reason="tests/fake_github.py arrives with the comment branch"
-    )
-    with fake_github.FakeGitHub(page_size=30) as fake:
+    from tests.helpers.fake_github import FakeGitHub
+
+    with FakeGitHub(page_size=30) as fake:
         fake.tokens[WRITE_TOKEN] = "github-actions[bot]"
         fake.tokens[READ_TOKEN] = "github-actions[bot]"
         fake.read_only_tokens.add(READ_TOKEN)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.action.conftest import PR, READ_TOKEN, REPOSITORY, UserRepo
-from tests.snapshot import commit
+from tests.helpers.snapshot import commit
 
 pytestmark = pytest.mark.act
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.snapshot import REPO
+from tests.helpers.snapshot import REPO
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = [

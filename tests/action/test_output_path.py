@@ -15,7 +15,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.snapshot import REPO
+from tests.helpers.snapshot import REPO
 
 ACTION = REPO / "action"
 # Calls whose result is safe to format: printable text, inert markdown, a quoted URL part,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from floe_runtime.artifact import json_schemas
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 
 def test_the_artifact_schema_accepts_no_variable_reference() -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Result
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 DEMO = REPO / "demo" / "shop" / "floe.yaml"

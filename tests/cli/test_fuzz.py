@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from floe_runtime.cli.main import run
-from tests.conftest import FIXTURES, REPO
+from tests.helpers.paths import FIXTURES, REPO
 
 SEEDS = [
     p.read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from floe_runtime.compile.dbt_parse import dbt_executable
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 needs_dbt = pytest.mark.skipif(dbt_executable() is None, reason="needs dbt")

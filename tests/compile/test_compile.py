@@ -15,7 +15,8 @@ import pytest
 
 from floe_runtime.artifact import store as artifact
 from floe_runtime.base import files
-from tests.conftest import REPO, Result
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 DEMO = REPO / "demo" / "shop"

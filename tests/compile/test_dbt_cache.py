@@ -15,7 +15,8 @@ import pytest
 from floe_runtime.compile import dbt_cache
 from floe_runtime.compile.dbt_inputs import project_inputs
 from floe_runtime.compile.dbt_parse import dbt_executable
-from tests.conftest import REPO, Result
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 DEMO = REPO / "demo" / "shop"

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from floe_runtime.compile.python_assets import discover
-from tests.conftest import REPO, Result
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, REPO, Result, run_dbt_parses
+from tests.helpers.dbt import run_dbt_parses
+from tests.helpers.paths import FIXTURES, REPO
+from tests.helpers.results import Result
 
 CODE = FIXTURES / "init_shop"
 NOW = datetime(2024, 3, 20, 12, tzinfo=timezone.utc)

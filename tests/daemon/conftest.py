@@ -29,8 +29,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO, shell_environment
 from tests.daemon.services import Postgres, Service, free_port, wait_for
+from tests.helpers.environment import shell_environment
+from tests.helpers.paths import REPO
 
 BIN = Path(sys.executable).parent
 RECIPE = REPO / "examples" / "deploy"

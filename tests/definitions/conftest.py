@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 
 from floe_runtime.cli.main import run
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 DAY = "2024-01-05"
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 BODY = """
 name: p

@@ -19,7 +19,7 @@ import pytest
 
 from floe_runtime.cli.main import run
 from floe_runtime.definitions.loader import FloeDefinitions
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 FLOE_YAML = """
 name: checks

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from floe_runtime.definitions.locate import LoadError
-from tests.conftest import Result
 from tests.definitions.conftest import Shop, load
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 

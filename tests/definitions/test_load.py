@@ -10,8 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from tests.conftest import REPO
 from tests.definitions.conftest import Shop, load
+from tests.helpers.paths import REPO
 
 BIN = Path(sys.executable).parent
 

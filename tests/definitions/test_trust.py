@@ -16,8 +16,8 @@ import pytest
 
 from floe_runtime.artifact import store
 from floe_runtime.definitions.locate import LoadError
-from tests.conftest import Result
 from tests.definitions.conftest import Shop, forget_project_modules
+from tests.helpers.results import Result
 
 SIDE_EFFECT = """\
 from pathlib import Path

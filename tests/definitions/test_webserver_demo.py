@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from floe_runtime.artifact import store
-from tests.conftest import REPO, Result
 from tests.definitions.runs.webserver import graphql, webserver
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 EVERYTHING = """
 {

@@ -20,7 +20,7 @@ from floe_runtime.ports.dbt_manifest import (
     dbt_graph,
     source_asset_key,
 )
-from tests.conftest import Parsed
+from tests.helpers.dbt import Parsed
 from tests.ports.test_dbt_manifest import DEFAULT_GROUP, KIND, PYTHON_ASSETS
 
 pytestmark = pytest.mark.differential

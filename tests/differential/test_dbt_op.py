@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from floe_runtime.ports.dbt_manifest.translation import NONE
-from tests.conftest import Parsed
 from tests.differential.test_dbt_manifest import _synthetic
+from tests.helpers.dbt import Parsed
 from tests.ports.test_dbt_manifest import PYTHON_ASSETS
 
 pytestmark = pytest.mark.differential

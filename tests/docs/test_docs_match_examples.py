@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.helpers.paths import REPO
 
 MARKER = re.compile(r"^<!-- file: (?P<path>[^ ]+) -->$", re.M)
 MARKED = re.compile(r"^<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)^```$", re.S | re.M)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.snapshot import copy_demo, git, init, snapshot
+from tests.helpers.snapshot import copy_demo, git, init, snapshot
 
 PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
 

@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from tests.snapshot import REPO
+from tests.helpers.snapshot import REPO
 
 
 def test_the_local_hooks_install_the_base_dependencies_and_mirror_the_published_ones() -> None:

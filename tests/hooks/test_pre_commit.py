@@ -109,8 +109,8 @@ def test_a_broken_dbt_model_fails_the_hook_only_when_asked_to_parse(
 ) -> None:
     """Without `args: [--dbt-parse]` the hook never runs dbt (a broken model passes);
     with it, the `dbt` on PATH parses and the commit is refused with dbt's reason."""
+    from tests.helpers.snapshot import git
     from tests.hooks.conftest import _pre_commit
-    from tests.snapshot import git
 
     model = "demo/shop/dbt/models/gold/customer_orders.sql"
     (user_repo / model).write_text("select {{ ref('no_such_model') }}\n", encoding="utf-8")
@@ -149,8 +149,8 @@ def test_strict_arg_fails_the_hook_on_a_warning(
 ) -> None:
     """`args: [--strict]` in .pre-commit-config.yaml: a warning about the project fails
     floe-compile, naming the place; "no dbt manifest" (offline, a limit of the hook) does not."""
+    from tests.helpers.snapshot import git
     from tests.hooks.conftest import _pre_commit
-    from tests.snapshot import git
 
     floe_yaml = user_repo / CONFIG
     text = floe_yaml.read_text(encoding="utf-8")

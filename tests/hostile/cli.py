@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import REPO, Result
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 FLOE = str(Path(sys.executable).parent / "floe")
 TOKEN = "ghp_" + "Hq7Lw2Xv9Rt4Np6Ks8Jd3Fb5Gm1Zc0Ya7Ue2"

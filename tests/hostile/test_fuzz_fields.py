@@ -25,7 +25,7 @@ from floe_runtime.base.errors import FloeError
 from floe_runtime.report import render
 from floe_runtime.spec import load
 from floe_runtime.spec.yaml_loader import load_yaml
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 from tests.hostile.cli import TOKEN
 
 pytestmark = pytest.mark.fuzz

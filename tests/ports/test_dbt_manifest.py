@@ -17,7 +17,7 @@ from floe_runtime.ports.dbt_manifest import (
     read,
     source_asset_key,
 )
-from tests.conftest import Parsed, run_dbt_parses
+from tests.helpers.dbt import Parsed, run_dbt_parses
 
 PYTHON_ASSETS = frozenset({"bronze_orders", "bronze_customers", "bronze_payments"})
 

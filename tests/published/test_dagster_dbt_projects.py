@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 PROJECTS = "dagster_dbt_tests/dbt_projects"
 

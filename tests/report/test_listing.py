@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.compile.test_compile import BASE, acme
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 NOW = "2024-03-30T12:00:00+00:00"  # the night Europe/Berlin springs forward

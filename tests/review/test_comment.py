@@ -1,4 +1,4 @@
-"""``floe comment`` against a real HTTP server on 127.0.0.1 (tests/fake_github.py).
+"""``floe comment`` against a real HTTP server on 127.0.0.1 (tests/helpers/fake_github.py).
 
 Every test runs the real CLI (in-process through ``floe_runtime.cli.main.run``, or as separate
 processes where concurrency is the point) over real HTTP; nothing in the client is mocked.
@@ -20,8 +20,9 @@ import pytest
 
 from floe_runtime.review import marker, publish
 from floe_runtime.review.github import Client
-from tests.conftest import REPO, Result
-from tests.fake_github import ACTIONS_BOT, FakeGitHub
+from tests.helpers.fake_github import ACTIONS_BOT, FakeGitHub
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 PR = 7
 SLUG = "octo/demo"
@@ -499,11 +500,12 @@ def test_floe_github_api_url_wins_over_github_api_url(comment, gh):
 
 
 def test_the_fake_runs_standalone_for_act(tmp_path):
-    """`python -m tests.fake_github` as the Action tests start it: port file, seed, state."""
+    """`python -m tests.helpers.fake_github` as the Action tests start it: port file, seed and
+    state."""
     port_file, state_file, seed = tmp_path / "port", tmp_path / "state.json", tmp_path / "s.json"
     seed.write_text(json.dumps({"tokens": {TOKEN: "floe-bot"}, "pulls": {str(PR): NEW}}))
     files = ["--port-file", str(port_file), "--state-file", str(state_file), "--seed", str(seed)]
-    server = subprocess.Popen([sys.executable, "-m", "tests.fake_github", *files], cwd=REPO)
+    server = subprocess.Popen([sys.executable, "-m", "tests.helpers.fake_github", *files], cwd=REPO)
     try:
         deadline = time.monotonic() + 20
         while not port_file.exists() and time.monotonic() < deadline:

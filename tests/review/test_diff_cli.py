@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Result
+from tests.helpers.results import Result
 from tests.review.payloads import artifact, asset, text
 
 NOW = "2026-12-01T10:00:00"

@@ -35,7 +35,7 @@ from floe_runtime.review.diff import (
     Ticks,
 )
 from floe_runtime.review.markdown import Level, Section, render
-from tests.conftest import Result
+from tests.helpers.results import Result
 from tests.review.test_review_git import NOW, commit, edit, git, small_project
 
 ATOMS = [

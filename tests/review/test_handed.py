@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from floe_runtime.review import handed, marker
-from tests.conftest import Result
+from tests.helpers.results import Result
 from tests.review.test_review_git import CONFIG, commit, demo_repo, edit, review
 
 HEAD = "c" * 40

@@ -11,7 +11,7 @@ import pytest
 
 from floe_runtime.review.github import Client
 from floe_runtime.review.pulls import bind
-from tests.fake_github import FakeGitHub
+from tests.helpers.fake_github import FakeGitHub
 
 SLUG = "octo/demo"
 TOKEN = "t0ken"

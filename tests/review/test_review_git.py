@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from floe_runtime.review import marker
-from tests.conftest import REPO, Result
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 DEMO = REPO / "demo" / "shop"
 GOLDEN = Path(__file__).parent / "golden"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from floe_runtime.compile.dbt_parse import dbt_executable
-from tests.conftest import Result
+from tests.helpers.results import Result
 from tests.review.test_review_git import NOW, commit, git
 
 CONFIG = "proj/floe.yaml"

@@ -19,7 +19,7 @@ import yaml
 
 from floe_runtime.spec.load import SpecOptions, load_spec, validate
 from floe_runtime.spec.models import FloeProject
-from tests.conftest import FIXTURES, REPO
+from tests.helpers.paths import FIXTURES, REPO
 
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 SHAPE_INVALID = sorted((FIXTURES / "shape_invalid").glob("*.yaml"))

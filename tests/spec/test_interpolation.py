@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from floe_runtime.spec.load import SpecOptions, load_spec
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 Floe = Callable[..., Result]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 RANGE_AWARE_ASSETS = """
 import dagster as dg

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import Result
+from tests.helpers.results import Result
 
 FLOE_YAML = """
 name: ledger

@@ -20,8 +20,9 @@ import pytest
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.definitions import backfills
 from floe_runtime.definitions.backfill_plan import BackfillError
-from tests.conftest import REPO, Result
 from tests.definitions.runs.conftest import definitions
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 Compile = Callable[[str], CompiledArtifact]
 

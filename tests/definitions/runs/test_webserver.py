@@ -12,8 +12,9 @@ from pathlib import Path
 import dagster as dg
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from tests.conftest import REPO, Result
 from tests.definitions.runs.webserver import free_port, graphql, webserver
+from tests.helpers.paths import REPO
+from tests.helpers.results import Result
 
 DEFINITIONS = """
 from pathlib import Path

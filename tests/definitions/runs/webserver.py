@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import shell_environment
+from tests.helpers.environment import shell_environment
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 240

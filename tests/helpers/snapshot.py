@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "demo" / "shop"
 IDENTITY = ["-c", "user.name=floe tests", "-c", "user.email=tests@floe.invalid"]
 

@@ -11,7 +11,7 @@ call, and can be told to misbehave (:meth:`FakeGitHub.inject`). In-process::
 
 Standalone (for the Action run by ``act``)::
 
-    python -m tests.fake_github --port-file F --state-file S [--seed SEED.json]
+    python -m tests.helpers.fake_github --port-file F --state-file S [--seed SEED.json]
 
 writes its port to F once listening and dumps its state as JSON to S after every request and
 on SIGTERM. SEED.json may hold ``tokens``, ``read_only_tokens``, ``pulls`` ({number: sha}),
@@ -442,7 +442,9 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_github", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.helpers.fake_github", description=__doc__
+    )
     parser.add_argument("--port-file", type=Path, required=True)
     parser.add_argument("--state-file", type=Path, required=True)
     parser.add_argument("--seed", type=Path, help="JSON: initial tokens, pulls, comments, ...")
