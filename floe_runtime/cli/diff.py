@@ -52,7 +52,7 @@ def execute(args: DiffArgs) -> int:
     try:
         result = diff(sides[0], sides[1], moment(args.now))
     except (KeyError, TypeError, AttributeError, ValueError):
-        # read_payload checks version and checksum, not shape (that would cost more than the
+        # the artifact reader checks version and checksum, not shape (that would cost more than the
         # diff): a payload that is sealed but misshapen was hand-made.
         progress(
             "an artifact has a valid checksum but not the shape floe writes; "

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from floe_runtime.artifact import store
 from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.artifact.view import read_view
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic
 from floe_runtime.base.errors import FloeError
@@ -84,8 +85,7 @@ def _reviewed(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> _Re
     except LoadError:
         return _Reviewed(named, None, None)
     try:
-        payload = store.read_payload(file)
-        bundle = _Bundle(payload["source"]["path"], payload["environment"], payload["checksum"])
+        bundle = _Bundle(*read_view(file).identity)
         return _Reviewed(named, file, bundle)
     except (store.ArtifactError, KeyError, TypeError) as exc:
         log.warning("floe dev mode: ignoring the bundle %s (%s)", file, exc)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from floe_runtime.artifact.store import ARTIFACT_NAME, ArtifactError, read_payload
-from floe_runtime.review.diff import Payload
+from floe_runtime.artifact.store import ARTIFACT_NAME, ArtifactError
+from floe_runtime.artifact.view import ArtifactView, Payload, read_view
 
 MAX_ENVIRONMENTS = 1000
 
@@ -35,20 +34,18 @@ def load_side(path: Path) -> dict[str, Payload]:
             raise ArtifactError(f"{path}: more than {MAX_ENVIRONMENTS} environments")
     side: dict[str, Payload] = {}
     for file in files:
-        payload = read_payload(file)
-        name = payload.get("environment")
-        if not isinstance(name, str) or not name:
-            raise ArtifactError(f"{file}: not a floe artifact (no environment)")
+        view = read_view(file)
+        name = view.environment
+        assert name is not None  # read_view refuses an artifact without one
         if name in side:
             raise ArtifactError(f"{file}: a second artifact for environment {name!r}")
-        side[name] = payload
+        side[name] = view.payload
     return side
 
 
-def config_of(side: Mapping[str, Mapping[str, Any]]) -> str | None:
+def config_of(side: Mapping[str, Payload]) -> str | None:
     """The floe.yaml path a side was compiled from (the artifacts name it), if any."""
     for payload in side.values():
-        source = payload.get("source")
-        if isinstance(source, dict) and isinstance(source.get("path"), str):
-            return str(source["path"])
+        if (path := ArtifactView(payload).source_path) is not None:
+            return path
     return None

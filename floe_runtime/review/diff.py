@@ -1,8 +1,9 @@
 """artifact x artifact → what changes in each environment when a pull request merges (pure).
 
 Works on the artifact's JSON payload (``compiled_artifacts.json`` as read and verified by
-``artifact.store``), keyed by entity: jobs, schedules, sensors, partitions, backfills, asset
-settings, project settings and the assets of the graph, each with field-level ``old → new``.
+``artifact.store``), read through ``artifact/view.py``, keyed by entity: jobs, schedules,
+sensors, partitions, backfills, asset settings, project settings and the assets of the graph,
+each with field-level ``old → new``.
 Provenance (source lines, checksums, floe version, source sha, variables' origins) is not a
 change. Values whose field name looks secret, or that hold a literal secret, are hidden here,
 so no renderer can print them.
@@ -13,41 +14,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
 
 from floe_runtime.artifact.store import AUTOMATION_SENSOR
+from floe_runtime.artifact.view import (
+    ENTITIES,
+    ArtifactView,
+    Payload,
+    asset_fields,
+    enabled,
+)
 from floe_runtime.base.secrets import is_secret_name, literal_secret_kind
 from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
 
-Payload = Mapping[str, Any]
 Action = Literal["added", "removed", "changed"]
 State = Literal["added", "removed", "changed", "unchanged"]
 
-# Entity maps under ``orchestration``, in the order a reviewer reads them.
-ENTITIES = (
-    ("job", "jobs"),
-    ("schedule", "schedules"),
-    ("sensor", "sensors"),
-    ("partition", "partitions"),
-    ("backfill", "backfills"),
-    ("asset_setting", "assets"),
-)
 KINDS = (*(kind for kind, _ in ENTITIES), "setting", "asset")
-# Project-wide settings compared as one entity each.
-SETTINGS = ("asset_modules", "allowed_modules", "dbt", "automation")
-# What an asset of the graph is, for review: not where it is defined (origin, configured_by
-# lines are provenance).
-ASSET_FIELDS = (
-    "kind",
-    "group",
-    "deps",
-    "partitions",
-    "automation_condition",
-    "backfill_policy",
-    "tags",
-    "owners",
-)
 RUNNING, STOPPED, ABSENT = "RUNNING", "STOPPED", "absent"
 TICKS = 3
 TICK_FORMAT = "%Y-%m-%d %H:%M %Z"
@@ -205,12 +189,12 @@ def diff_environment(
     name: str, base: Payload | None, head: Payload | None, now: datetime
 ) -> EnvironmentDiff:
     """One environment; ``None`` for the side where it does not exist."""
-    old, new = _Side(base), _Side(head)
+    old, new = ArtifactView(base), ArtifactView(head)
     found: list[tuple[str, Change]] = []
     for kind, key in ENTITIES:
         found += _entities(kind, old.orchestration(key), new.orchestration(key))
     found += _entities("setting", old.settings(), new.settings())
-    found += _entities("asset", old.assets, new.assets, _asset_fields)
+    found += _entities("asset", old.assets, new.assets, asset_fields)
     moved = _moved_assets(old.job_assets, new.job_assets)
     changes = [change for _, change in found]
     state: State = "unchanged"
@@ -233,45 +217,6 @@ def diff_environment(
         (new if head else old).counts(),
         _graph(found, moved, old, new),
     )
-
-
-class _Side:
-    """Raw accessors over one side's payload: values are made safe only once they differ."""
-
-    def __init__(self, payload: Payload | None) -> None:
-        self.payload: Payload = payload or {}
-        self._orchestration: Mapping[str, Any] = self.payload.get("orchestration") or {}
-
-    def orchestration(self, key: str) -> Mapping[str, Any]:
-        return self._orchestration.get(key) or {}
-
-    def settings(self) -> dict[str, Any]:
-        if not self.payload:
-            return {}
-        return {key: self._orchestration.get(key) for key in SETTINGS}
-
-    @cached_property
-    def assets(self) -> dict[str, Any]:
-        graph = self.payload.get("asset_graph") or {}
-        return {a["key"]: a for a in graph.get("assets", ())}
-
-    @cached_property
-    def job_assets(self) -> dict[str, list[str] | None]:
-        """Batch jobs' resolved asset lists (None for ops jobs: they run a function)."""
-        jobs = self.payload.get("jobs") or {}
-        return {
-            name: job["assets"] if job.get("type") == "batch" else None
-            for name, job in jobs.items()
-        }
-
-    def counts(self) -> dict[str, int]:
-        counts = {kind: len(self.orchestration(key)) for kind, key in ENTITIES}
-        return {**counts, "asset": len(self.assets)}
-
-
-def _asset_fields(record: Any) -> Any:
-    """What an asset is, for review (not where it is defined: origin and pattern lines)."""
-    return None if record is None else {f: record.get(f) for f in ASSET_FIELDS}
 
 
 def _entities(
@@ -336,7 +281,9 @@ def _texts(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(_text(n) for n in names)
 
 
-def _graph(found: list[tuple[str, Change]], moved: Moved, old: _Side, new: _Side) -> Graph:
+def _graph(
+    found: list[tuple[str, Change]], moved: Moved, old: ArtifactView, new: ArtifactView
+) -> Graph:
     touched: dict[str, str] = {raw: c.action for raw, c in found if c.kind == "asset"}
     for _, _, added, removed in moved.values():
         for key in (*added, *removed):
@@ -348,11 +295,7 @@ def _graph(found: list[tuple[str, Change]], moved: Moved, old: _Side, new: _Side
     keys = set(touched)
     for side in (old, new):
         for key in touched:
-            asset = side.assets.get(key)
-            if asset is not None:
-                deps.update(
-                    (_text(d), _text(key)) for d in keys.intersection(asset.get("deps") or ())
-                )
+            deps.update((_text(d), _text(key)) for d in keys.intersection(side.deps(key)))
         for job, assets in side.job_assets.items():
             if assets and not keys.isdisjoint(assets):
                 runs.update((_text(job), _text(key)) for key in keys.intersection(assets))
@@ -361,12 +304,13 @@ def _graph(found: list[tuple[str, Change]], moved: Moved, old: _Side, new: _Side
 
 
 def _status(entity: Any) -> str:
-    if not isinstance(entity, Mapping):
-        return ABSENT
-    return RUNNING if entity.get("enabled") is True else STOPPED
+    running = enabled(entity)
+    return ABSENT if running is None else RUNNING if running else STOPPED
 
 
-def _statuses(found: list[tuple[str, Change]], old: _Side, new: _Side) -> tuple[StatusChange, ...]:
+def _statuses(
+    found: list[tuple[str, Change]], old: ArtifactView, new: ArtifactView
+) -> tuple[StatusChange, ...]:
     """Schedules and sensors whose running state changes; an added one counts only when it
     will run, a removed one only when it ran."""
     out = []
@@ -391,20 +335,19 @@ def _statuses(found: list[tuple[str, Change]], old: _Side, new: _Side) -> tuple[
     return tuple(out)
 
 
-def _ticks(found: list[tuple[str, Change]], new: _Side, now: datetime) -> tuple[Ticks, ...]:
+def _ticks(found: list[tuple[str, Change]], new: ArtifactView, now: datetime) -> tuple[Ticks, ...]:
     schedules = new.orchestration("schedules")
     out = []
     for raw, change in found:
         if change.kind != "schedule" or change.action == "removed":
             continue
-        schedule = schedules[raw]
-        cron, zone = str(schedule.get("cron_schedule")), str(schedule.get("timezone"))
+        cron, zone = new.schedule_timing(raw)
         try:
             upcoming = next_ticks(parse_cron(cron), now, zone, TICKS)
         except (CronError, ValueError, KeyError):  # a zone or cron this floe cannot read
             upcoming = []
         shown = tuple(t.strftime(TICK_FORMAT) for t in upcoming)
-        out.append(Ticks(change.name, _text(cron), _text(zone), _status(schedule), shown))
+        out.append(Ticks(change.name, _text(cron), _text(zone), _status(schedules[raw]), shown))
     return tuple(out)
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from floe_runtime.artifact.view import ArtifactView, Payload
 from floe_runtime.base.diagnostics import Diagnostic
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import write_atomic
@@ -27,7 +28,7 @@ from floe_runtime.compile.dbt_parse import DbtParses, dbt_executable
 from floe_runtime.compile.options import CompileOptions
 from floe_runtime.compile.pipeline import Compiled, compile_environments
 from floe_runtime.review import budget, git
-from floe_runtime.review.diff import Payload, diff, environment_json
+from floe_runtime.review.diff import diff, environment_json
 from floe_runtime.review.markdown import Section
 from floe_runtime.review.packages import BasePackages
 from floe_runtime.spec import environments
@@ -251,9 +252,7 @@ def _clean(text: str, roots: tuple[Path, ...]) -> str:
 def _without_dbt_graph(head: Mapping[str, Payload]) -> list[str]:
     """The head environments whose job asset lists were resolved without dbt models."""
     return sorted(
-        env
-        for env, payload in head.items()
-        if any(u.get("source") == "dbt" for u in payload["asset_graph"].get("unresolved", ()))
+        env for env, payload in head.items() if ArtifactView(payload).resolved_without_dbt()
     )
 
 

@@ -1,0 +1,137 @@
+"""An artifact's JSON as the review reads it: the one place outside the models that reads
+artifact content by key.
+
+``review/diff.py`` compares two sides entity by entity and field by field, on payloads as
+``store.read_payload`` verified them (version and checksum, not shape: a PR diff of large
+artifacts must not pay for building the models). Every field it reads for meaning — an
+entity's running state, a schedule's cron, an asset's deps, a job's resolved assets — is read
+here, so the artifact's layout is known in ``artifact/`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from floe_runtime.artifact.store import ArtifactError, read_payload
+
+Payload = Mapping[str, Any]
+
+# Entity maps under ``orchestration``, in the order a reviewer reads them.
+ENTITIES = (
+    ("job", "jobs"),
+    ("schedule", "schedules"),
+    ("sensor", "sensors"),
+    ("partition", "partitions"),
+    ("backfill", "backfills"),
+    ("asset_setting", "assets"),
+)
+# Project-wide settings compared as one entity each.
+SETTINGS = ("asset_modules", "allowed_modules", "dbt", "automation")
+# What an asset of the graph is, for review: not where it is defined (origin, configured_by
+# lines are provenance).
+ASSET_FIELDS = (
+    "kind",
+    "group",
+    "deps",
+    "partitions",
+    "automation_condition",
+    "backfill_policy",
+    "tags",
+    "owners",
+)
+
+
+def read_view(path: Path) -> ArtifactView:
+    """A verified artifact file, as a view that knows its environment."""
+    view = ArtifactView(read_payload(path))
+    if not view.environment:
+        raise ArtifactError(f"{path}: not a floe artifact (no environment)")
+    return view
+
+
+class ArtifactView:
+    """Raw accessors over one side's payload (``None``: the side has no such environment)."""
+
+    def __init__(self, payload: Payload | None) -> None:
+        self.payload: Payload = payload or {}
+        self._orchestration: Mapping[str, Any] = self.payload.get("orchestration") or {}
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.payload)
+
+    @property
+    def environment(self) -> str | None:
+        name = self.payload.get("environment")
+        return name if isinstance(name, str) and name else None
+
+    @property
+    def source_path(self) -> str | None:
+        """The floe.yaml this side was compiled from, as the artifact names it."""
+        source = self.payload.get("source")
+        path = source.get("path") if isinstance(source, dict) else None
+        return path if isinstance(path, str) else None
+
+    @property
+    def identity(self) -> tuple[Any, Any, Any]:
+        """(floe.yaml's path, environment, checksum) as recorded, unchecked."""
+        return (
+            self.payload["source"]["path"],
+            self.payload["environment"],
+            self.payload["checksum"],
+        )
+
+    def orchestration(self, key: str) -> Mapping[str, Any]:
+        return self._orchestration.get(key) or {}
+
+    def settings(self) -> dict[str, Any]:
+        if not self.payload:
+            return {}
+        return {key: self._orchestration.get(key) for key in SETTINGS}
+
+    @cached_property
+    def assets(self) -> dict[str, Any]:
+        graph = self.payload.get("asset_graph") or {}
+        return {a["key"]: a for a in graph.get("assets", ())}
+
+    @cached_property
+    def job_assets(self) -> dict[str, list[str] | None]:
+        """Batch jobs' resolved asset lists (None for ops jobs: they run a function)."""
+        jobs = self.payload.get("jobs") or {}
+        return {
+            name: job["assets"] if job.get("type") == "batch" else None
+            for name, job in jobs.items()
+        }
+
+    def deps(self, key: str) -> tuple[str, ...]:
+        asset = self.assets.get(key)
+        return tuple(asset.get("deps") or ()) if asset is not None else ()
+
+    def schedule_timing(self, name: str) -> tuple[str, str]:
+        """A schedule's cron and timezone, as written in the artifact."""
+        schedule = self.orchestration("schedules")[name]
+        return str(schedule.get("cron_schedule")), str(schedule.get("timezone"))
+
+    def resolved_without_dbt(self) -> bool:
+        """Whether the job asset lists were resolved without the dbt models."""
+        unresolved = (self.payload.get("asset_graph") or {}).get("unresolved", ())
+        return any(u.get("source") == "dbt" for u in unresolved)
+
+    def counts(self) -> dict[str, int]:
+        counts = {kind: len(self.orchestration(key)) for kind, key in ENTITIES}
+        return {**counts, "asset": len(self.assets)}
+
+
+def enabled(entity: Any) -> bool | None:
+    """A schedule's, sensor's or the automation setting's ``enabled`` (None: not an entity)."""
+    if not isinstance(entity, Mapping):
+        return None
+    return entity.get("enabled") is True
+
+
+def asset_fields(record: Any) -> Any:
+    """What an asset is, for review (not where it is defined: origin and pattern lines)."""
+    return None if record is None else {f: record.get(f) for f in ASSET_FIELDS}
