@@ -60,10 +60,6 @@ class ArtifactView:
         self._orchestration: Mapping[str, Any] = self.payload.get("orchestration") or {}
 
     @property
-    def exists(self) -> bool:
-        return bool(self.payload)
-
-    @property
     def environment(self) -> str | None:
         name = self.payload.get("environment")
         return name if isinstance(name, str) and name else None

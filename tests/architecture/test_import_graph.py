@@ -13,19 +13,17 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-ROOTS = ("floe_runtime", "action")
+from tests.helpers.paths import REPO, source_files
 
 
 def _modules() -> dict[str, Path]:
     """Every in-repo module by dotted name (a package by its ``__init__``)."""
     found: dict[str, Path] = {}
-    for root in ROOTS:
-        for file in sorted((REPO / root).rglob("*.py")):
-            parts = file.relative_to(REPO).with_suffix("").parts
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            found[".".join(parts)] = file
+    for file in source_files():
+        parts = file.relative_to(REPO).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = file
     return found
 
 

@@ -7,21 +7,17 @@ floe_runtime/ fits on a screen: past these sizes a module does two jobs, a funct
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import REPO, source_files
+
 MODULE_LINES = 450
 FUNCTION_LINES = 80
-
-
-def _files(*roots: str) -> list[Path]:
-    return sorted(file for root in roots for file in (REPO / root).rglob("*.py"))
 
 
 def test_no_module_is_longer_than_it_can_be_read() -> None:
     long = {
         str(file.relative_to(REPO)): lines
-        for file in _files("floe_runtime", "action")
+        for file in source_files()
         if (lines := file.read_text(encoding="utf-8").count("\n")) > MODULE_LINES
     }
     assert long == {}, f"split these modules (over {MODULE_LINES} lines): {long}"
@@ -29,7 +25,7 @@ def test_no_module_is_longer_than_it_can_be_read() -> None:
 
 def test_no_runtime_function_is_longer_than_a_screen() -> None:
     long: dict[str, int] = {}
-    for file in _files("floe_runtime"):
+    for file in source_files("floe_runtime"):
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1

@@ -11,7 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import REPO
+
 DEMO = REPO / "demo" / "shop"
 IDENTITY = ["-c", "user.name=floe tests", "-c", "user.email=tests@floe.invalid"]
 
