@@ -43,6 +43,7 @@ import dagster as dg
 from dagster._core.storage.tags import SENSOR_NAME_TAG, WILL_RETRY_TAG
 
 from floe_runtime.artifact.schema import CompiledArtifact
+from floe_runtime.base.annotations import subclass_of
 from floe_runtime.base.errors import FloeError
 from floe_runtime.definitions import partition_keys
 from floe_runtime.definitions.jobs import project_function
@@ -322,9 +323,9 @@ def path_arguments(
 
 
 def _is_path(hint: Any) -> bool:
-    if typing.get_origin(hint) is None and isinstance(hint, type):  # 3.10: list[str] is a type
-        return issubclass(hint, PurePath)
-    return any(_is_path(option) for option in typing.get_args(hint))  # Path | None
+    return subclass_of(hint, PurePath) or any(  # Path, or Path | None
+        _is_path(option) for option in typing.get_args(hint)
+    )
 
 
 def _custom(

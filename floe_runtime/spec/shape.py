@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from floe_runtime.base.annotations import subclass_of
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, did_you_mean, known_list
 from floe_runtime.spec.fields import TAG_KEY
 from floe_runtime.spec.interpolation import Interpolated
@@ -296,7 +297,7 @@ def _unwrap(annotation: Any) -> Iterator[Any]:
 
 def _models(annotation: Any, node: Any) -> list[type[BaseModel]]:
     """The models an annotation may hold; for a union on ``type``, the one ``node`` selects."""
-    models = [c for c in _unwrap(annotation) if _is_model(c)]
+    models = [c for c in _unwrap(annotation) if subclass_of(c, BaseModel)]
     tag = node.get("type") if isinstance(node, dict) else None
     if len(models) > 1 and tag is not None:
         models = [m for m in models if tag in _literal_args(m.model_fields.get("type"))]
@@ -353,8 +354,3 @@ def _literal_values(path: JsonPath, data: Any) -> list[str]:
 
 def _pattern(err: ErrorDetails) -> str:
     return str(err.get("ctx", {}).get("pattern", ""))
-
-
-def _is_model(hint: Any) -> bool:
-    """A pydantic model class (on 3.10 ``list[str]`` passes ``isinstance(..., type)`` too)."""
-    return get_origin(hint) is None and isinstance(hint, type) and issubclass(hint, BaseModel)
