@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from action import api, outputs
 from action.child import floe
+from action.errors import Refused
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import read_text
 from floe_runtime.base.output import printable
@@ -37,10 +38,6 @@ MAX_METADATA = 64 * 1024
 MAX_CONFIGS = 50
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _REPORT_NAME = re.compile(r"^review-[0-9]{1,2}\.json$")
-
-
-class Refused(FloeError):
-    """The handed-over files are not what a compute run writes."""
 
 
 def prepare(reviews: list[Review], s: Settings) -> None:

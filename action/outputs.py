@@ -19,7 +19,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from floe_runtime.base.files import FileRefused, write_atomic
+from floe_runtime.base.errors import FileRefused
+from floe_runtime.base.files import write_atomic
 from floe_runtime.base.output import github_data, github_property, printable
 
 __all__ = ["printable"]

@@ -16,14 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from floe_runtime.base.errors import FloeError
+from action.errors import InputError
 from floe_runtime.base.output import printable
 
 OUTPUT_FOLDER = "floe-output"
-
-
-class InputError(FloeError):
-    """An input of the Action is unusable; the message names it and what it accepts."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from floe_runtime.base import files
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.spec.fields import INTERPOLATION
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def drifted(directory: Path) -> list[str]:
         target = directory / name
         try:
             current = files.read_text(target, files.CONFIG_LIMIT, "the JSON Schema")
-        except files.FileRefused:
+        except FileRefused:
             current = None
         if current != rendered(build):
             out.append(name)

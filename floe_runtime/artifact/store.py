@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from floe_runtime.artifact.errors import ArtifactError
 from floe_runtime.base import files
-from floe_runtime.base.errors import FloeError
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.base.output import plural
 
 if TYPE_CHECKING:
@@ -25,10 +26,6 @@ ARTIFACT_NAME = "compiled_artifacts.json"
 MANIFEST_NAME = "manifest.json"
 AUTOMATION_SENSOR = "floe_automation"
 """The one sensor that evaluates automation conditions (``orchestration.automation``)."""
-
-
-class ArtifactError(FloeError):
-    """An artifact the runtime must not load; the message says what to do."""
 
 
 def sealed(payload: dict[str, Any]) -> tuple[str, str]:
@@ -100,7 +97,7 @@ def read_payload(path: Path) -> dict[str, Any]:
     try:
         raw = files.read_bytes(path, files.ARTIFACT_LIMIT, "the artifact")
         payload = json.loads(raw.decode("utf-8"))
-    except files.FileRefused as exc:
+    except FileRefused as exc:
         raise ArtifactError(str(exc)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: cannot read the artifact ({exc})") from exc

@@ -15,7 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from floe_runtime.artifact.store import ArtifactError, read_payload
+from floe_runtime.artifact.errors import ArtifactError
+from floe_runtime.artifact.store import read_payload
 
 Payload = Mapping[str, Any]
 

@@ -19,3 +19,12 @@ class PositionedSyntaxError(FloeError):
         super().__init__(message)
         self.message = message
         self.column = column
+
+
+class FileRefused(FloeError):
+    """A file floe will not read or write; the message names it and says why."""
+
+    def __init__(self, shown: object, reason: str, code: str = "io") -> None:
+        super().__init__(f"{shown}: {reason}")
+        self.reason = reason
+        self.code = code

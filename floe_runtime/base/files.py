@@ -22,7 +22,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from floe_runtime.base.errors import FloeError
+from floe_runtime.base.errors import FileRefused
 
 KIB: Final = 1024
 MIB: Final = 1024 * KIB
@@ -37,15 +37,6 @@ MANIFEST_LIMIT: Final = 1024 * MIB  # the largest dbt projects write manifests o
 
 _CHUNK: Final = 1 * MIB
 _TMP: Final = re.compile(r"^\.(?P<name>.+)\.floe-(?P<pid>\d+)\.tmp$")
-
-
-class FileRefused(FloeError):
-    """A file floe will not read or write; the message names it and says why."""
-
-    def __init__(self, shown: object, reason: str, code: str = "io") -> None:
-        super().__init__(f"{shown}: {reason}")
-        self.reason = reason
-        self.code = code
 
 
 def _kind(mode: int) -> str:

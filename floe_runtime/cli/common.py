@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.base.output import printable
 from floe_runtime.report.formats import RENDERER_BY_NAME
 
@@ -104,6 +105,6 @@ def source_text(path: Path, read: Read) -> dict[str, str]:
 
     try:
         raw = files.read_bytes(path, files.FLOE_YAML_LIMIT, "floe.yaml")
-    except files.FileRefused:
+    except FileRefused:
         return {}
     return {str(path): raw.decode("utf-8", errors="replace")}

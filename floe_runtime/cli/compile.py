@@ -19,6 +19,7 @@ from floe_runtime.cli.common import (
     source_text,
     spec_options,
 )
+from floe_runtime.spec.errors import EnvironmentChoiceError
 
 if TYPE_CHECKING:
     from floe_runtime.compile.pipeline import Compiled
@@ -119,7 +120,7 @@ def execute(args: CompileArgs) -> int:
             name=args.environment,
             every=args.all_envs or (args.check and args.environment is None),
         )
-    except environments.EnvironmentChoiceError as exc:
+    except EnvironmentChoiceError as exc:
         raise click.UsageError(f"{exc} or use --all-envs" if exc.declared else str(exc)) from None
     options = CompileOptions(
         spec=spec_options(path, args.cli_vars),

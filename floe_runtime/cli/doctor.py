@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from floe_runtime.base.errors import FloeError
+from floe_runtime.artifact.errors import ArtifactError
+from floe_runtime.base.errors import FileRefused, FloeError
 from floe_runtime.base.output import printable
 
 
@@ -57,7 +58,7 @@ def execute(args: DoctorArgs) -> int:
     file = locate.artifact_path(args.artifact, os.environ, cwd)
     try:
         compiled = store.read(file)
-    except store.ArtifactError as exc:
+    except ArtifactError as exc:
         raise FloeError(str(exc)) from None
     root = locate.project_root(args.project_root, os.environ, cwd)
     problems, facts = _checks(compiled, file, root)
@@ -84,7 +85,7 @@ def _checks(compiled: Any, file: Path, root: Path) -> tuple[list[str], list[str]
     from floe_runtime.base.exported import EXPORTED
     from floe_runtime.compile import runtime_env
     from floe_runtime.definitions import loader
-    from floe_runtime.definitions.locate import LoadError
+    from floe_runtime.definitions.errors import LoadError
 
     try:
         loader.trusted_artifact(compiled, file, root)
@@ -97,7 +98,7 @@ def _checks(compiled: Any, file: Path, root: Path) -> tuple[list[str], list[str]
     ]
     try:
         text = files.read_bytes(root / compiled.source.path, files.FLOE_YAML_LIMIT, "floe.yaml")
-    except files.FileRefused as exc:
+    except FileRefused as exc:
         return [f"code: {exc}"], []
     digest = hashlib.sha256(text).hexdigest()
     if digest != compiled.source.sha256:

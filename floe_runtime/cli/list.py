@@ -21,6 +21,7 @@ from floe_runtime.cli.common import (
     spec_options,
 )
 from floe_runtime.report.formats import LISTING_BY_NAME
+from floe_runtime.spec.errors import EnvironmentChoiceError
 
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
@@ -117,7 +118,7 @@ def _compiled(args: ListArgs) -> CompiledArtifact | None:
     path = args.path
     try:
         (env,) = environments.select(path, name=args.environment)
-    except environments.EnvironmentChoiceError as exc:
+    except EnvironmentChoiceError as exc:
         raise click.UsageError(str(exc)) from None
     bundle, digest, why = (None, None, "") if args.dbt_parse else _bundle_manifest(path, env)
     options = CompileOptions(

@@ -19,7 +19,8 @@ from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, closes
 from floe_runtime.compile.python_assets import Discovery
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
 from floe_runtime.ports.dbt_manifest import DbtGraph
-from floe_runtime.ports.globs import Glob, GlobError, compile_glob
+from floe_runtime.ports.errors import GlobError
+from floe_runtime.ports.globs import Glob, compile_glob
 from floe_runtime.ports.selection import AssetInfo, SelectionGraph
 from floe_runtime.spec.models import AssetConfig, FloeProject
 from floe_runtime.spec.yaml_loader import SourceMap

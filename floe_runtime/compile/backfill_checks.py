@@ -11,13 +11,8 @@ from collections.abc import Mapping
 from floe_runtime.artifact.schema import JobRecord
 from floe_runtime.base.diagnostics import JsonPath
 from floe_runtime.compile.check_context import ORCH, CheckContext
-from floe_runtime.ports.partition_keys import (
-    PartitionKeysError,
-    keys_between,
-    now_utc,
-    range_problems,
-    span,
-)
+from floe_runtime.ports.errors import PartitionKeysError
+from floe_runtime.ports.partition_keys import keys_between, now_utc, range_problems, span
 from floe_runtime.ports.partitions import dimension, time_dimension
 from floe_runtime.spec.partitions import MultiPartitions, TimeWindowPartitions
 from floe_runtime.spec.triggers import Backfill

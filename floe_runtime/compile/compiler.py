@@ -44,9 +44,9 @@ from floe_runtime.compile.check_context import ORCH, CheckContext
 from floe_runtime.compile.python_assets import DiscoveryMode
 from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
 from floe_runtime.ports.cron import parse_cron
+from floe_runtime.ports.errors import SelectionError
 from floe_runtime.ports.partitions import default_fmt
 from floe_runtime.ports.selection import (
-    SelectionError,
     SelectionGraph,
     attributes,
     parse_selection,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from floe_runtime.base import files
+from floe_runtime.base.errors import FileRefused
 
 FORMAT: Final = 1
 FOLDER: Final = f"dbt-parse-v{FORMAT}"
@@ -69,7 +70,7 @@ class Slot:
         try:
             raw = files.read_bytes(self.folder / INDEX, INDEX_LIMIT, "floe's dbt cache index")
             index = json.loads(raw)
-        except (files.FileRefused, ValueError):
+        except (FileRefused, ValueError):
             return None
         if not (
             isinstance(index, dict)
@@ -84,7 +85,7 @@ class Slot:
             return None
         try:
             manifest = files.read_bytes(self.target / "manifest.json", size, "a cached manifest")
-        except files.FileRefused:
+        except FileRefused:
             return None
         if (
             len(manifest) != size
@@ -96,9 +97,9 @@ class Slot:
     def forget(self) -> None:
         """Before a parse: a failed or interrupted one must not leave an old manifest that
         looks current."""
-        with contextlib.suppress(files.FileRefused):
+        with contextlib.suppress(FileRefused):
             files.remove(self.folder / INDEX)
-        with contextlib.suppress(files.FileRefused):
+        with contextlib.suppress(FileRefused):
             files.remove(self.target / "manifest.json")
 
     def record(self, digest: str, manifest: bytes) -> None:
@@ -108,7 +109,7 @@ class Slot:
             "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
             "manifest_size": len(manifest),
         }
-        with contextlib.suppress(files.FileRefused):  # a cache that cannot be written: no cache
+        with contextlib.suppress(FileRefused):  # a cache that cannot be written: no cache
             files.write_atomic(self.folder / INDEX, json.dumps(index).encode())
 
     def release(self) -> None:
@@ -123,7 +124,7 @@ def claim(root: Path, name: str) -> Slot | None:
         _private_folder(root)
         _private_folder(folder)
         fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except (OSError, files.FileRefused):
+    except (OSError, FileRefused):
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -161,4 +162,4 @@ def _private_folder(folder: Path) -> None:
     with contextlib.suppress(FileExistsError):
         folder.mkdir(mode=0o700, parents=True)
     if folder.is_symlink() or not folder.is_dir():
-        raise files.FileRefused(folder, "floe's cache folder is a symlink or not a folder")
+        raise FileRefused(folder, "floe's cache folder is a symlink or not a folder")

@@ -21,6 +21,7 @@ from typing import Any, Final
 import yaml
 
 from floe_runtime.base import files
+from floe_runtime.base.errors import FileRefused
 
 FLOE_ENV: Final = b"FLOE_ENV"
 MAX_FILES: Final = 100_000
@@ -81,7 +82,7 @@ class _Hasher:
             return
         try:
             content = files.read_bytes(path, MAX_BYTES - self.bytes, "a dbt project file")
-        except files.FileRefused as exc:
+        except FileRefused as exc:
             raise _Unfingerprintable(exc.reason) from None
         self.bytes += len(content)
         self.names_floe_env = self.names_floe_env or FLOE_ENV in content
@@ -142,7 +143,7 @@ def _settings(project_dir: Path) -> dict[str, Any]:
     try:
         text = files.read_text(project_dir / "dbt_project.yml", files.CONFIG_LIMIT, "dbt_project")
         data = yaml.safe_load(text)
-    except (files.FileRefused, yaml.YAMLError):
+    except (FileRefused, yaml.YAMLError):
         raise _Unfingerprintable("dbt_project.yml does not read as YAML") from None
     if not isinstance(data, dict):
         raise _Unfingerprintable("dbt_project.yml is not a mapping")

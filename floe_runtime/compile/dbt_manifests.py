@@ -12,18 +12,19 @@ from floe_runtime.artifact.schema import ManifestRecord
 from floe_runtime.artifact.store import MANIFEST_NAME
 from floe_runtime.base.diagnostics import INCOMPLETE, Diagnostic, JsonPath
 from floe_runtime.compile import leaks
-from floe_runtime.compile.dbt_parse import DbtParseError, DbtParses, Parsed, Request
+from floe_runtime.compile.dbt_parse import DbtParses, Parsed, Request
+from floe_runtime.compile.errors import DbtParseError
 from floe_runtime.compile.options import CompileOptions
 from floe_runtime.compile.problems import problem
 from floe_runtime.ports.dbt_manifest import (
     DbtGraph,
-    ManifestError,
     dbt_graph,
     manifest_bytes,
     manifest_digest,
     parse_manifest,
 )
 from floe_runtime.ports.dbt_manifest.translation import NONE
+from floe_runtime.ports.errors import ManifestError
 from floe_runtime.spec.load import Spec
 
 DBT: JsonPath = ("orchestration", "dbt")

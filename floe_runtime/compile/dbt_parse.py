@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from floe_runtime.base import children, files
-from floe_runtime.base.errors import FloeError
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.base.version import __version__
 from floe_runtime.compile import dbt_cache
 from floe_runtime.compile.dbt_env import child_environment, named_variables
 from floe_runtime.compile.dbt_inputs import ProjectInputs, project_inputs
-from floe_runtime.ports.dbt_manifest import ManifestError, manifest_bytes
+from floe_runtime.compile.errors import DbtParseError
+from floe_runtime.ports.dbt_manifest import manifest_bytes
+from floe_runtime.ports.errors import ManifestError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -44,10 +46,6 @@ _OUTCOME = re.compile(r"^floe-dbt-parse (\d+) (\d+)$", re.MULTILINE)
 _SHEBANG_LIMIT = 512
 WORKER = Path(__file__).resolve().parent / "dbt_child" / "floe_dbt_parse.py"
 _SETTINGS = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-
-
-class DbtParseError(FloeError):
-    """dbt is missing or the parse failed; the message is meant for the user."""
 
 
 Parsed = bytes | DbtParseError
@@ -353,7 +351,7 @@ def _python_of(dbt: str) -> str | None:
     """The Python behind a ``dbt`` console script (its ``#!`` line), if it is a plain one."""
     try:
         head = files.read_bytes(Path(dbt), 1 << 20, "dbt")[:_SHEBANG_LIMIT]
-    except files.FileRefused:
+    except FileRefused:
         return None
     if not head.startswith(b"#!") or b"\n" not in head:
         return None
@@ -418,7 +416,7 @@ def _outcome(group: _Group, code: int, output: Path) -> Parsed:
             return DbtParseError(f"dbt parse wrote no readable manifest: {exc}")
     try:
         text = files.read_bytes(output, _OUTPUT_LIMIT, "dbt's output").decode("utf-8", "replace")
-    except files.FileRefused:
+    except FileRefused:
         text = ""
     return DbtParseError(f"dbt parse failed (exit {code}): {failure_reason(text)}")
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-from floe_runtime.base.files import PYTHON_SOURCE_LIMIT, FileRefused, read_text
+from floe_runtime.base.errors import FileRefused
+from floe_runtime.base.files import PYTHON_SOURCE_LIMIT, read_text
 from floe_runtime.compile import python_literals as lit
 
 ASSET_DECORATORS = {"asset", "graph_asset"}

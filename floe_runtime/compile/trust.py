@@ -17,9 +17,10 @@ from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.diagnostics import JsonPath
-from floe_runtime.base.errors import FloeError
+from floe_runtime.compile.errors import TrustError
 from floe_runtime.compile.python_assets import module_file, search_roots
-from floe_runtime.ports.dbt_manifest import ManifestError, load_manifest, manifest_digest
+from floe_runtime.ports.dbt_manifest import load_manifest, manifest_digest
+from floe_runtime.ports.errors import ManifestError
 from floe_runtime.spec import modules, trust
 from floe_runtime.spec.models import OpsJob
 from floe_runtime.spec.triggers import CustomSensor
@@ -31,15 +32,6 @@ NOT_COMPILED = (
 )
 
 SAME_SOURCE = "the compiler writes both from the same floe.yaml"
-
-
-class TrustError(FloeError):
-    """The artifact names something floe must not import or read; ``field`` says where."""
-
-    def __init__(self, field: JsonPath, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

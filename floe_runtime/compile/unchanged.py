@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from floe_runtime.base import files
+from floe_runtime.base.errors import FileRefused
 
 VOLATILE_METADATA: Final = (
     "generated_at",
@@ -31,7 +32,7 @@ def same_manifest(path: Path, new: bytes) -> bool:
         return False
     try:
         old = files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
-    except files.FileRefused:
+    except FileRefused:
         return False
     if old == new:
         return True

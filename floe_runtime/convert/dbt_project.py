@@ -11,17 +11,14 @@ from typing import Any
 
 import yaml
 
-from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import CONFIG_LIMIT, read_text
-from floe_runtime.ports.dbt_manifest import ManifestError, dbt_graph, load_manifest
+from floe_runtime.convert.errors import DbtProjectError
+from floe_runtime.ports.dbt_manifest import dbt_graph, load_manifest
+from floe_runtime.ports.errors import ManifestError
 
 MAX_DEPTH = 3
 MAX_FOLDERS = 2000
 _SKIPPED = {"dbt_packages", "target", "logs", "node_modules", "site-packages", "__pycache__"}
-
-
-class DbtProjectError(FloeError):
-    pass
 
 
 @dataclass(frozen=True)

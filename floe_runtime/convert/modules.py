@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from floe_runtime.base.files import PYTHON_SOURCE_LIMIT, FileRefused, read_text
+from floe_runtime.base.errors import FileRefused
+from floe_runtime.base.files import PYTHON_SOURCE_LIMIT, read_text
 from floe_runtime.compile.python_assets import module_file
 
 MAX_MODULES = 200

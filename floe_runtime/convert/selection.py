@@ -12,7 +12,8 @@ import ast
 from collections.abc import Callable
 
 from floe_runtime.convert.modules import CodeLocation
-from floe_runtime.ports.selection import SelectionError, parse_selection, value_literal
+from floe_runtime.ports.errors import SelectionError
+from floe_runtime.ports.selection import parse_selection, value_literal
 
 
 class Untranslatable(Exception):

@@ -26,7 +26,8 @@ from floe_runtime.convert.selection import (
     literal_str,
     text,
 )
-from floe_runtime.ports.selection import SelectionError, parse_selection
+from floe_runtime.ports.errors import SelectionError
+from floe_runtime.ports.selection import parse_selection
 
 ASSET_DECORATORS = frozenset({"asset", "multi_asset", "graph_asset", "graph_multi_asset"})
 UNTRANSLATED_DECORATORS = {

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.definitions import backfill_plan
-from floe_runtime.definitions.backfill_plan import BackfillError
+from floe_runtime.definitions.errors import BackfillError
 
 TIMEOUT_SECONDS = 60
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024

@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
-from floe_runtime.base.errors import FloeError
+from floe_runtime.definitions.errors import BackfillError
 from floe_runtime.ports.partition_keys import as_key
 from floe_runtime.ports.partitions import key_format
 from floe_runtime.spec.partitions import MultiPartitions, TimeWindowPartitions
 from floe_runtime.spec.triggers import Backfill
-
-
-class BackfillError(FloeError):
-    """A backfill that cannot run as declared; the message says what to do."""
 
 
 @dataclass(frozen=True)

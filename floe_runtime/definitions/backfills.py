@@ -26,7 +26,7 @@ from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base import files
 from floe_runtime.base.files import write_atomic
 from floe_runtime.definitions import backfill_plan, partition_keys
-from floe_runtime.definitions.backfill_plan import BackfillError
+from floe_runtime.definitions.errors import BackfillError
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"

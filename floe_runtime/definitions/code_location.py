@@ -27,13 +27,10 @@ from dagster._core.definitions.reconstruct import repository_def_from_target_def
 from dagster._grpc.utils import get_loadable_targets
 
 from floe_runtime.base.errors import FloeError
+from floe_runtime.definitions.errors import CodeLocationError
 from floe_runtime.definitions.locate import ARTIFACTS_VAR
 
 _MISSING_RESOURCE = re.compile(r"resource with key '([^']*)' required by (\w+) '([^']*)'")
-
-
-class CodeLocationError(FloeError):
-    """The code location cannot be loaded or lacks what the job needs; the message says why."""
 
 
 @dataclass(frozen=True)

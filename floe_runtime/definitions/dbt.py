@@ -38,8 +38,9 @@ from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY as UNIQUE
 
 from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.base import files
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.definitions.automation import condition
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import LoadError
 from floe_runtime.definitions.partitions import backfill_policy, dbt_vars
 from floe_runtime.ports.constants import kinds
 from floe_runtime.ports.dbt_manifest import (
@@ -84,7 +85,7 @@ def check_profile(project_dir: Path, profiles_dir: Path, target: str | None) -> 
         project = yaml.safe_load(
             files.read_text(project_dir / "dbt_project.yml", files.CONFIG_LIMIT, "dbt_project.yml")
         )
-    except (files.FileRefused, yaml.YAMLError) as exc:
+    except (FileRefused, yaml.YAMLError) as exc:
         raise LoadError(f"{project_dir / 'dbt_project.yml'}: cannot read it ({exc})") from None
     profile = (project or {}).get("profile")
     profiles_file = profiles_dir / "profiles.yml"
@@ -97,7 +98,7 @@ def check_profile(project_dir: Path, profiles_dir: Path, target: str | None) -> 
         profiles = (
             yaml.safe_load(files.read_text(profiles_file, files.CONFIG_LIMIT, "profiles.yml")) or {}
         )
-    except (files.FileRefused, yaml.YAMLError) as exc:
+    except (FileRefused, yaml.YAMLError) as exc:
         raise LoadError(f"{profiles_file}: cannot read it ({exc})") from None
     entry = profiles.get(profile) if isinstance(profiles, dict) else None
     if not isinstance(entry, dict):

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from floe_runtime.artifact import store
+from floe_runtime.artifact.errors import ArtifactError
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.artifact.view import read_view
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic
-from floe_runtime.base.errors import FloeError
+from floe_runtime.base.errors import FileRefused, FloeError
 from floe_runtime.base.exported import users_own
 from floe_runtime.base.output import plural, printable
 from floe_runtime.base.version import __version__
@@ -34,8 +35,10 @@ from floe_runtime.compile.options import CompileOptions
 from floe_runtime.compile.pipeline import Compiled, compile_environments, write_bundles
 from floe_runtime.definitions import locate
 from floe_runtime.definitions.dev_inputs import KINDS, UNBOUNDED, Inputs, digests, relative
-from floe_runtime.definitions.locate import ENV_VAR, LoadError
+from floe_runtime.definitions.errors import LoadError
+from floe_runtime.definitions.locate import ENV_VAR
 from floe_runtime.spec import environments, trust
+from floe_runtime.spec.errors import EnvironmentChoiceError
 from floe_runtime.spec.load import SpecOptions
 
 ENV_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")  # as environments/<env>.env
@@ -87,7 +90,7 @@ def _reviewed(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> _Re
     try:
         bundle = _Bundle(*read_view(file).identity)
         return _Reviewed(named, file, bundle)
-    except (store.ArtifactError, KeyError, TypeError) as exc:
+    except (ArtifactError, KeyError, TypeError) as exc:
         log.warning("floe dev mode: ignoring the bundle %s (%s)", file, exc)
         return _Reviewed(named, file, None)
 
@@ -128,7 +131,7 @@ def _chosen_environment(env: Mapping[str, str], reviewed: _Reviewed, floe_yaml: 
         return folder.name
     try:
         return environments.select(floe_yaml)[0]
-    except environments.EnvironmentChoiceError as exc:
+    except EnvironmentChoiceError as exc:
         raise LoadError(
             f"floe dev mode: {floe_yaml} declares several environments; set {ENV_VAR} to one "
             f"of them ({', '.join(exc.declared)})"
@@ -152,7 +155,7 @@ class _State:
                 return None
             inputs = Inputs(**{k: tuple(v) for k, v in data["inputs"].items()})
             return _State(data["checksum"], inputs, dict(data["digests"]), data["dbt"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, files.FileRefused):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, FileRefused):
             return None
 
     def write(self, folder: Path) -> None:
@@ -248,7 +251,7 @@ def prepare(
         write_bundles([result], cache)
         now = before if same_inputs else digests(inputs, root, env)
         _State(artifact.checksum, inputs, now, _dbt_settings(artifact)).write(folder)
-    except files.FileRefused as exc:
+    except FileRefused as exc:
         raise LoadError(f"floe dev mode: {exc}") from None
     chosen = _chosen(reviewed, artifact.checksum, cached)
     if chosen == cached:

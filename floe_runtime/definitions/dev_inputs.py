@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base import files
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.base.version import __version__
 from floe_runtime.compile.python_assets import search_roots
 from floe_runtime.spec import environments, modules
@@ -118,7 +119,7 @@ def _feed(digest: Any, path: Path, root: Path) -> None:
             digest.update(f"{status.st_size}:{status.st_mtime_ns}".encode())
         else:
             digest.update(hashlib.sha256(files.read_bytes(path, LARGE, "an input")).digest())
-    except (OSError, files.FileRefused):
+    except (OSError, FileRefused):
         digest.update(b"unreadable")
     digest.update(b"\0")
 

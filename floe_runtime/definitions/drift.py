@@ -14,13 +14,9 @@ import dagster as dg
 
 from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.base.output import plural
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import DriftError
 
 SHOWN = 20
-
-
-class DriftError(LoadError):
-    """The loaded definitions differ from the artifact."""
 
 
 class DriftWarning(UserWarning):

@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 
 from floe_runtime.artifact.schema import JobRecord
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import LoadError
 from floe_runtime.definitions.python_assets import import_module
 from floe_runtime.definitions.watched_run import (
     FAILURE_LIMIT,

@@ -17,14 +17,16 @@ from typing import Any
 import dagster as dg
 
 from floe_runtime.artifact import store
+from floe_runtime.artifact.errors import ArtifactError
 from floe_runtime.artifact.schema import AssetRecord, CompiledArtifact
 from floe_runtime.base.exported import EXPORTED
 from floe_runtime.compile import runtime_env, trust
+from floe_runtime.compile.errors import TrustError
 from floe_runtime.definitions import dev, drift, locate
 from floe_runtime.definitions.automation import automation_sensor
 from floe_runtime.definitions.dbt import DbtSetup, build_dbt_assets, check_profile, find_dbt
+from floe_runtime.definitions.errors import LoadError
 from floe_runtime.definitions.jobs import build_jobs
-from floe_runtime.definitions.locate import LoadError
 from floe_runtime.definitions.partitions import build_partitions
 from floe_runtime.definitions.python_assets import load_python_assets, shape
 from floe_runtime.definitions.schedules import build_schedules
@@ -51,7 +53,7 @@ class _Places:
 def _read(file: Path) -> CompiledArtifact:
     try:
         return store.read(file)
-    except store.ArtifactError as exc:
+    except ArtifactError as exc:
         raise LoadError(str(exc)) from None
 
 
@@ -60,7 +62,7 @@ def trusted_artifact(artifact: CompiledArtifact, file: Path, root: Path) -> trus
     is at hand) or the artifact's field, and the fix."""
     try:
         return trust.verify(artifact, file, root)
-    except trust.TrustError as exc:
+    except TrustError as exc:
         if exc.field[0] != "orchestration":
             raise LoadError(f"{file}: {exc.message}") from None
         places = _Places(root / artifact.source.path, artifact.source.path)

@@ -13,16 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from floe_runtime.artifact.store import ARTIFACT_NAME
-from floe_runtime.base.errors import FloeError
+from floe_runtime.definitions.errors import LoadError
 
 ARTIFACTS_VAR = "FLOE_ARTIFACTS"
 ENV_VAR = "FLOE_ENV"
 ROOT_VAR = "FLOE_PROJECT_ROOT"
 DEFAULT_ENV = "default"
-
-
-class LoadError(FloeError):
-    """The runtime cannot load the project; the message says what to do."""
 
 
 def _as_file(candidate: Path) -> Path:

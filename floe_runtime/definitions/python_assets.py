@@ -18,7 +18,7 @@ import dagster as dg
 
 from floe_runtime.artifact.schema import AssetRecord
 from floe_runtime.definitions.automation import condition
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import LoadError
 from floe_runtime.definitions.partitions import backfill_policy
 from floe_runtime.ports.constants import KIND_TAG_PREFIX, kinds
 

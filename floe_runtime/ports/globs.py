@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from floe_runtime.base.errors import PositionedSyntaxError
+from floe_runtime.ports.errors import GlobError
 
 MAX_PATTERN = 1000
 """Longest floe.yaml glob accepted; matching costs name length times pattern length."""
@@ -25,10 +25,6 @@ Predicate = Callable[[str], bool]
 # character but a newline and stays, or moves on to next without consuming; ("split", None,
 # targets) moves on to every target; ("match", None, None) accepts.
 _State = tuple[str, Predicate | None, object]
-
-
-class GlobError(PositionedSyntaxError):
-    """A malformed pattern."""
 
 
 @dataclass(frozen=True)

@@ -25,18 +25,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from floe_runtime.base.diagnostics import did_you_mean, known_list
-from floe_runtime.base.errors import FloeError
-from floe_runtime.ports.cron import Cron, CronError, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.cron import Cron, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.errors import CronError, PartitionKeysError
 from floe_runtime.ports.partitions import dimension, key_format, parse_time, time_dimension, zone
 
 MAX_STEPPED_TICKS = 200_000
 """Ticks walked one by one for crons without arithmetic; past it, a count is a lower bound."""
 _EPSILON = timedelta(milliseconds=1)
 _UTC = timezone.utc
-
-
-class PartitionKeysError(FloeError):
-    """Keys that cannot be computed (a bound outside the calendar, a cron that never fires)."""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from typing import Any
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.base.output import printable
-from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
-from floe_runtime.ports.partition_keys import KeySpan, PartitionKeysError, keys_between, span
+from floe_runtime.ports.cron import next_ticks, parse_cron
+from floe_runtime.ports.errors import CronError, PartitionKeysError
+from floe_runtime.ports.partition_keys import KeySpan, keys_between, span
 from floe_runtime.ports.partitions import dimension, time_dimension
 from floe_runtime.spec.partitions import MultiPartitions, StaticPartitions, TimeWindowPartitions
 

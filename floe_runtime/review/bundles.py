@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from floe_runtime.artifact.store import ARTIFACT_NAME, ArtifactError
+from floe_runtime.artifact.errors import ArtifactError
+from floe_runtime.artifact.store import ARTIFACT_NAME
 from floe_runtime.artifact.view import ArtifactView, Payload, read_view
 
 MAX_ENVIRONMENTS = 1000

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from floe_runtime.base.errors import FloeError
+from floe_runtime.review.errors import GitHubError
 
 if TYPE_CHECKING:
-    from floe_runtime.review.github import GitHubError
+    from floe_runtime.review.errors import GitHubError
     from floe_runtime.review.publish import Outcome
 
 _REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
@@ -78,7 +79,7 @@ def post(
             dry_run=request.dry_run,
             log=lambda message: log(client.scrub(message)),
         )
-    except github.GitHubError as error:
+    except GitHubError as error:
         if error.not_accessible:
             return Commented(None, client.scrub, _to_summary(request.pr, body, environ))
         raise FloeError(client.scrub(_explain(error))) from None

@@ -26,7 +26,8 @@ from floe_runtime.artifact.view import (
     enabled,
 )
 from floe_runtime.base.secrets import is_secret_name, literal_secret_kind
-from floe_runtime.ports.cron import CronError, next_ticks, parse_cron
+from floe_runtime.ports.cron import next_ticks, parse_cron
+from floe_runtime.ports.errors import CronError
 
 Action = Literal["added", "removed", "changed"]
 State = Literal["added", "removed", "changed", "unchanged"]

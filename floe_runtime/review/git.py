@@ -18,14 +18,11 @@ from pathlib import Path
 
 from floe_runtime.base import children
 from floe_runtime.base.errors import FloeError
+from floe_runtime.review.errors import GitError
 
 DEFAULT_BASE = "origin/main"
 DEEPEN_STEPS = (50, 500)  # commits fetched per step, then one --unshallow
 TIMEOUT = 300  # seconds for one git command (a fetch of a large repository)
-
-
-class GitError(FloeError):
-    """git could not give what the review needs; the message says which command and why."""
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:

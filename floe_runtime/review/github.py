@@ -25,12 +25,10 @@ from typing import Any
 
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.version import __version__
+from floe_runtime.review.errors import GitHubError
 
 PUBLIC_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
-# GitHub's answer when a token lacks a permission: a fork PR's read-only token writing, or an
-# Actions / App installation token asking ``GET /user``.
-NOT_ACCESSIBLE = "Resource not accessible by integration"
 # A page of 100 comments of 65,536 four-byte characters fits.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 MAX_PAGES = 200
@@ -39,31 +37,6 @@ RATE_LIMIT_WAIT = 60.0
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-class GitHubError(FloeError):
-    """A GitHub API call failed; ``status`` is the HTTP status (0: no usable answer)."""
-
-    def __init__(
-        self,
-        message: str,
-        status: int = 0,
-        api_message: str = "",
-        *,
-        headers: Mapping[str, str] | None = None,
-        transient: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.api_message = api_message
-        self.headers: Mapping[str, str] = headers or {}
-        # No answer at all (timeout, refused, reset): worth another try.
-        self.transient = transient
-
-    @property
-    def not_accessible(self) -> bool:
-        """The token may not do this (a fork PR's read-only token, or ``GET /user`` as an app)."""
-        return self.status == 403 and NOT_ACCESSIBLE.lower() in self.api_message.lower()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from floe_runtime.review.diff import (
     StatusChange,
     Ticks,
 )
+from floe_runtime.review.errors import Refused
 from floe_runtime.review.markdown import Section
 
 MAX_REPORT = 16 * 1024 * 1024  # review.json of the largest reviews floe writes, with room
@@ -44,10 +45,6 @@ COMPUTED_BY = (
 )
 _ACTIONS = frozenset(get_args(Action))
 _STATES = frozenset(get_args(State)) | {"invalid"}
-
-
-class Refused(FloeError):
-    """The handed-over review is not shaped as ``floe review`` writes it."""
 
 
 def read_sections(path: Path, *, display: str) -> list[Section]:

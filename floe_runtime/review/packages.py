@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from floe_runtime.base import children, files
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.compile.dbt_env import child_environment, named_variables
 from floe_runtime.compile.dbt_parse import dbt_executable, failure_reason
 
@@ -103,7 +104,7 @@ def install_path(project_dir: Path) -> str | None:
     try:
         text = files.read_text(project_dir / "dbt_project.yml", files.CONFIG_LIMIT, "dbt_project")
         data = yaml.safe_load(text)
-    except (files.FileRefused, yaml.YAMLError):
+    except (FileRefused, yaml.YAMLError):
         pass
     value = data.get("packages-install-path") if isinstance(data, dict) else None
     value = DEFAULT_INSTALL_PATH if value is None else value
@@ -124,5 +125,5 @@ def _content(path: Path) -> bytes | None:
         return None
     try:
         return files.read_bytes(path, files.CONFIG_LIMIT, path.name)
-    except files.FileRefused as exc:
+    except FileRefused as exc:
         return f"(unreadable: {exc.reason})".encode()

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from floe_runtime.review import marker as markers
-from floe_runtime.review.github import Client, GitHubError
+from floe_runtime.review.errors import GitHubError
+from floe_runtime.review.github import Client
 
 # Who writes with the Actions GITHUB_TOKEN (``user.login`` on its comments; ``user.type`` is
 # "Bot"). ``GET /user`` answers 403 "Resource not accessible by integration" for that token.

@@ -29,6 +29,7 @@ from floe_runtime.compile.options import CompileOptions
 from floe_runtime.compile.pipeline import Compiled, compile_environments
 from floe_runtime.review import budget, git
 from floe_runtime.review.diff import diff, environment_json
+from floe_runtime.review.errors import GitError
 from floe_runtime.review.markdown import Section
 from floe_runtime.review.packages import BasePackages
 from floe_runtime.spec import environments
@@ -129,7 +130,7 @@ def _relative(root: Path, path: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError as exc:
-        raise git.GitError(f"{path}: not inside the repository at {root}") from exc
+        raise GitError(f"{path}: not inside the repository at {root}") from exc
 
 
 def _section(
@@ -144,7 +145,7 @@ def _section(
     """The config's review, and what the report adds to it."""
     head_yaml, base_yaml = root / config, tree / config
     if not head_yaml.is_file() and not base_yaml.is_file():
-        raise git.GitError(f"{config}: no such file at the head nor at the base")
+        raise GitError(f"{config}: no such file at the head nor at the base")
     side_notes = list(notes)
     # The two sides run side by side and mostly wait on dbt; where dbt reads the same files
     # at both (the dbt project did not change), the base reuses the head's parse.

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, Position, did_you_mean, known_list
-from floe_runtime.base.errors import FloeError
+from floe_runtime.base.errors import FileRefused, FloeError
 from floe_runtime.base.exported import users_own
 from floe_runtime.base.secrets import PLATFORM_HINT, is_secret_name, literal_secret_kind
+from floe_runtime.spec.errors import EnvironmentChoiceError
 from floe_runtime.spec.interpolation import Layer
 
 ENV_DIR = "environments"
@@ -35,14 +36,6 @@ class EnvFile:
 
 DEFAULT_ENVIRONMENT = "default"
 """The one environment of a project without ``environments/``: process env and defaults."""
-
-
-class EnvironmentChoiceError(FloeError):
-    """The command did not say which of several environments it means."""
-
-    def __init__(self, message: str, declared: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.declared = declared or []
 
 
 def select(floe_yaml: Path, *, name: str | None = None, every: bool = False) -> list[str]:
@@ -203,7 +196,7 @@ def load_env_file(
         ]
     try:
         text = files.read_text(path, files.ENV_FILE_LIMIT, "the environment file", display)
-    except files.FileRefused as exc:
+    except FileRefused as exc:
         return None, [Diagnostic(exc.reason, display, code=exc.code)]
     values, problems = parse_env_file(text, display)
     return EnvFile(env, display, values), problems

@@ -27,6 +27,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from floe_runtime.ports.dbt_manifest import translation as templates
+from floe_runtime.ports.errors import TemplateError
 from floe_runtime.spec.interpolation import Interpolated
 from floe_runtime.spec.yaml_scalars import resolve_plain_scalar
 
@@ -93,7 +94,7 @@ Arguments = Annotated[dict[str, Any], BeforeValidator(_retype_tree)]
 def _template(value: str) -> str:
     try:
         templates.parse(value)
-    except templates.TemplateError as exc:
+    except TemplateError as exc:
         raise ValueError(str(exc)) from None
     return value
 

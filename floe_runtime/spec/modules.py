@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from floe_runtime.base.errors import FloeError
+from floe_runtime.spec.errors import ModuleNameError
 
 _DOTTED = re.compile(r"^(\.*)([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$")
 REFUSED_ROOTS = frozenset(
@@ -56,10 +56,6 @@ REFUSED_ROOTS = frozenset(
 )
 """Top-level modules whose functions run code, commands or imports, or write files, given
 only strings: what a ``target_function`` with YAML ``args`` can pass."""
-
-
-class ModuleNameError(FloeError):
-    pass
 
 
 def package_of(floe_yaml: Path) -> str | None:

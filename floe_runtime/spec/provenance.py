@@ -15,6 +15,7 @@ from typing import Any
 
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.spec.interpolation import Variable, reference_names
 
 _OWN_CODES = frozenset({"missing-variable", "interpolation", "secret"})
@@ -84,7 +85,7 @@ def _assignment_lines(path: Path) -> dict[str, int]:
     """The line setting each name (the last one wins, as when the file is read)."""
     try:
         text = files.read_text(path, files.ENV_FILE_LIMIT, "the environment file")
-    except files.FileRefused:
+    except FileRefused:
         return {}
     found: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):

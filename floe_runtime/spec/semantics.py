@@ -24,8 +24,9 @@ from floe_runtime.base.diagnostics import (
     format_path,
     known_list,
 )
-from floe_runtime.ports.cron import Cron, CronError, parse_cron
-from floe_runtime.ports.globs import GlobError, compile_glob
+from floe_runtime.ports.cron import Cron, parse_cron
+from floe_runtime.ports.errors import CronError, GlobError, SelectionError
+from floe_runtime.ports.globs import compile_glob
 from floe_runtime.ports.partition_keys import now_utc, range_problems
 from floe_runtime.ports.partitions import (
     MACHINE_DEPENDENT_ZONES,
@@ -36,7 +37,7 @@ from floe_runtime.ports.partitions import (
     static_key_problem,
     zone,
 )
-from floe_runtime.ports.selection import SelectionError, parse_selection, runtime_only_attributes
+from floe_runtime.ports.selection import parse_selection, runtime_only_attributes
 from floe_runtime.spec import trust
 from floe_runtime.spec.models import BatchJob, FloeProject, OnCronCondition, OpsJob
 from floe_runtime.spec.partitions import MultiPartitions, StaticPartitions, TimeWindowPartitions

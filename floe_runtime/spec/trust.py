@@ -15,6 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from floe_runtime.base.diagnostics import JsonPath, known_list
 from floe_runtime.spec import modules
+from floe_runtime.spec.errors import ModuleNameError
 from floe_runtime.spec.models import OpsJob, Orchestration
 from floe_runtime.spec.triggers import CustomSensor, FileWatcherSensor
 
@@ -66,7 +67,7 @@ def refusals(
 def _module(path: JsonPath, name: str, package: str | None) -> Iterator[Refusal]:
     try:
         absolute = modules.resolve(name, package)
-    except modules.ModuleNameError as exc:
+    except ModuleNameError as exc:
         yield Refusal(path, str(exc), "write a dotted module name", "module")
         return
     if modules.is_refused(absolute):
@@ -84,7 +85,7 @@ def _function(
 ) -> Iterator[Refusal]:
     try:
         absolute = modules.resolve(dotted, package)
-    except modules.ModuleNameError as exc:
+    except ModuleNameError as exc:
         yield Refusal(
             path, str(exc), "write module.function, e.g. shop.assets.ops.vacuum", "function"
         )

@@ -17,6 +17,7 @@ import yaml
 
 from floe_runtime.base import files
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, Position, Severity
+from floe_runtime.base.errors import FileRefused
 from floe_runtime.spec.yaml_scalars import resolve_plain_scalar
 
 MAX_FILE_BYTES = files.FLOE_YAML_LIMIT
@@ -105,7 +106,7 @@ def read_yaml_file(path: Path, display_name: str) -> tuple[YamlDocument | None, 
     """Read and parse a YAML file, refusing what is too big or not UTF-8."""
     try:
         raw = files.read_bytes(path, MAX_FILE_BYTES, "floe.yaml", display_name)
-    except files.FileRefused as exc:
+    except FileRefused as exc:
         hint = "split generated configuration out of floe.yaml" if exc.code == "too-large" else None
         return None, [Diagnostic(exc.reason, display_name, hint=hint, code=exc.code)]
     text, problem = decode_utf8(raw, display_name)

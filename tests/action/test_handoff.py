@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from action import handoff
+from action.errors import Refused
 
 HEAD = "a" * 40
 
@@ -38,20 +39,20 @@ def test_a_well_formed_hand_over_is_read(tmp_path: Path) -> None:
 def test_a_tampered_hand_over_is_refused(
     tmp_path: Path, changes: dict[str, object], why: str
 ) -> None:
-    with pytest.raises(handoff.Refused, match=why):
+    with pytest.raises(Refused, match=why):
         handoff.read_metadata(hand_over(tmp_path, **changes), HEAD)
 
 
 def test_a_huge_sparse_metadata_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     with (tmp_path / "metadata.json").open("wb") as handle:
         handle.truncate(32 * 1024**3)  # read whole, this was a MemoryError on 3fb24f5
-    with pytest.raises(handoff.Refused, match="larger than 64 KiB"):
+    with pytest.raises(Refused, match="larger than 64 KiB"):
         handoff.read_metadata(tmp_path, HEAD)
 
 
 def test_a_symlinked_metadata_file_to_a_device_is_refused(tmp_path: Path) -> None:
     (tmp_path / "metadata.json").symlink_to("/dev/zero")
-    with pytest.raises(handoff.Refused, match="regular files"):
+    with pytest.raises(Refused, match="regular files"):
         handoff.read_metadata(tmp_path, HEAD)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from floe_runtime.artifact import store
-from floe_runtime.artifact.store import ArtifactError
+from floe_runtime.artifact.errors import ArtifactError
 from floe_runtime.base import files
 from tests.compile.test_compile import BASE, acme
 

@@ -197,7 +197,8 @@ def test_list_assets_uses_a_fresh_bundle(floe: Floe, tmp_path: Path) -> None:
 
 
 def test_runtime_lists_the_bundles_that_exist(tmp_path: Path) -> None:
-    from floe_runtime.definitions.locate import LoadError, artifact_path
+    from floe_runtime.definitions.errors import LoadError
+    from floe_runtime.definitions.locate import artifact_path
 
     for env in ("dev", "prod"):
         (tmp_path / "dist/floe" / env).mkdir(parents=True)

@@ -20,8 +20,7 @@ import dagster as dg
 import pytest
 
 from floe_runtime.definitions import dev
-from floe_runtime.definitions.drift import DriftError
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import DriftError, LoadError
 from tests.definitions.conftest import Shop, forget_project_modules, load
 from tests.definitions.runs.webserver import dagster_dev, graphql
 
@@ -144,7 +143,7 @@ def test_dagster_dev_reload_picks_up_every_change_without_floe(
         # one error (the UI shows both, as for any code location that fails to load).
         cause = error["errorChain"][-1]["error"]  # floe's error has no cause of its own
         first = cause["message"].splitlines()[0]
-        assert first.startswith(f"floe_runtime.definitions.locate.LoadError: {FLOE_YAML}:{line}:")
+        assert first.startswith(f"floe_runtime.definitions.errors.LoadError: {FLOE_YAML}:{line}:")
         assert "bronze_refesh" in first
         print(f"the UI shows: {cause['message']}{''.join(cause['stack'])}")
 

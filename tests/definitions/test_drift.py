@@ -9,8 +9,8 @@ import warnings
 import dagster as dg
 import pytest
 
-from floe_runtime.definitions.drift import DriftError, DriftWarning
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.drift import DriftWarning
+from floe_runtime.definitions.errors import DriftError, LoadError
 from tests.definitions.conftest import Shop, load
 
 NEW_ASSET = '''

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import LoadError
 from tests.definitions.conftest import Shop, load
 
 

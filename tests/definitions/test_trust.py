@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from floe_runtime.artifact import store
-from floe_runtime.definitions.locate import LoadError
+from floe_runtime.definitions.errors import LoadError
 from tests.definitions.conftest import Shop, forget_project_modules
 from tests.helpers.results import Result
 

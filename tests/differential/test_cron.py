@@ -19,7 +19,8 @@ from dagster._utils import schedules
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from floe_runtime.ports.cron import CronError, is_valid_cron, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.cron import is_valid_cron, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.errors import CronError
 from tests.ports.test_cron import ACCEPTED, REFUSED
 
 pytestmark = pytest.mark.differential

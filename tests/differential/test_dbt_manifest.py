@@ -14,12 +14,8 @@ from typing import Any
 
 import pytest
 
-from floe_runtime.ports.dbt_manifest import (
-    DbtGraph,
-    ManifestError,
-    dbt_graph,
-    source_asset_key,
-)
+from floe_runtime.ports.dbt_manifest import DbtGraph, dbt_graph, source_asset_key
+from floe_runtime.ports.errors import ManifestError
 from tests.helpers.dbt import Parsed
 from tests.ports.test_dbt_manifest import DEFAULT_GROUP, KIND, PYTHON_ASSETS
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from floe_runtime.ports.errors import SelectionError
 from floe_runtime.ports.selection import (
     AssetInfo,
-    SelectionError,
     SelectionGraph,
     parse_selection,
     resolve,

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from floe_runtime.ports.cron import CronError, is_valid_cron, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.cron import is_valid_cron, next_ticks, parse_cron, previous_tick
+from floe_runtime.ports.errors import CronError
 
 FIELDS_HINT = "Dagster schedules take 5 (minute hour day-of-month month day-of-week)"
 

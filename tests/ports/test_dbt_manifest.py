@@ -10,13 +10,8 @@ from typing import Any
 
 import pytest
 
-from floe_runtime.ports.dbt_manifest import (
-    ManifestError,
-    load_manifest,
-    manifest_digest,
-    read,
-    source_asset_key,
-)
+from floe_runtime.ports.dbt_manifest import load_manifest, manifest_digest, read, source_asset_key
+from floe_runtime.ports.errors import ManifestError
 from tests.helpers.dbt import Parsed, run_dbt_parses
 
 PYTHON_ASSETS = frozenset({"bronze_orders", "bronze_customers", "bronze_payments"})

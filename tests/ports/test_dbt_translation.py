@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from floe_runtime.ports.dbt_manifest.translation import (
-    MAX_TEMPLATE,
-    Field,
-    TemplateError,
-    parse,
-    render,
-    rules,
-)
+from floe_runtime.ports.dbt_manifest.translation import MAX_TEMPLATE, Field, parse, render, rules
+from floe_runtime.ports.errors import TemplateError
 
 MODEL = {
     "unique_id": "model.taxi.trips",

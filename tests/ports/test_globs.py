@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from floe_runtime.ports.globs import GlobError, compile_glob, compile_wildcard
+from floe_runtime.ports.errors import GlobError
+from floe_runtime.ports.globs import compile_glob, compile_wildcard
 
 
 def _old_glob_regex(pattern: str) -> re.Pattern[str]:

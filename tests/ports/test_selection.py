@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from floe_runtime.ports.errors import SelectionError
 from floe_runtime.ports.selection import (
     AssetInfo,
-    SelectionError,
     SelectionGraph,
     parse_selection,
     resolve,

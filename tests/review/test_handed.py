@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from floe_runtime.review import handed, marker
+from floe_runtime.review.errors import Refused
 from tests.helpers.results import Result
 from tests.review.test_review_git import CONFIG, commit, demo_repo, edit, review
 
@@ -102,7 +103,7 @@ def test_the_forks_markup_is_never_posted(tmp_path: Path) -> None:
 def test_a_misshapen_review_is_refused_naming_the_field(
     data: Any, why: str, tmp_path: Path
 ) -> None:
-    with pytest.raises(handed.Refused, match=why):
+    with pytest.raises(Refused, match=why):
         rendered(data, tmp_path)
 
 
@@ -110,14 +111,14 @@ def test_a_huge_sparse_review_is_refused_without_reading_it(tmp_path: Path) -> N
     path = tmp_path / "review.json"
     with path.open("wb") as handle:  # 64 GiB of holes: reading it whole would exhaust memory
         handle.truncate(64 * 1024**3)
-    with pytest.raises(handed.Refused, match="larger than 16 MiB"):
+    with pytest.raises(Refused, match="larger than 16 MiB"):
         handed.read_sections(path, display="floe-review/review.json")
 
 
 def test_a_symlinked_review_to_a_device_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "review.json"
     os.symlink("/dev/zero", path)
-    with pytest.raises(handed.Refused, match="regular files"):
+    with pytest.raises(Refused, match="regular files"):
         handed.read_sections(path, display="floe-review/review.json")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from floe_runtime.spec import environments
 from floe_runtime.spec.environments import parse_env_file
+from floe_runtime.spec.errors import EnvironmentChoiceError
 
 READ = [
     ("A=1", {"A": "1"}),
@@ -71,7 +72,7 @@ def test_select_chooses_the_same_way_for_every_command(tmp_path: Path) -> None:
     many = _project(tmp_path / "many", "prod", "dev")
     assert environments.select(many, every=True) == ["dev", "prod"]
     assert environments.select(many, name="qa") == ["qa"]
-    with pytest.raises(environments.EnvironmentChoiceError, match=r"--env \(dev, prod\)"):
+    with pytest.raises(EnvironmentChoiceError, match=r"--env \(dev, prod\)"):
         environments.select(many)
-    with pytest.raises(environments.EnvironmentChoiceError, match="not both"):
+    with pytest.raises(EnvironmentChoiceError, match="not both"):
         environments.select(many, name="dev", every=True)

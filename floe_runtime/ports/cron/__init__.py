@@ -28,12 +28,11 @@ by Dagster, but they draw a new schedule on every load, which means nothing in a
 file, so they are refused here. Hashed ``H`` values are refused by Dagster itself.
 """
 
-from floe_runtime.ports.cron.parse import Cron, CronError, Granularity, is_valid_cron, parse_cron
+from floe_runtime.ports.cron.parse import Cron, Granularity, is_valid_cron, parse_cron
 from floe_runtime.ports.cron.ticks import next_ticks, previous_tick
 
 __all__ = [
     "Cron",
-    "CronError",
     "Granularity",
     "is_valid_cron",
     "next_ticks",

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from floe_runtime.base.errors import FloeError
+from floe_runtime.ports.errors import CronError
 
 Value: TypeAlias = int | str
 """One expanded field value: a number, "*" (any) or, in days of month, "l" (the last day)."""
@@ -59,12 +59,6 @@ _NTH_RE = re.compile(
 _HASH_RE = re.compile(r"^(?P<kind>h|r)(\((\d+)-(\d+)\))?(\/(\d+))?$")
 
 DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # croniter's, no leap day
-
-
-class CronError(FloeError):
-    """A cron string Dagster would refuse; str() is a one-line, user-facing reason that names the
-    field and the bad part, e.g. "hour field: 24 is out of range 0-23" or
-    "6 fields given; Dagster schedules take 5 (minute hour day-of-month month day-of-week)"."""
 
 
 @dataclass(frozen=True)

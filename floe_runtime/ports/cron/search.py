@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeAlias
 
-from floe_runtime.ports.cron.parse import DAYS_IN_MONTH, Cron, CronError, NthWeekdays, Value, ints
+from floe_runtime.ports.cron.parse import DAYS_IN_MONTH, Cron, NthWeekdays, Value, ints
+from floe_runtime.ports.errors import CronError
 
 _MAX_YEARS = 50  # croniter gives up after this many years without a match
 

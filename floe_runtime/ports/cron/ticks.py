@@ -12,8 +12,9 @@ from datetime import timezone as dt_timezone
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
-from floe_runtime.ports.cron.parse import Cron, CronError, ints, parse_cron
+from floe_runtime.ports.cron.parse import Cron, ints, parse_cron
 from floe_runtime.ports.cron.search import add_months, croniter_step
+from floe_runtime.ports.errors import CronError
 
 _DST_HOURS = frozenset({1, 2, 3})  # Dagster only looks for DST gaps/folds in these hours
 _UTC = dt_timezone.utc

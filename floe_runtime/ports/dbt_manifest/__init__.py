@@ -22,16 +22,12 @@ from floe_runtime.ports.dbt_manifest.read import (
     ASSET_RESOURCE_TYPES,
     NODE_SECTIONS,
     SUPPORTED_SCHEMA_VERSIONS,
-    ManifestError,
     load_manifest,
     manifest_bytes,
     parse_manifest,
     shape_problems,
 )
-from floe_runtime.ports.dbt_manifest.translation import (
-    TemplateError,
-    Translation,
-)
+from floe_runtime.ports.dbt_manifest.translation import Translation
 
 __all__ = [
     "ASSET_RESOURCE_TYPES",
@@ -40,8 +36,6 @@ __all__ = [
     "DbtAsset",
     "DbtGraph",
     "DbtSource",
-    "ManifestError",
-    "TemplateError",
     "Translation",
     "dbt_graph",
     "load_manifest",

@@ -11,12 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
-from floe_runtime.ports.dbt_manifest.read import (
-    ASSET_RESOURCE_TYPES,
-    NODE_SECTIONS,
-    ManifestError,
-)
-from floe_runtime.ports.dbt_manifest.translation import NONE, TemplateError, Translation
+from floe_runtime.ports.dbt_manifest.read import ASSET_RESOURCE_TYPES, NODE_SECTIONS
+from floe_runtime.ports.dbt_manifest.translation import NONE, Translation
+from floe_runtime.ports.errors import ManifestError, TemplateError
 
 _NON_ASSET_TYPES: Final = frozenset({"metric", "semantic_model", "saved_query", "function"})
 _UPSTREAM_TYPES: Final = ASSET_RESOURCE_TYPES | {"source"}

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from floe_runtime.base import files
-from floe_runtime.base.errors import FloeError
+from floe_runtime.base.errors import FileRefused
+from floe_runtime.ports.errors import ManifestError
 
 ASSET_RESOURCE_TYPES: Final = frozenset({"model", "seed", "snapshot"})
 """dbt resource types that dagster-dbt turns into assets; tests become asset checks instead."""
@@ -32,15 +33,11 @@ NODE_SECTIONS: Final = (
 _SCHEMA_VERSION: Final = re.compile(r"/manifest/v(\d+)\.json$")
 
 
-class ManifestError(FloeError):
-    """A manifest floe cannot use; the message is one line, meant for the user."""
-
-
 def manifest_bytes(path: Path) -> bytes:
     """A manifest's bytes, read once, bounded (the compiler bundles them as they are)."""
     try:
         return files.read_bytes(path, files.MANIFEST_LIMIT, "the dbt manifest")
-    except files.FileRefused as error:
+    except FileRefused as error:
         raise ManifestError(str(error)) from None
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from floe_runtime.base.errors import FloeError
+from floe_runtime.ports.errors import TemplateError
 
 MAX_TEMPLATE = 200
 FIELDS: Final = (
@@ -34,10 +34,6 @@ FIELDS: Final = (
 only), ``fqn`` with an index (``fqn[1]`` is the first folder under ``models/``; negative
 indexes count from the end), and ``key``, the key dagster-dbt (or floe's source rule) gives."""
 _FIELD: Final = re.compile(r"([a-z_]+)(?:\[(-?\d{1,3})\])?\Z")
-
-
-class TemplateError(FloeError):
-    """A template that does not parse, or does not fit a node; the message says which part."""
 
 
 @dataclass(frozen=True)

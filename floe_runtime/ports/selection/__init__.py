@@ -14,7 +14,6 @@ depend on a running deployment (``status:``, ``sensor:`` ...) parse, but resolvi
 """
 
 from floe_runtime.ports.selection.evaluation import AssetInfo, SelectionGraph, resolve
-from floe_runtime.ports.selection.lexer import SelectionError
 from floe_runtime.ports.selection.syntax import (
     Selection,
     attributes,
@@ -26,7 +25,6 @@ from floe_runtime.ports.selection.syntax import (
 __all__ = [
     "AssetInfo",
     "Selection",
-    "SelectionError",
     "SelectionGraph",
     "attributes",
     "parse_selection",

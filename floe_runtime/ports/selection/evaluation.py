@@ -9,8 +9,8 @@ from functools import cached_property, lru_cache, reduce
 from typing import TypeVar
 
 from floe_runtime.ports.constants import DEFAULT_GROUP, KIND_TAG_PREFIX
+from floe_runtime.ports.errors import SelectionError
 from floe_runtime.ports.globs import compile_wildcard
-from floe_runtime.ports.selection.lexer import SelectionError
 from floe_runtime.ports.selection.syntax import (
     UNLIMITED,
     AllAssets,

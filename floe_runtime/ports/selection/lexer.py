@@ -10,12 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from floe_runtime.base.errors import PositionedSyntaxError
-
-
-class SelectionError(PositionedSyntaxError):
-    """An expression floe cannot parse or resolve."""
-
+from floe_runtime.ports.errors import SelectionError
 
 STATIC_ATTRIBUTES: Final = ("key", "tag", "owner", "group", "kind", "is")
 # Dagster resolves these only in a deployment (status, automation, code locations, the UI's

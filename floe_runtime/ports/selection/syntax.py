@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, TypeAlias
 
+from floe_runtime.ports.errors import SelectionError
 from floe_runtime.ports.selection.lexer import (
     ATTRIBUTE_KINDS,
     IS_VALUES,
@@ -20,7 +21,6 @@ from floe_runtime.ports.selection.lexer import (
     NEEDS_QUOTES,
     PLAIN_WORD,
     RUNTIME_ATTRIBUTES,
-    SelectionError,
     Token,
     tokenize,
 )

@@ -19,7 +19,7 @@ import pytest
 
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.definitions import backfills
-from floe_runtime.definitions.backfill_plan import BackfillError
+from floe_runtime.definitions.errors import BackfillError
 from tests.definitions.runs.conftest import definitions
 from tests.helpers.paths import REPO
 from tests.helpers.results import Result
