@@ -46,11 +46,66 @@ ASSET_FIELDS = (
 
 
 def read_view(path: Path) -> ArtifactView:
-    """A verified artifact file, as a view that knows its environment."""
+    """A verified artifact file, as a view that knows its environment and whose every field it
+    reads is shaped as floe writes it."""
     view = ArtifactView(read_payload(path))
     if not view.environment:
         raise ArtifactError(f"{path}: not a floe artifact (no environment)")
+    field = misshapen(view.payload)
+    if field is not None:
+        raise ArtifactError(
+            f"{path}: the checksum is valid but {field} is not shaped as floe writes it (the "
+            "artifact was made by hand); recompile it with `floe compile`"
+        )
     return view
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _records(value: Any) -> bool:
+    """A map of records by name (absent or empty: none)."""
+    return value is None or (
+        isinstance(value, dict) and all(isinstance(v, dict) for v in value.values())
+    )
+
+
+def misshapen(payload: Payload) -> str | None:
+    """The first field the view reads that is not of the type floe writes (None: all are).
+
+    The version and checksum say who sealed a payload, not that floe made it; this checks, in one
+    pass over the records, only what the view reads, so a PR diff of large artifacts still does
+    not build the models.
+    """
+    source, orchestration = payload.get("source"), payload.get("orchestration")
+    if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+        return "source.path"
+    if not isinstance(payload.get("checksum"), str):
+        return "checksum"
+    if not isinstance(orchestration, dict):
+        return "orchestration"
+    for _, key in ENTITIES:
+        if not _records(orchestration.get(key)):
+            return f"orchestration.{key}"
+    graph = payload.get("asset_graph")
+    if not isinstance(graph, dict) or not isinstance(graph.get("assets"), list):
+        return "asset_graph.assets"
+    for index, asset in enumerate(graph["assets"]):
+        if not (isinstance(asset, dict) and isinstance(asset.get("key"), str)):
+            return f"asset_graph.assets[{index}].key"
+        if not _strings(asset.get("deps")):
+            return f"asset_graph.assets[{index}].deps"
+    unresolved = graph.get("unresolved")
+    if not (isinstance(unresolved, list) and all(isinstance(u, dict) for u in unresolved)):
+        return "asset_graph.unresolved"
+    jobs = payload.get("jobs")
+    if not _records(jobs):
+        return "jobs"
+    for name, job in (jobs or {}).items():
+        if job.get("type") == "batch" and not _strings(job.get("assets")):
+            return f"the assets of job {name[:60]!r}"
+    return None
 
 
 class ArtifactView:

@@ -90,7 +90,7 @@ def _reviewed(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> _Re
     try:
         bundle = _Bundle(*read_view(file).identity)
         return _Reviewed(named, file, bundle)
-    except (ArtifactError, KeyError, TypeError) as exc:
+    except ArtifactError as exc:
         log.warning("floe dev mode: ignoring the bundle %s (%s)", file, exc)
         return _Reviewed(named, file, None)
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers.results import Result
 from tests.review.payloads import artifact, asset, text
 
@@ -84,3 +86,36 @@ def test_tampered_or_foreign_artifacts_are_refused(
     empty.mkdir()
     result = floe("diff", str(empty), str(head))
     assert result.code == 1 and "no compiled_artifacts.json" in result.err
+
+
+@pytest.mark.parametrize(
+    ("reshape", "field"),
+    [
+        (
+            lambda p: p["asset_graph"]["assets"][0].update(deps={"a": 1}),
+            "asset_graph.assets[0].deps",
+        ),
+        (lambda p: p["orchestration"].update(schedules=["s"]), "orchestration.schedules"),
+        (lambda p: p["jobs"]["daily"].update(assets=None), "the assets of job 'daily'"),
+        (lambda p: p.update(asset_graph=[]), "asset_graph.assets"),
+    ],
+)
+def test_a_sealed_but_misshapen_artifact_is_refused_naming_the_field(
+    floe: Callable[..., Result],
+    tmp_path: Path,
+    reshape: Callable[[dict[str, Any]], None],
+    field: str,
+) -> None:
+    """A payload sealed by hand (checksum valid, shape not floe's) gets one line that names the
+    file and the field, and exit 1; no traceback."""
+    payload = artifact("prod", assets=[asset("orders")])
+    reshape(payload)
+    file = tmp_path / "compiled_artifacts.json"
+    file.write_text(text(payload), encoding="utf-8")
+    result = floe("diff", str(tmp_path / "none"), str(file))
+    assert result.code == 1, result.text
+    assert (
+        f"{file}: the checksum is valid but {field} is not shaped as floe writes it" in result.err
+    )
+    assert "recompile it with `floe compile`" in result.err
+    assert "Traceback" not in result.text
