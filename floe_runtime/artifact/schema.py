@@ -7,7 +7,7 @@ runtime reads artifacts through them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,30 @@ class ConfiguredBy(_Record):
     line: int
 
 
+class ConditionRecord(_Record):
+    """``eager`` or ``on_missing``: the type is the whole condition."""
+
+    type: Literal["eager", "on_missing"]
+
+
+class CronConditionRecord(_Record):
+    """``on_cron``: once per tick of its cron, after every upstream asset has updated."""
+
+    type: Literal["on_cron"]
+    cron_schedule: str
+    cron_timezone: str
+
+
+AutomationRecord = Annotated[ConditionRecord | CronConditionRecord, Field(discriminator="type")]
+
+
+class BackfillPolicyRecord(_Record):
+    """How Dagster groups partitions into runs (multi_run without a maximum: 1 per run)."""
+
+    type: Literal["multi_run", "single_run"]
+    max_partitions_per_run: int | None
+
+
 class AssetRecord(_Record):
     key: str = Field(description="Asset key, components joined by '/'.")
     kind: Literal["python", "dbt", "external"]
@@ -63,8 +87,8 @@ class AssetRecord(_Record):
     tags: dict[str, str]
     owners: list[str]
     partitions: str | None = Field(description="Name of the partitions entry, if any.")
-    automation_condition: dict[str, str] | None
-    backfill_policy: dict[str, Any] | None
+    automation_condition: AutomationRecord | None
+    backfill_policy: BackfillPolicyRecord | None
     origin: str | None = Field(description="Where the asset is defined: file:line or dbt path.")
     configured_by: list[ConfiguredBy] = Field(
         description="floe.yaml asset patterns that shaped this asset, with their lines."

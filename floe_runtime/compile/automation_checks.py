@@ -7,7 +7,7 @@ start, which is never. Compile says so before a deployment waits forever.
 
 from __future__ import annotations
 
-from floe_runtime.artifact.schema import AssetRecord
+from floe_runtime.artifact.schema import AssetRecord, ConditionRecord
 from floe_runtime.base.diagnostics import JsonPath
 from floe_runtime.compile.check_context import ORCH, CheckContext
 from floe_runtime.ports.partitions import time_dimension
@@ -21,8 +21,8 @@ def never_true(ctx: CheckContext) -> set[str]:
     every partition since the start, which is never."""
     never: dict[str, list[tuple[str, str]]] = {}
     for key, asset in sorted(ctx.graph.assets.items()):
-        kind = (asset.automation_condition or {}).get("type")
-        if kind not in ("eager", "on_missing") or _time_partitioned(ctx, asset.partitions):
+        automation = asset.automation_condition
+        if not isinstance(automation, ConditionRecord) or _time_partitioned(ctx, asset.partitions):
             continue
         upstream = [
             d
@@ -40,7 +40,9 @@ def never_true(ctx: CheckContext) -> set[str]:
         path: JsonPath = (
             (ORCH, "assets", pattern, "automation_condition") if pattern else (ORCH, "assets")
         )
-        kind = (ctx.graph.assets[key].automation_condition or {})["type"]
+        automation = ctx.graph.assets[key].automation_condition
+        assert automation is not None
+        kind = automation.type
         ctx.report(
             f"automation condition {kind!r} on {shown} can never become true: "
             f"{'they are' if len(found) > 1 else 'it is'} not partitioned by time but "

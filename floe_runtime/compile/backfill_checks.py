@@ -63,9 +63,9 @@ def _backfill_policy(
         policy = asset.backfill_policy
         if policy is None and asset.kind != "dbt":
             continue  # a Python asset's decorator may set its own policy: not readable here
-        if policy is not None and policy.get("type") == "single_run":
+        if policy is not None and policy.type == "single_run":
             continue
-        limit = int((policy or {}).get("max_partitions_per_run") or 1)
+        limit = (policy.max_partitions_per_run if policy else None) or 1
         if widest > limit:
             ctx.report(
                 f"backfill {name!r} runs {widest} partitions at a time, but asset {key!r} "

@@ -209,7 +209,9 @@ class _Compiler(CheckContext):
             job = jobs.get(schedule.job)
             if job is None:
                 continue
-            automated = [k for k in job.assets if self.graph.assets[k].automation_condition]
+            automated = [
+                k for k in job.assets if self.graph.assets[k].automation_condition is not None
+            ]
             if automated:
                 shown = ", ".join(automated[:5]) + (" …" if len(automated) > 5 else "")
                 self.report(

@@ -7,29 +7,24 @@ schedules, and its interval from ``poll_interval_seconds``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 
+from floe_runtime.artifact.schema import AutomationRecord, CronConditionRecord
 from floe_runtime.artifact.store import AUTOMATION_SENSOR
 from floe_runtime.spec.models import Automation
 
 
-def condition(record: Mapping[str, str] | None) -> dg.AutomationCondition[Any] | None:
-    """``{"type": "eager"}`` / ``on_missing`` / ``on_cron`` (with its cron) as Dagster's."""
+def condition(record: AutomationRecord | None) -> dg.AutomationCondition[Any] | None:
+    """``eager`` / ``on_missing`` / ``on_cron`` (with its cron) as Dagster's."""
     if record is None:
         return None
-    kind = record["type"]
-    if kind == "eager":
+    if isinstance(record, CronConditionRecord):
+        return dg.AutomationCondition.on_cron(record.cron_schedule, record.cron_timezone)
+    if record.type == "eager":
         return dg.AutomationCondition.eager()
-    if kind == "on_missing":
-        return dg.AutomationCondition.on_missing()
-    if kind == "on_cron":
-        return dg.AutomationCondition.on_cron(
-            record["cron_schedule"], record.get("cron_timezone", "UTC")
-        )
-    raise ValueError(f"unknown automation condition {kind!r}")
+    return dg.AutomationCondition.on_missing()
 
 
 def automation_sensor(settings: Automation) -> dg.AutomationConditionSensorDefinition:

@@ -36,7 +36,7 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY as UNIQUE_ID
 
-from floe_runtime.artifact.schema import AssetRecord
+from floe_runtime.artifact.schema import AssetRecord, BackfillPolicyRecord
 from floe_runtime.base import files
 from floe_runtime.base.errors import FileRefused
 from floe_runtime.definitions.automation import condition
@@ -48,7 +48,6 @@ from floe_runtime.ports.dbt_manifest import (
     Translation,
     source_asset_key,
 )
-from floe_runtime.spec.models import BackfillPolicy
 
 ALL = "fqn:*"
 """dbt's default selection, every node: what ``@dbt_assets`` selects when given no ``select``."""
@@ -340,7 +339,11 @@ def _all_nodes_op(
     )
 
 
-def op_name(base: str, partitions: str | None, policy: BackfillPolicy | None) -> str:
+# What the models of one dbt op share: a partitions entry and a backfill policy.
+_Shared = tuple[str | None, BackfillPolicyRecord | None]
+
+
+def op_name(base: str, partitions: str | None, policy: BackfillPolicyRecord | None) -> str:
     """A dbt op's name from what its models share, never from its place among the others: a
     new partitions entry adds an op and renames none (``dbt_shop``, ``dbt_shop_daily``,
     ``dbt_shop_daily_multi_run_10``)."""
@@ -365,27 +368,16 @@ def build_dbt_assets(
     """One ``@dbt_assets`` per (partitions, backfill policy) the models need, named by
     :func:`op_name` from ``base_name`` (floe.yaml's ``dbt.op_name``)."""
     translator = FloeTranslator(records, python_keys, translation)
-    groups: dict[tuple[str | None, str], list[Mapping[str, Any]]] = {}
-    policies: dict[str, dg.BackfillPolicy | None] = {"null": None}
-    typed: dict[str, BackfillPolicy | None] = {"null": None}
+    groups: dict[_Shared, list[Mapping[str, Any]]] = {}
     for props in dbt_nodes(manifest):
         found = translator.record(props)
-        if found is None:
-            groups.setdefault((None, "null"), []).append(props)
-            continue
-        policy_id = json.dumps(found.backfill_policy, sort_keys=True)
-        policies[policy_id] = (
-            backfill_policy(found.backfill_policy) if found.backfill_policy else None
-        )
-        typed[policy_id] = (
-            BackfillPolicy.model_validate(found.backfill_policy) if found.backfill_policy else None
-        )
-        groups.setdefault((found.partitions, policy_id), []).append(props)
-    ordered = sorted(groups, key=lambda g: (g[0] is not None, g[0] or "", g[1]))
+        shared = (None, None) if found is None else (found.partitions, found.backfill_policy)
+        groups.setdefault(shared, []).append(props)
+    ordered = sorted(groups, key=_group_order)
     built = []
     for index, group in enumerate(ordered):
-        partitions_name, policy_id = group
-        name = op_name(base_name, partitions_name, typed[policy_id])
+        partitions_name, policy = group
+        name = op_name(base_name, partitions_name, policy)
         if index == 0:
             # the first group takes everything the others do not: the common case is one
             # group and dbt's default selection, with nothing to exclude
@@ -396,7 +388,16 @@ def build_dbt_assets(
         chosen = None
         if partitions_name is not None:
             chosen = (partitions_name, partitions[partitions_name])
+        dagster_policy = None if policy is None else backfill_policy(policy)
         built.append(
-            _op(setup, name, manifest, translator, select, exclude, chosen, policies[policy_id])
+            _op(setup, name, manifest, translator, select, exclude, chosen, dagster_policy)
         )
     return built
+
+
+def _group_order(group: _Shared) -> tuple[bool, str, str]:
+    """Unpartitioned models first, then by partitions entry, then by the policy's JSON (no
+    policy first): a stable order, so the same op takes the models the others do not."""
+    partitions, policy = group
+    policy_json = json.dumps(None if policy is None else policy.model_dump(), sort_keys=True)
+    return partitions is not None, partitions or "", policy_json

@@ -226,6 +226,6 @@ def _jobs_and_sensors(
             },
         )
     ]
-    if any(r.automation_condition for r in artifact.asset_graph.assets):
+    if any(r.automation_condition is not None for r in artifact.asset_graph.assets):
         sensors.append(automation_sensor(orchestration.automation))
     return jobs, sensors

@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 
+from floe_runtime.artifact.schema import BackfillPolicyRecord
 from floe_runtime.ports.partitions import key_format, parse_time
 from floe_runtime.spec.partitions import (
     Dimension,
@@ -103,8 +104,8 @@ def dbt_vars(
     return {name: keys[0] if len(keys) == 1 else keys}
 
 
-def backfill_policy(policy: Mapping[str, Any]) -> dg.BackfillPolicy:
-    """``{type, max_partitions_per_run}`` as Dagster's policy (multi_run: 1 per run by default)."""
-    if policy.get("type") == "single_run":
+def backfill_policy(policy: BackfillPolicyRecord) -> dg.BackfillPolicy:
+    """The artifact's policy as Dagster's (multi_run: 1 partition per run by default)."""
+    if policy.type == "single_run":
         return dg.BackfillPolicy.single_run()
-    return dg.BackfillPolicy.multi_run(int(policy.get("max_partitions_per_run") or 1))
+    return dg.BackfillPolicy.multi_run(policy.max_partitions_per_run or 1)

@@ -117,7 +117,9 @@ def shape(
     for definition in assets:
         mapped = definition.map_asset_specs(lambda spec: _shaped(spec, records, partitions))
         found = (records.get(s.key.to_user_string()) for s in definition.specs)
-        policies = [r.backfill_policy for r in found if r is not None and r.backfill_policy]
+        policies = [
+            r.backfill_policy for r in found if r is not None and r.backfill_policy is not None
+        ]
         if policies:
             mapped = mapped.with_attributes(backfill_policy=backfill_policy(policies[0]))
         shaped.append(mapped)

@@ -43,7 +43,7 @@ def build_schedules(
     artifact: CompiledArtifact, jobs: Mapping[str, Any]
 ) -> list[dg.ScheduleDefinition]:
     """One Dagster schedule per floe.yaml schedule, named like it."""
-    automated = {a.key for a in artifact.asset_graph.assets if a.automation_condition}
+    automated = {a.key for a in artifact.asset_graph.assets if a.automation_condition is not None}
     schedules = []
     for name, spec in sorted(artifact.orchestration.schedules.items()):
         record = artifact.jobs[spec.job]

@@ -46,7 +46,7 @@ def _assets(artifact: CompiledArtifact, now: datetime) -> list[Row]:
             "kind": a.kind,
             "group": a.group,
             "partitions": a.partitions,
-            "automation": (a.automation_condition or {}).get("type"),
+            "automation": None if a.automation_condition is None else a.automation_condition.type,
             "deps": len(a.deps),
         }
         for a in artifact.asset_graph.assets
