@@ -60,7 +60,7 @@ def execute(request: CommentRequest) -> int:
     """Post the comment and say what happened: the URL on stdout, the rest on stderr."""
     from floe_runtime.review.comment import post
 
-    posted = post(request, os.environ, progress)
+    posted = post(request, environ=os.environ, log=progress)
     scrub = posted.scrub
     if posted.read_only is not None:
         if os.environ.get("GITHUB_ACTIONS") == "true":

@@ -137,7 +137,7 @@ def execute(args: CompileArgs) -> int:
     diagnostics = list(dict.fromkeys(d for r in results for d in r.diagnostics))
     ok = all(r.ok for r in results)
     if ok and out is not None:
-        pipeline.write_bundles(results, out)
+        pipeline.write_bundles(results, out=out)
     lines = "\n".join(_outcome_line(r, out) for r in results)
     environments_found = {
         r.environment: {

@@ -49,7 +49,7 @@ def execute(args: DiffArgs) -> int:
         if not path.exists():
             progress(f"{label} {path} does not exist: compared as no floe.yaml")
         sides.append(load_side(path))
-    result = diff(sides[0], sides[1], moment(args.now))
+    result = diff(base=sides[0], head=sides[1], now=moment(args.now))
     config = config_of(sides[1]) or config_of(sides[0]) or str(args.head)
     click.echo(DIFF_RENDERER_BY_NAME[args.output_format](result, config), nl=False)
     return 1 if args.exit_code and result.changed else 0

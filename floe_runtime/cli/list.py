@@ -93,7 +93,7 @@ def execute(args: ListArgs) -> int:
         return 1
     from floe_runtime.report import listing
 
-    found = listing.rows(args.kind, compiled, moment(args.now))
+    found = listing.rows(args.kind, artifact=compiled, now=moment(args.now))
     click.echo(LISTING_BY_NAME[args.output_format](args.kind, found))
     return 0
 

@@ -131,7 +131,7 @@ class _Compiler(CheckContext):
         materializable = self.materializable
         for index, expression in enumerate(job.selection):
             try:
-                keys = resolve(expression, self.selection) & materializable
+                keys = resolve(expression, graph=self.selection) & materializable
             except SelectionError as exc:
                 self.report(f"selection {expression!r}: {exc.message}", (*path, "selection", index))
                 continue
@@ -333,7 +333,7 @@ def _resolved_orchestration(project: FloeProject, package: str | None) -> dict[s
 
 
 def build_artifact(
-    spec: Spec, environment: str, inputs: Inputs
+    spec: Spec, *, environment: str, inputs: Inputs
 ) -> tuple[CompiledArtifact | None, list[Diagnostic]]:
     """The artifact for one environment (not yet sealed: no checksum), or None on errors."""
     assert spec.project is not None and spec.source is not None

@@ -108,9 +108,14 @@ def environment_dbt(
     try:
         raw = raw or manifest_bytes(shown)
         with leaks.ManifestScan(raw) as scan:  # scans meanwhile: read it last
-            manifest = parse_manifest(raw, shown)
+            manifest = parse_manifest(raw, path=shown)
             translation = settings.translation.rules() if settings.translation else NONE
-            graph = dbt_graph(manifest, python_keys, python_keys, translation)
+            graph = dbt_graph(
+                manifest,
+                python_asset_keys=python_keys,
+                python_groups=python_keys,
+                translation=translation,
+            )
             digest = manifest_digest(manifest)
             if leaked := scan.messages(manifest):
                 return EnvironmentDbt(problems=[problem(spec, m, DBT, error=True) for m in leaked])

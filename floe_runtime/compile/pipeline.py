@@ -113,7 +113,9 @@ def _compile(
         ).hexdigest(),
     )
     artifact, compile_problems = build_artifact(
-        spec, environment, Inputs(source, graph, mode, unresolved, dbt.record, graph_problems)
+        spec,
+        environment=environment,
+        inputs=Inputs(source, graph, mode, unresolved, dbt.record, graph_problems),
     )
     text = ""
     if artifact is not None:
@@ -177,7 +179,7 @@ def _with_provenance(result: Compiled, spec: Spec, source: Read, options: SpecOp
     return replace(result, diagnostics=spec.diagnostics + named)
 
 
-def write_bundles(results: list[Compiled], out: Path) -> list[Path]:
+def write_bundles(results: list[Compiled], *, out: Path) -> list[Path]:
     """Write every environment's bundle (only call when all compiled)."""
     written = []
     files.check_folder(out)

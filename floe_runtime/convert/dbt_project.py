@@ -79,7 +79,7 @@ def read(folder: Path) -> DbtProject:
 def asset_keys(manifest: Path, python_keys: Collection[str]) -> list[str]:
     """The asset keys ``@dbt_assets`` makes of every model, seed and snapshot."""
     try:
-        graph = dbt_graph(load_manifest(manifest), python_keys)
+        graph = dbt_graph(load_manifest(manifest), python_asset_keys=python_keys)
     except ManifestError as exc:
         raise DbtProjectError(f"{manifest}: {exc}") from exc
     return sorted(asset.key for asset in graph.assets)

@@ -138,7 +138,9 @@ class FloeTranslator(DagsterDbtTranslator):
         if known is not None and known[0] is dbt_resource_props:
             return known[1]
         if dbt_resource_props["resource_type"] == "source":
-            parts = source_asset_key(dbt_resource_props, self.python_keys, self.translation)[0]
+            parts = source_asset_key(
+                dbt_resource_props, python_asset_keys=self.python_keys, translation=self.translation
+            )[0]
             key = dg.AssetKey(parts)
         else:
             default = super().get_asset_key(dbt_resource_props).path

@@ -248,7 +248,7 @@ def prepare(
     inputs = Inputs.of(artifact, root)
     same_inputs = state is not None and inputs == state.inputs  # digested before compiling
     try:
-        write_bundles([result], cache)
+        write_bundles([result], out=cache)
         now = before if same_inputs else digests(inputs, root, env)
         _State(artifact.checksum, inputs, now, _dbt_settings(artifact)).write(folder)
     except FileRefused as exc:

@@ -74,7 +74,7 @@ def _second_ambiguous(moment: datetime, tz: str) -> bool:
 
 
 def _after(cron: Cron, moment: datetime, tz: str, count: int = 1) -> list[datetime]:
-    return next_ticks(cron, moment, tz, count)
+    return next_ticks(cron, after=moment, timezone=tz, count=count)
 
 
 def _at_or_after(cron: Cron, moment: datetime, tz: str) -> datetime:
@@ -87,12 +87,12 @@ def _earlier(moment: datetime) -> datetime:
 
 
 def _at_or_before(cron: Cron, moment: datetime, tz: str) -> datetime:
-    return previous_tick(cron, moment, tz)
+    return previous_tick(cron, at_or_before=moment, timezone=tz)
 
 
 def _before(cron: Cron, tick: datetime, tz: str, steps: int = 1) -> datetime:
     for _ in range(steps):
-        tick = previous_tick(cron, _earlier(tick), tz)
+        tick = previous_tick(cron, at_or_before=_earlier(tick), timezone=tz)
     return tick
 
 

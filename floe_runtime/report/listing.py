@@ -151,7 +151,7 @@ KINDS: dict[str, Callable[[CompiledArtifact, datetime], list[Row]]] = {
 """What ``floe list`` can list, and how each kind's rows are read off the artifact."""
 
 
-def rows(kind: str, artifact: CompiledArtifact, now: datetime) -> list[Row]:
+def rows(kind: str, *, artifact: CompiledArtifact, now: datetime) -> list[Row]:
     if kind not in KINDS:
         raise ValueError(kind)
     return KINDS[kind](artifact, now)
@@ -161,7 +161,7 @@ def _upcoming(name: str, cron: str, timezone: str, now: datetime) -> list[dateti
     """The next three ticks; a cron that never fires (or fires after year 9999) is an error
     naming the schedule, as Dagster's scheduler would fail on it."""
     try:
-        return next_ticks(parse_cron(cron), now, timezone, 3)
+        return next_ticks(parse_cron(cron), after=now, timezone=timezone, count=3)
     except CronError as exc:
         raise PartitionKeysError(f"schedule {name!r}: {exc}") from None
     except (OverflowError, ValueError):

@@ -53,7 +53,7 @@ class Commented:
 
 
 def post(
-    request: CommentRequest, environ: Mapping[str, str], log: Callable[[str], None]
+    request: CommentRequest, *, environ: Mapping[str, str], log: Callable[[str], None]
 ) -> Commented:
     """Create or update floe's comment (edits only the token's own comments; skips an unchanged
     review or one for a head the PR has moved past); ``log`` gets scrubbed progress lines."""

@@ -178,16 +178,19 @@ def environment_json(env: EnvironmentDiff) -> dict[str, Any]:
     }
 
 
-def diff(base: Mapping[str, Payload], head: Mapping[str, Payload], now: datetime) -> Diff:
+def diff(*, base: Mapping[str, Payload], head: Mapping[str, Payload], now: datetime) -> Diff:
     """Every environment of either side (``{}`` for a side without floe.yaml), by name."""
     names = sorted(set(base) | set(head))
     return Diff(
-        tuple(diff_environment(name, base.get(name), head.get(name), now) for name in names)
+        tuple(
+            diff_environment(name=name, base=base.get(name), head=head.get(name), now=now)
+            for name in names
+        )
     )
 
 
 def diff_environment(
-    name: str, base: Payload | None, head: Payload | None, now: datetime
+    *, name: str, base: Payload | None, head: Payload | None, now: datetime
 ) -> EnvironmentDiff:
     """One environment; ``None`` for the side where it does not exist."""
     old, new = ArtifactView(base), ArtifactView(head)
@@ -344,7 +347,7 @@ def _ticks(found: list[tuple[str, Change]], new: ArtifactView, now: datetime) ->
             continue
         cron, zone = new.schedule_timing(raw)
         try:
-            upcoming = next_ticks(parse_cron(cron), now, zone, TICKS)
+            upcoming = next_ticks(parse_cron(cron), after=now, timezone=zone, count=TICKS)
         except (CronError, ValueError, KeyError):  # a zone or cron this floe cannot read
             upcoming = []
         shown = tuple(t.strftime(TICK_FORMAT) for t in upcoming)

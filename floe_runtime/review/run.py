@@ -178,7 +178,9 @@ def _section(
     without = _without_dbt_graph(head)
     if without:
         side_notes.append(NO_DBT_GRAPH.format(why=f"no dbt manifest in {', '.join(without)}"))
-    section = Section(config, diff(base, head, options.now), errors, tuple(side_notes))
+    section = Section(
+        config, diff(base=base, head=head, now=options.now), errors, tuple(side_notes)
+    )
     return section, _Sides(base_failed, frozenset(without))
 
 

@@ -267,14 +267,19 @@ def _dagster_previous(expression: str, at: datetime, zone: str) -> list[datetime
 
 def _assert_same_next(expression: str, after: datetime, zone: str, count: int) -> object:
     dagster = _outcome(lambda: _dagster_next(expression, after, zone, count), Exception)
-    ours = _outcome(lambda: next_ticks(parse_cron(expression), after, zone, count), CronError)
+    ours = _outcome(
+        lambda: next_ticks(parse_cron(expression), after=after, timezone=zone, count=count),
+        CronError,
+    )
     assert ours == dagster, (expression, zone, after)
     return dagster
 
 
 def _assert_same_previous(expression: str, at: datetime, zone: str) -> None:
     dagster = _outcome(lambda: _dagster_previous(expression, at, zone), Exception)
-    ours = _outcome(lambda: [previous_tick(parse_cron(expression), at, zone)], CronError)
+    ours = _outcome(
+        lambda: [previous_tick(parse_cron(expression), at_or_before=at, timezone=zone)], CronError
+    )
     assert ours == dagster, (expression, zone, at)
 
 
@@ -311,4 +316,4 @@ def test_schedules_that_never_fire_fail_like_dagster() -> None:
         with pytest.raises(ValueError, match="failed to find"):
             _dagster_next(expression, start, "UTC", 1)
         with pytest.raises(CronError, match="matches no date within 50 years"):
-            next_ticks(parse_cron(expression), start, "UTC", 1)
+            next_ticks(parse_cron(expression), after=start, timezone="UTC", count=1)

@@ -30,7 +30,9 @@ def _dbt_assets(manifest: Mapping[str, Any], python_assets: Collection[str]) -> 
     class FloeTranslator(dagster_dbt.DagsterDbtTranslator):  # type: ignore[misc]
         def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> Any:
             if dbt_resource_props["resource_type"] == "source":
-                return dg.AssetKey(source_asset_key(dbt_resource_props, python_assets)[0])
+                return dg.AssetKey(
+                    source_asset_key(dbt_resource_props, python_asset_keys=python_assets)[0]
+                )
             return super().get_asset_key(dbt_resource_props)
 
     @dagster_dbt.dbt_assets(manifest=manifest, dagster_dbt_translator=FloeTranslator())  # type: ignore[misc]
@@ -69,7 +71,7 @@ def _floe_view(graph: DbtGraph) -> dict[str, Any]:
 
 
 def _assert_same(manifest: Mapping[str, Any], python_assets: Collection[str]) -> DbtGraph:
-    graph = dbt_graph(manifest, python_assets)
+    graph = dbt_graph(manifest, python_asset_keys=python_assets)
     expected = _dagster_view(manifest, python_assets)
     actual = _floe_view(graph)
     assert sorted(actual) == sorted(expected)
@@ -273,7 +275,7 @@ def test_duplicate_keys_are_refused_like_dagster_dbt(parsed: Parsed) -> None:
     }
     for manifest, key in [(by_meta, "customer_orders"), (by_source, "bronze_orders")]:
         with pytest.raises(ManifestError, match=f"share a Dagster asset key.*{key} <- "):
-            dbt_graph(manifest, PYTHON_ASSETS)
+            dbt_graph(manifest, python_asset_keys=PYTHON_ASSETS)
         with pytest.raises(dg.DagsterInvalidDefinitionError, match="identical Dagster asset keys"):
             _dagster_view(manifest, PYTHON_ASSETS)
 
@@ -286,6 +288,6 @@ def test_owners_must_be_a_list(parsed: Parsed) -> None:
     with pytest.raises(
         ManifestError, match=r"customer_orders: meta\.dagster\.owners must be a list"
     ):
-        dbt_graph(manifest, PYTHON_ASSETS)
+        dbt_graph(manifest, python_asset_keys=PYTHON_ASSETS)
     with pytest.raises(Exception, match="str is a disallowed Sequence type"):
         _dagster_view(manifest, PYTHON_ASSETS)

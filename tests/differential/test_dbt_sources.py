@@ -63,7 +63,9 @@ def _definitions(manifest: Mapping[str, Any], python: Collection[str]) -> Any:
     class FloeTranslator(dagster_dbt.DagsterDbtTranslator):  # type: ignore[misc]
         def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> Any:
             if dbt_resource_props["resource_type"] == "source":
-                return dg.AssetKey(source_asset_key(dbt_resource_props, python)[0])
+                return dg.AssetKey(
+                    source_asset_key(dbt_resource_props, python_asset_keys=python)[0]
+                )
             return super().get_asset_key(dbt_resource_props)
 
     @dagster_dbt.dbt_assets(manifest=manifest, dagster_dbt_translator=FloeTranslator())  # type: ignore[misc]
@@ -131,7 +133,9 @@ def test_sources_resolve_to_seeds_and_models_like_dagster(
     dg = pytest.importorskip("dagster")
     definitions = _definitions(manifest, python)
     expected = _dagster_view(definitions)
-    graph = dbt_graph(manifest, python, dict.fromkeys(python, "bronze"))
+    graph = dbt_graph(
+        manifest, python_asset_keys=python, python_groups=dict.fromkeys(python, "bronze")
+    )
     actual = _floe_view(graph, python)
     assert sorted(actual) == sorted(expected)
     for key, facts in expected.items():
@@ -156,7 +160,9 @@ def test_sources_resolve_to_seeds_and_models_like_dagster(
         with warnings.catch_warnings():  # Dagster's beta warnings about its own internals
             warnings.simplefilter("ignore")
             chosen = dg.AssetSelection.from_string(expression).resolve(dagster_graph)
-        assert resolve(expression, floe_graph) == {k.to_user_string() for k in chosen}, expression
+        assert resolve(expression, graph=floe_graph) == {k.to_user_string() for k in chosen}, (
+            expression
+        )
 
 
 META_SOURCES = """
@@ -198,7 +204,10 @@ def test_sources_with_meta_asset_keys_resolve_like_dagster(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = _dagster_view(_definitions(parsed, python))
-    actual = _floe_view(dbt_graph(parsed, python, dict.fromkeys(python, "bronze")), python)
+    actual = _floe_view(
+        dbt_graph(parsed, python_asset_keys=python, python_groups=dict.fromkeys(python, "bronze")),
+        python,
+    )
     assert {k: v["deps"] for k, v in actual.items()} == {k: v["deps"] for k, v in expected.items()}
     assert actual["stg_orders"]["deps"] == ["raw/raw_orders"]  # the seed, not shop/orders
     assert actual["customer_report"]["deps"] == ["customers"]  # the model

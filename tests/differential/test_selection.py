@@ -195,7 +195,7 @@ def demo_dagster_graph(dagster: Dagster) -> Any:
 def test_demo_expression_matches_dagster(
     expr: str, dagster: Dagster, demo_graph: SelectionGraph, demo_dagster_graph: Any
 ) -> None:
-    assert resolve(expr, demo_graph) == dagster.resolve(expr, demo_dagster_graph)
+    assert resolve(expr, graph=demo_graph) == dagster.resolve(expr, demo_dagster_graph)
 
 
 NAMES = ["orders", "customers", "payments", "events", "a", "b2", "job", "key", "group", "sinks"]
@@ -345,7 +345,7 @@ def test_random_graphs_match_dagster(
     dagster_graph = dagster.graph(assets)
     for expr in expressions:
         assert dagster.accepts(expr), expr  # so from_string did not use its legacy fallback
-        assert resolve(expr, graph) == dagster.resolve(expr, dagster_graph), (seed, expr)
+        assert resolve(expr, graph=graph) == dagster.resolve(expr, dagster_graph), (seed, expr)
 
 
 SOUP_TOKENS = [
@@ -394,7 +394,9 @@ def test_token_soups_are_accepted_exactly_when_dagster_accepts(
     assert 0.1 * SOUP_SIZE < len(accepted) < 0.9 * SOUP_SIZE  # the soup exercises both sides
     for expr in accepted:
         if not runtime_only_attributes(parse_selection(expr)):
-            assert resolve(expr, demo_graph) == dagster.resolve(expr, demo_dagster_graph), expr
+            assert resolve(expr, graph=demo_graph) == dagster.resolve(expr, demo_dagster_graph), (
+                expr
+            )
 
 
 def test_legacy_hint_only_for_what_dagster_falls_back_to(dagster: Dagster) -> None:
@@ -430,7 +432,7 @@ def test_legacy_tag_strings_select_what_dagster_selects(
 ) -> None:
     """Dagster reads these through its silent ``tag_string`` fallback; so does floe."""
     assert dagster.legacy_accepts(expr)
-    assert resolve(expr, demo_graph) == dagster.resolve(expr, demo_dagster_graph)
+    assert resolve(expr, graph=demo_graph) == dagster.resolve(expr, demo_dagster_graph)
 
 
 def test_more_than_one_equals_is_refused_like_dagster(dagster: Dagster) -> None:
@@ -447,7 +449,7 @@ def test_runtime_attributes_parse_but_do_not_resolve(
     assert runtime_only_attributes(parse_selection(expr)) == (name,)
     assert dagster.accepts(expr)
     with pytest.raises(SelectionError) as raised:
-        resolve(expr, demo_graph)
+        resolve(expr, graph=demo_graph)
     assert raised.value.message == (
         f"{name}: at column 16 depends on runtime state: floe resolves job selections before "
         "deploy; select with key:, group:, tag:, kind:, owner: or is:"

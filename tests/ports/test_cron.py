@@ -107,13 +107,13 @@ def test_leap_day_shortcut_is_mirrored() -> None:
     'previous' tick is Feb 29 2024, after the given time. floe predicts what Dagster does."""
     noon = _utc(2024, 2, 28, 12)
     cron = parse_cron("0 0 29 2 *")
-    assert next_ticks(cron, noon, "UTC", 1) == [_utc(2028, 2, 29)]
-    assert previous_tick(cron, noon, "UTC") == _utc(2024, 2, 29)
+    assert next_ticks(cron, after=noon, timezone="UTC", count=1) == [_utc(2028, 2, 29)]
+    assert previous_tick(cron, at_or_before=noon, timezone="UTC") == _utc(2024, 2, 29)
 
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        next_ticks(parse_cron("@daily"), datetime(2025, 1, 1), "UTC", 1)
+        next_ticks(parse_cron("@daily"), after=datetime(2025, 1, 1), timezone="UTC", count=1)
 
 
 # --- 3. granularity ----------------------------------------------------------------------------

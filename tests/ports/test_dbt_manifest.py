@@ -25,10 +25,13 @@ KIND = "dagster/kind/"
 
 def test_source_asset_key_rule() -> None:
     table = {"resource_type": "source", "source_name": "landing", "name": "orders", "meta": {}}
-    assert source_asset_key(table, {"orders"}) == (["orders"], True)
-    assert source_asset_key(table, {"landing/orders"}) == (["landing", "orders"], False)
+    assert source_asset_key(table, python_asset_keys={"orders"}) == (["orders"], True)
+    assert source_asset_key(table, python_asset_keys={"landing/orders"}) == (
+        ["landing", "orders"],
+        False,
+    )
     configured = {**table, "config": {"meta": {"dagster": {"asset_key": "raw_orders"}}}}
-    assert source_asset_key(configured, {"orders"}) == (["raw_orders"], True)
+    assert source_asset_key(configured, python_asset_keys={"orders"}) == (["raw_orders"], True)
 
 
 def test_digest_ignores_time_and_place(parsed: Parsed) -> None:
@@ -162,7 +165,7 @@ def test_owners_written_as_one_string_get_dagster_dbts_wording(tmp_path: Path) -
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match=r"model\.x\.a: meta\.dagster\.owners must be a list"):
-        dbt_graph(load_manifest(path), set())
+        dbt_graph(load_manifest(path), python_asset_keys=set())
 
 
 # Every field the shape check reads, with a value of each JSON type (and lists of each).

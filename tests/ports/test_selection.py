@@ -96,7 +96,7 @@ def demo_graph() -> SelectionGraph:
     ],
 )
 def test_demo_semantics(expr: str, expected: set[str], demo_graph: SelectionGraph) -> None:
-    assert resolve(expr, demo_graph) == expected
+    assert resolve(expr, graph=demo_graph) == expected
 
 
 def test_runtime_only_attributes_lists_each_once_in_order() -> None:

@@ -17,7 +17,7 @@ def test_payloads_are_real_artifacts() -> None:
 
 def test_identical_sides_change_nothing() -> None:
     side = {"prod": artifact(), "dev": artifact("dev")}
-    result = diff(side, side, NOW)
+    result = diff(base=side, head=side, now=NOW)
     assert not result.changed and result.changed_environments == []
     assert [e.state for e in result.environments] == ["unchanged", "unchanged"]
 
@@ -33,7 +33,7 @@ def test_provenance_is_not_a_change() -> None:
     for a in head["asset_graph"]["assets"]:
         a["origin"] = "dbt:models/moved/elsewhere.sql"
         a["configured_by"] = [{"line": 99, "pattern": "*"}]
-    assert not diff({"prod": base}, {"prod": head}, NOW).changed
+    assert not diff(base={"prod": base}, head={"prod": head}, now=NOW).changed
 
 
 def test_field_level_changes_and_status_and_ticks() -> None:
@@ -47,7 +47,7 @@ def test_field_level_changes_and_status_and_ticks() -> None:
             }
         }
     )
-    (env,) = diff({"prod": base}, {"prod": head}, NOW).environments
+    (env,) = diff(base={"prod": base}, head={"prod": head}, now=NOW).environments
     (change,) = env.changes
     assert (change.kind, change.name, change.action) == ("schedule", "daily_bronze", "changed")
     assert [(f.field, f.old, f.new) for f in change.fields] == [
@@ -66,7 +66,7 @@ def test_job_asset_lists_and_asset_changes() -> None:
         assets=[asset("a"), asset("c", ["a"]), asset("d", ["c"]), asset("b", ["a", "d"])],
         jobs={"gold": ["a", "b", "c", "d"], "new_job": ["c"]},
     )
-    (env,) = diff({"prod": base}, {"prod": head}, NOW).environments
+    (env,) = diff(base={"prod": base}, head={"prod": head}, now=NOW).environments
     gold, new_job = env.job_assets
     assert (gold.job, gold.old, gold.new, gold.added, gold.removed) == (
         "gold",
@@ -85,12 +85,12 @@ def test_job_asset_lists_and_asset_changes() -> None:
 
 
 def test_first_pr_and_removed_environment() -> None:
-    result = diff({}, {"prod": artifact(schedules={"s": {"enabled": True}})}, NOW)
+    result = diff(base={}, head={"prod": artifact(schedules={"s": {"enabled": True}})}, now=NOW)
     (env,) = result.environments
     assert env.state == "added" and result.changed_environments == ["prod"]
     assert {c.action for c in env.changes} == {"added"}
     assert [(s.old, s.new) for s in env.statuses] == [("absent", "RUNNING")]
-    gone = diff({"qa": artifact("qa")}, {}, NOW).environments[0]
+    gone = diff(base={"qa": artifact("qa")}, head={}, now=NOW).environments[0]
     assert gone.state == "removed" and {c.action for c in gone.changes} == {"removed"}
 
 
@@ -99,7 +99,7 @@ def test_secret_looking_values_are_hidden() -> None:
     token = "ghp_" + "a" * 36
     base = artifact(ops={"sync": {"api_key": "old-value", "note": "x"}})
     head = artifact(ops={"sync": {"api_key": "new-value", "note": token}})
-    result = diff({"prod": base}, {"prod": head}, NOW)
+    result = diff(base={"prod": base}, head={"prod": head}, now=NOW)
     dumped = str(result.as_json())
     assert "new-value" not in dumped and "old-value" not in dumped and token not in dumped
     (change,) = result.environments[0].changes

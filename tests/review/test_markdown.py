@@ -19,7 +19,7 @@ def section_with(names: list[str]) -> Section:
     head = artifact(
         assets=[asset("a"), *(asset(n, ["a"]) for n in names)], jobs={"j": ["a", *names]}
     )
-    return Section("floe.yaml", diff({"prod": base}, {"prod": head}, NOW))
+    return Section("floe.yaml", diff(base={"prod": base}, head={"prod": head}, now=NOW))
 
 
 def test_escape_leaves_nothing_active() -> None:
@@ -104,7 +104,7 @@ def test_budget_cuts_a_huge_table_and_keeps_a_small_change() -> None:
             env, assets=assets, jobs=many, schedules=moved if env == "prod" else schedule
         )
     now = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
-    section = Section("floe.yaml", diff(base, head, now))
+    section = Section("floe.yaml", diff(base=base, head=head, now=now))
     fitted = budget.comment([section], config="floe.yaml", head="a" * 40, where="the summary")
     body = fitted.body
     assert budget.comment_length(body) <= budget.COMMENT_LIMIT

@@ -20,7 +20,7 @@ _DST_HOURS = frozenset({1, 2, 3})  # Dagster only looks for DST gaps/folds in th
 _UTC = dt_timezone.utc
 
 
-def next_ticks(cron: Cron, after: datetime, timezone: str, count: int) -> list[datetime]:
+def next_ticks(cron: Cron, *, after: datetime, timezone: str, count: int) -> list[datetime]:
     """The next `count` tick times strictly after `after` (an aware datetime), as aware datetimes
     in `timezone` (an IANA name, via zoneinfo), following Dagster's schedule semantics, including
     its daylight-saving rules (skipped / repeated local times)."""
@@ -29,7 +29,7 @@ def next_ticks(cron: Cron, after: datetime, timezone: str, count: int) -> list[d
     return list(itertools.islice(later, count))
 
 
-def previous_tick(cron: Cron, at_or_before: datetime, timezone: str) -> datetime:
+def previous_tick(cron: Cron, *, at_or_before: datetime, timezone: str) -> datetime:
     """The latest tick at or before the given time, as Dagster's reverse iteration finds it
     (which is what Dagster uses for "the latest partition")."""
     return next(_ticks(cron, _timestamp(at_or_before), timezone, False))

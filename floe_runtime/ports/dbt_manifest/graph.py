@@ -79,6 +79,7 @@ def _meta_asset_key(props: Mapping[str, Any]) -> list[str] | None:
 
 def source_asset_key(
     source_props: Mapping[str, Any],
+    *,
     python_asset_keys: Collection[str],
     translation: Translation = NONE,
 ) -> tuple[list[str], bool]:
@@ -110,7 +111,7 @@ def _source_key(
     return [source_props["source_name"], name], False
 
 
-def node_asset_key(props: Mapping[str, Any], translation: Translation = NONE) -> list[str]:
+def node_asset_key(props: Mapping[str, Any], *, translation: Translation = NONE) -> list[str]:
     """A model's, seed's or snapshot's key: dagster-dbt's default, then floe.yaml's
     ``dbt.translation`` (the runtime passes dagster-dbt's own default through the same rules)."""
     return translation.nodes.apply_key(props, _node_key(props))
@@ -255,9 +256,11 @@ class _Resolver:
         if key is None:
             props = self.props(unique_id)
             if props["resource_type"] == "source":
-                parts = source_asset_key(props, self.python_asset_keys, self.translation)[0]
+                parts = source_asset_key(
+                    props, python_asset_keys=self.python_asset_keys, translation=self.translation
+                )[0]
             else:
-                parts = node_asset_key(props, self.translation)
+                parts = node_asset_key(props, translation=self.translation)
             key = self.keys[unique_id] = "/".join(parts)
         return key
 
@@ -294,6 +297,7 @@ class _Resolver:
 
 def dbt_graph(
     manifest: Mapping[str, Any],
+    *,
     python_asset_keys: Collection[str],
     python_groups: Mapping[str, str] | None = None,
     translation: Translation = NONE,
@@ -356,7 +360,9 @@ def _dbt_graph(
     sources: dict[str, DbtSource] = {}
     for unique_id in sorted(manifest["sources"]):
         props = manifest["sources"][unique_id]
-        parts, python_asset = source_asset_key(props, python_asset_keys, translation)
+        parts, python_asset = source_asset_key(
+            props, python_asset_keys=python_asset_keys, translation=translation
+        )
         sources[unique_id] = DbtSource(
             unique_id=unique_id,
             key="/".join(parts),

@@ -43,10 +43,10 @@ def manifest_bytes(path: Path) -> bytes:
 
 def load_manifest(path: Path) -> dict[str, Any]:
     """Read ``manifest.json``, refusing anything that is not a dbt manifest floe can read."""
-    return parse_manifest(manifest_bytes(path), path)
+    return parse_manifest(manifest_bytes(path), path=path)
 
 
-def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
+def parse_manifest(raw: bytes, *, path: Path) -> dict[str, Any]:
     """Parse manifest bytes read from ``path`` (named in errors) and check it is a manifest."""
     try:
         manifest = json.loads(raw)

@@ -199,7 +199,7 @@ def _closure(
 # --- resolution ------------------------------------------------------------------------------
 
 
-def resolve(expr_or_selection: str | Selection, graph: SelectionGraph) -> frozenset[str]:
+def resolve(expr_or_selection: str | Selection, *, graph: SelectionGraph) -> frozenset[str]:
     """The asset keys Dagster would select; SelectionError for syntax or runtime-only attributes."""
     if isinstance(expr_or_selection, str):
         return _evaluate(parse_selection(expr_or_selection), graph)
