@@ -80,7 +80,7 @@ def execute(args: ReviewArgs) -> int:
     )
     result = review(options=options)
     written = result.write(args.out)
-    report = result.report
+    report = result.record
     state = "invalid" if not result.valid else "changed" if report["changed"] else "no changes"
     envs = ", ".join(report["changed_envs"]) or "none"
     click.echo(printable(f"floe: review of {report['config']}: {state} (environments: {envs})"))

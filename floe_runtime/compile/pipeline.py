@@ -169,7 +169,7 @@ def compile_environments(options: CompileOptions, *, source: Read | None = None)
 
 def _with_provenance(result: Compiled, spec: Spec, source: Read, options: SpecOptions) -> Compiled:
     """Compile's own findings on values from variables name the variable (as validation's do)."""
-    document = source[0]
+    document = source.document
     if document is None:
         return result
     own = result.diagnostics[len(spec.diagnostics) :]

@@ -93,7 +93,7 @@ def _validate(output: Path, text: str) -> list[Diagnostic]:
     """What ``floe validate`` will say once the text is written: in every environment declared
     beside it (the file does not exist yet, so they are listed here)."""
     options = load.SpecOptions(path=output, display=str(output), process_env=os.environ)
-    document = load_yaml(text, str(output))
+    document = load.Read(*load_yaml(text, str(output)))
     declared: list[str | None] = [*sorted(environments.discover(output.parent))] or [None]
     diagnostics: list[Diagnostic] = []
     for environment in declared:

@@ -67,17 +67,17 @@ class _Sides:
 class Review:
     comment: budget.Fitted
     full: budget.Fitted
-    report: dict[str, Any]
+    record: dict[str, Any]  # review.json
 
     @property
     def valid(self) -> bool:
-        return bool(self.report["valid"])
+        return bool(self.record["valid"])
 
     def write(self, out: Path) -> list[Path]:
         files = {
             "review.md": self.comment.body,
             "full.md": self.full.body,
-            "review.json": json.dumps(self.report, indent=2, sort_keys=True, ensure_ascii=False)
+            "review.json": json.dumps(self.record, indent=2, sort_keys=True, ensure_ascii=False)
             + "\n",
         }
         for name, text in files.items():

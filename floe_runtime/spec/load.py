@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from floe_runtime.base.diagnostics import Diagnostic, JsonPath, has_errors, sort_key
 from floe_runtime.spec import environments, semantics
@@ -59,12 +60,17 @@ class Spec:
         return self.project is not None and not has_errors(self.diagnostics)
 
 
-Read = tuple[YamlDocument | None, list[Diagnostic]]
+class Read(NamedTuple):
+    """floe.yaml as read once: its document (None when it does not parse) and what reading it
+    found."""
+
+    document: YamlDocument | None
+    problems: list[Diagnostic]
 
 
 def read(options: SpecOptions) -> Read:
     """floe.yaml read and parsed once, to check it in several environments."""
-    return read_yaml_file(options.path, options.shown)
+    return Read(*read_yaml_file(options.path, options.shown))
 
 
 def bounded(source: Read, environments: int) -> Read:
@@ -82,7 +88,7 @@ def bounded(source: Read, environments: int) -> Read:
         hint="check one environment at a time: --env NAME",
         code="too-large",
     )
-    return None, [*problems, refused]
+    return Read(None, [*problems, refused])
 
 
 def load_spec(options: SpecOptions, *, environment: str, source: Read | None = None) -> Spec:
