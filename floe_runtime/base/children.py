@@ -13,8 +13,9 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import FrameType
+from typing import Any
 
 from floe_runtime.base.errors import FloeError
 
@@ -142,17 +143,27 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def killed_on_signals() -> Iterator[None]:
-    """While inside, SIGTERM and SIGINT kill every child group and raise :class:`Terminated`
-    (so ``finally`` blocks clean up). Only the main thread can install handlers; elsewhere this
-    does nothing."""
+def signals_handled(handler: Callable[[int, FrameType | None], Any]) -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT call ``handler``; the previous handlers come back
+    afterwards. Only the main thread can install handlers; elsewhere this does nothing. The one
+    way floe takes a signal: every command that does (children, ``floe backfill run``) uses it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _on_signal) for sig in _SIGNALS}
+    previous = {sig: signal.signal(sig, handler) for sig in _SIGNALS}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+
+@contextlib.contextmanager
+def killed_on_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT kill every child group and raise :class:`Terminated`
+    (so ``finally`` blocks clean up)."""
+    try:
+        with signals_handled(_on_signal):
+            yield
+    finally:
         _terminating.clear()

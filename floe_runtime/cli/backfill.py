@@ -7,7 +7,6 @@ running Dagster webserver. Dagster is imported inside the commands only.
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -242,20 +241,12 @@ def _load_code_location(location: Any, path: Path) -> Any:
 @contextmanager
 def _stop_on_signals() -> Iterator[Callable[[], bool]]:
     """Ctrl-C or SIGTERM between runs stops before the next batch (inside a run, Dagster
-    interrupts the run itself); the previous handlers come back afterwards."""
+    interrupts the run itself)."""
+    from floe_runtime.base.children import signals_handled
+
     received: list[int] = []
-
-    def handle(signum: int, _frame: Any) -> None:
-        received.append(signum)
-
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, handle)
-    try:
+    with signals_handled(lambda signum, _frame: received.append(signum)):
         yield lambda: bool(received)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @contextmanager
