@@ -24,6 +24,7 @@ from action import api, handoff, outputs
 from action.child import floe
 from action.reviews import Review, find_configs, review
 from action.settings import Settings
+from floe_runtime.base.diagnostics import and_more, capped
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import ARTIFACT_LIMIT, read_text
 from floe_runtime.base.output import printable
@@ -67,13 +68,12 @@ def summary(reviews: list[Review], overflow: list[str], refused: list[str]) -> s
     if refused:
         parts.append("".join(f"- {escape(p, 500)}\n" for p in refused))
     if overflow:
-        lines = [f"- {code(_plain(a), 500)}" for a in overflow[:500]]
-        more = len(overflow) - len(lines)
+        listed, left = capped(overflow, 500)
         parts.append(
             f"<details><summary>{len(overflow)} more problems (only the first "
             f"{MAX_ANNOTATIONS} are annotated)</summary>\n\n"
-            + "\n".join(lines)
-            + (f"\n- … and {len(overflow) - len(lines)} more" if more > 0 else "")
+            + "\n".join(f"- {code(_plain(a), 500)}" for a in listed)
+            + and_more(left, "\n- … ")
             + "\n\n</details>\n"
         )
     return "\n".join(parts)

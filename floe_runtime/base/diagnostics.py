@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 Severity = Literal["error", "warning"]
 JsonPath = tuple[str | int, ...]
@@ -136,9 +136,32 @@ def known_list(names: Iterable[str], limit: int = 8) -> str:
     ordered = sorted(set(names))
     if not ordered:
         return "none"
-    shown = ", ".join(repr(n) for n in ordered[:limit])
-    rest = len(ordered) - limit
-    return f"{shown} and {rest} more" if rest > 0 else shown
+    shown, left = capped(ordered, limit)
+    return ", ".join(repr(n) for n in shown) + and_more(left)
+
+
+T = TypeVar("T")
+
+
+def capped(items: Sequence[T], limit: int | None) -> tuple[list[T], int]:
+    """The first ``limit`` of ``items`` (all of them for None) and how many that leaves out."""
+    kept = list(items if limit is None else items[:limit])
+    return kept, len(items) - len(kept)
+
+
+def and_more(left: int, lead: str = " ", end: str = "") -> str:
+    """``and 1,234 more`` between a site's own ``lead`` and ``end`` (`` (and 3 more)``,
+    ``… and 3 more errors``): every shortened list floe prints counts what it leaves out in
+    these words; nothing when it leaves out nothing."""
+    return f"{lead}and {left:,} more{end}" if left > 0 else ""
+
+
+def capped_lines(
+    lines: Sequence[str], limit: int | None, lead: str = "… ", end: str = ""
+) -> list[str]:
+    """The first ``limit`` of ``lines``, then one line counting the rest (``… and 3 more``)."""
+    kept, left = capped(lines, limit)
+    return [*kept, and_more(left, lead, end)] if left > 0 else kept
 
 
 ERROR_LIMIT = 1000

@@ -30,6 +30,8 @@ from floe_runtime.base.diagnostics import (
     INCOMPLETE,
     Diagnostic,
     JsonPath,
+    and_more,
+    capped,
     closest,
     did_you_mean,
     format_path,
@@ -87,11 +89,11 @@ class _Compiler(CheckContext):
         if not skipped:
             return
         reasons = [f"{c.what}: {c.reason}" for c in causes] or ["some assets are unknown"]
-        cause = "; ".join(reasons[:2]) + (
-            f" and {len(reasons) - 2} more" if len(reasons) > 2 else ""
-        )
-        shown = "; ".join(f"{format_path(path)}: {message}" for message, path in skipped[:5])
-        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        named, more_reasons = capped(reasons, 2)
+        cause = "; ".join(named) + and_more(more_reasons)
+        listed, more_skipped = capped(skipped, 5)
+        shown = "; ".join(f"{format_path(path)}: {message}" for message, path in listed)
+        more = and_more(more_skipped, "; ")
         self.out.append(
             self.source.diagnostic(
                 f"{plural(len(skipped), 'check')} against the asset graph "

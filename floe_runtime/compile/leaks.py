@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from floe_runtime.base import children
-from floe_runtime.base.diagnostics import JsonPath, format_path
+from floe_runtime.base.diagnostics import JsonPath, and_more, capped, format_path
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.secrets import (
     ESCAPED,
@@ -42,9 +42,9 @@ def _where(path: JsonPath) -> str:
 def _report(
     found: list[tuple[JsonPath, str]], describe: Callable[[JsonPath], str], what: str
 ) -> list[str]:
-    shown = [f"{describe(path)} holds {kind}" for path, kind in found[:_MAX_REPORTED]]
-    more = len(found) - _MAX_REPORTED
-    tail = f" (and {more} more)" if more > 0 else ""
+    reported, left = capped(found, _MAX_REPORTED)
+    shown = [f"{describe(path)} holds {kind}" for path, kind in reported]
+    tail = and_more(left, " (", ")")
     return [
         f"{line}; {what} would carry it, so nothing is written{tail if i == 0 else ''}"
         for i, line in enumerate(shown)

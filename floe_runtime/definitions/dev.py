@@ -26,7 +26,7 @@ from floe_runtime.artifact.errors import ArtifactError
 from floe_runtime.artifact.schema import CompiledArtifact
 from floe_runtime.artifact.view import read_view
 from floe_runtime.base import files
-from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.diagnostics import Diagnostic, and_more, capped
 from floe_runtime.base.errors import FileRefused, FloeError
 from floe_runtime.base.exported import users_own
 from floe_runtime.base.output import plural, printable
@@ -184,11 +184,10 @@ def _located(d: Diagnostic) -> str:
 def _refused(result: Compiled, shown: str) -> LoadError:
     """The compile's errors as one load error, each ``file:line:col: error: message``."""
     errors = [d for d in result.diagnostics if d.severity == "error"]
-    lines = [_located(d) for d in errors[:SHOWN_ERRORS]]
-    if len(errors) > SHOWN_ERRORS:
-        lines.append(f"... and {len(errors) - SHOWN_ERRORS} more (floe validate lists them all)")
+    listed, left = capped(errors, SHOWN_ERRORS)
     return LoadError(
-        "\n".join(lines)
+        "\n".join(_located(d) for d in listed)
+        + and_more(left, "\n… ", " (floe validate lists them all)")
         + f"\n(floe dev mode: {shown} does not compile for environment {result.environment!r}, "
         f"{plural(len(errors), 'error')}; fix it and reload)"
     )

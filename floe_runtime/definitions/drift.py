@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 import dagster as dg
 
 from floe_runtime.artifact.schema import AssetRecord
+from floe_runtime.base.diagnostics import capped_lines
 from floe_runtime.base.output import plural
 from floe_runtime.definitions.errors import DriftError
 
@@ -60,11 +61,10 @@ def check(found: list[str], artifact: str, strict: bool) -> None:
     """Raise (or warn) when the graph drifted from the artifact."""
     if not found:
         return
-    shown = found[:SHOWN] + ([f"... and {len(found) - SHOWN} more"] if len(found) > SHOWN else [])
     message = (
         f"the code does not match the artifact {artifact} ({plural(len(found), 'difference')}); "
         "recompile with `floe compile` and deploy the new "
-        "artifact:\n  " + "\n  ".join(shown)
+        "artifact:\n  " + "\n  ".join(capped_lines(found, SHOWN))
     )
     if strict:
         raise DriftError(message)

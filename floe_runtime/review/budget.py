@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from floe_runtime.base.diagnostics import and_more
 from floe_runtime.review import marker
 from floe_runtime.review.markdown import Level, Section, render
 
@@ -84,7 +85,7 @@ def _cut(body: str, limit: int, measure: Callable[[str], int]) -> str:
     used = 0
     lines = body.split("\n")
     for index, line in enumerate(lines):
-        tail = f"\n\n… {len(lines) - index} more lines: see the full diff.\n"
+        tail = "\n\n" + and_more(len(lines) - index, "… ", " lines: see the full diff.\n")
         if used + measure(line) + 1 + measure(tail) > limit:
             return "\n".join(kept) + tail
         kept.append(line)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from floe_runtime.base.diagnostics import and_more, capped, capped_lines
 from floe_runtime.base.output import plural
 from floe_runtime.review.diff import Diff, EnvironmentDiff, FieldChange, Graph
 from floe_runtime.review.inert import code, escape, mermaid
@@ -192,13 +193,6 @@ def _errors(errors: tuple[str, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def _capped(lines: list[str], rows: int | None, more: str) -> list[str]:
-    """The first ``rows`` of ``lines``, then one line counting the rest (``more`` formats it)."""
-    if rows is None or len(lines) <= rows:
-        return lines
-    return [*lines[:rows], more.format(count=f"{len(lines) - rows:,}")]
-
-
 def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) -> list[str]:
     if env is None or not env.changed:
         return [f"Nothing changes here ({_totals(env.counts if env is not None else {})}).", ""]
@@ -216,7 +210,7 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
             f"| ⚠️ | {_word(s.kind)} | {code(s.name)} | {_word(s.old)} | **{_word(s.new)}** |"
             for s in env.statuses
         ]
-        out += _capped(status_rows, rows, "| | … | and {count} more | | |")
+        out += capped_lines(status_rows, rows, "| | … | ", " | | |")
         out.append("")
     changes = [c for c in env.changes if c.kind != "asset"]
     if changes:
@@ -228,7 +222,7 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
                 f"| {_kind(c.kind)} | {code(c.name)} | {_word(c.action)} | {what} |"
             )
         for kind, lines in by_kind.items():
-            out += _capped(lines, rows, f"| {_kind(kind)} | … | and {{count}} more | |")
+            out += capped_lines(lines, rows, f"| {_kind(kind)} | … | ", " | |")
         out.append("")
     assets = [c for c in env.changes if c.kind == "asset"]
     if assets:
@@ -237,7 +231,7 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
             f"| {code(c.name)} | {_word(c.action)} | {_fields(c.fields, c.action)} |"
             for c in assets
         ]
-        out += _capped(asset_rows, rows, "| … | and {count} more | |")
+        out += capped_lines(asset_rows, rows, "| … | ", " | |")
         out.append("")
     if env.job_assets:
         out += ["**Jobs: resolved assets**", "", "| job | assets | added | removed |"]
@@ -247,7 +241,7 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
             f"{_names_cell(j.removed, MINUS)} |"
             for j in env.job_assets
         ]
-        out += _capped(job_rows, rows, "| … | and {count} more | | |")
+        out += capped_lines(job_rows, rows, "| … | ", " | | |")
         out.append("")
     if env.ticks:
         out += ["**Next ticks**", "", "| schedule | cron | timezone | status | next ticks |"]
@@ -257,7 +251,7 @@ def _environment(env: EnvironmentDiff | None, level: Level, rows: int | None) ->
             ticks = "<br>".join(_word(tick) for tick in t.ticks) or "(none)"
             cells = [code(t.schedule), code(t.cron), code(t.timezone), _word(t.status), ticks]
             tick_rows.append(f"| {' | '.join(cells)} |")
-        out += _capped(tick_rows, rows, "| … | | | | and {count} more |")
+        out += capped_lines(tick_rows, rows, "| … | | | | ", " |")
         out.append("")
     out += _graph(env.graph)
     return out
@@ -270,16 +264,16 @@ def _names(env: EnvironmentDiff, rows: int | None) -> list[str]:
         f"- ⚠️ {_word(s.kind)} {code(s.name)}: {_word(s.old)} → **{_word(s.new)}**"
         for s in env.statuses
     ]
-    out = _capped(statuses, rows, "- … and {count} more status changes")
+    out = capped_lines(statuses, rows, "- … ", " status changes")
     grouped: dict[tuple[str, str], list[str]] = {}
     for c in env.changes:
         grouped.setdefault((c.kind, c.action), []).append(c.name)
     for (kind, action), names in grouped.items():
-        shown = names if rows is None else names[:rows]
-        listed = ", ".join(code(n) for n in shown) + _more(len(names) - len(shown))
+        shown, left = capped(names, rows)
+        listed = ", ".join(code(n) for n in shown) + and_more(left)
         out.append(f"- {_noun(len(names), kind)} {_word(action)}: {listed}")
     jobs = [f"- job {code(j.job)}: {_word(j.old)} → {_word(j.new)} assets" for j in env.job_assets]
-    out += _capped(jobs, rows, "- … and {count} more jobs with a new asset list")
+    out += capped_lines(jobs, rows, "- … ", " jobs with a new asset list")
     return [*out, ""]
 
 
@@ -287,9 +281,8 @@ def _names_cell(names: Iterable[str], sign: str) -> str:
     listed = list(names)
     if not listed:
         return "—"
-    shown = ", ".join(f"{sign}{code(n)}" for n in listed[:MAX_LISTED])
-    rest = len(listed) - MAX_LISTED
-    return shown + (f" and {rest} more" if rest > 0 else "")
+    shown, left = capped(listed, MAX_LISTED)
+    return ", ".join(f"{sign}{code(n)}" for n in shown) + and_more(left)
 
 
 def _fields(fields: tuple[FieldChange, ...], action: str) -> str:
@@ -312,22 +305,13 @@ def _change(old: Any, new: Any) -> str:
         and isinstance(new, list)
         and all(isinstance(v, str) for v in (*old, *new))
     ):
-        added = [v for v in new if v not in old]
-        removed = [v for v in old if v not in new]
+        added, more_added = capped([v for v in new if v not in old], MAX_LISTED)
+        removed, more_removed = capped([v for v in old if v not in new], MAX_LISTED)
         if added or removed:
             return ", ".join(
-                [
-                    *(f"+{code(v)}" for v in added[:MAX_LISTED]),
-                    *(f"{MINUS}{code(v)}" for v in removed[:MAX_LISTED]),
-                ]
-            ) + _more(
-                len(added) + len(removed) - len(added[:MAX_LISTED]) - len(removed[:MAX_LISTED])
-            )
+                [*(f"+{code(v)}" for v in added), *(f"{MINUS}{code(v)}" for v in removed)]
+            ) + and_more(more_added + more_removed)
     return f"{_value(old)} → {_value(new)}"
-
-
-def _more(count: int) -> str:
-    return f" and {count} more" if count > 0 else ""
 
 
 def _value(value: Any) -> str:
@@ -340,7 +324,8 @@ def _value(value: Any) -> str:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         if not value:
             return "[]"
-        return ", ".join(code(v) for v in value[:MAX_LISTED]) + _more(len(value) - MAX_LISTED)
+        shown, left = capped(value, MAX_LISTED)
+        return ", ".join(code(v) for v in shown) + and_more(left)
     return code(json.dumps(value, sort_keys=True, ensure_ascii=False), 300)
 
 
@@ -353,12 +338,11 @@ def _graph(graph: Graph) -> list[str]:
         return []
     jobs = sorted({job for job, _ in graph.jobs})
     if len(graph.assets) + len(jobs) > MAX_GRAPH_NODES:
-        listed = [f"{code(k)} ({_word(action)})" for k, action in graph.assets[: MAX_LISTED * 2]]
-        more = _more(len(graph.assets) - len(listed))
+        shown, left = capped(graph.assets, MAX_LISTED * 2)
         return [
             f"**Affected assets** ({len(graph.assets)}, too many to draw): "
-            + ", ".join(listed)
-            + more,
+            + ", ".join(f"{code(k)} ({_word(action)})" for k, action in shown)
+            + and_more(left),
             "",
         ]
     ids = {key: f"a{i}" for i, (key, _) in enumerate(graph.assets)}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from floe_runtime.artifact.view import ArtifactView, Payload
-from floe_runtime.base.diagnostics import Diagnostic
+from floe_runtime.base.diagnostics import Diagnostic, and_more, capped, capped_lines
 from floe_runtime.base.errors import FloeError
 from floe_runtime.base.files import write_atomic
 from floe_runtime.base.output import plural
@@ -167,13 +167,12 @@ def _section(
             for p in packages.problems
         ]
     for env, lines in sorted(base_failed.items()):
-        shown = "; ".join(lines[:BASE_ERRORS_SHOWN])
-        more = len(lines) - BASE_ERRORS_SHOWN
+        shown, left = capped(lines, BASE_ERRORS_SHOWN)
         side_notes.append(
             f"The base does not compile in {env} ({plural(len(lines), 'error')}), so {env} is "
             f"compared with nothing and shown as the head has it. The base's "
-            f"{'error' if len(lines) == 1 else 'errors'}: {shown}"
-            + (f"; and {more} more (in review.json)" if more > 0 else "")
+            f"{'error' if len(lines) == 1 else 'errors'}: {'; '.join(shown)}"
+            + and_more(left, "; ", " (in review.json)")
         )
     without = _without_dbt_graph(head)
     if without:
@@ -229,9 +228,7 @@ def _errors(diagnostics: list[Diagnostic], roots: tuple[Path, ...]) -> tuple[str
         line if literal_secret_kind(line) is None else f"{line.split(': ', 1)[0]}: (hidden)"
         for line in lines
     ]
-    if len(lines) > MAX_ERRORS:
-        lines = [*lines[:MAX_ERRORS], f"… and {len(lines) - MAX_ERRORS} more errors"]
-    return tuple(lines)
+    return tuple(capped_lines(lines, MAX_ERRORS, end=" errors"))
 
 
 def _location(d: Diagnostic) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from floe_runtime.base import files
+from floe_runtime.base.diagnostics import and_more, capped
 from floe_runtime.base.errors import FileRefused
 from floe_runtime.ports.errors import ManifestError
 
@@ -75,8 +76,9 @@ def parse_manifest(raw: bytes, *, path: Path) -> dict[str, Any]:
             raise ManifestError(f"{path}: not a dbt manifest: no {section!r} mapping")
     problems = shape_problems(manifest)
     if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise ManifestError(f"{path}: malformed dbt manifest: {'; '.join(problems[:3])}{more}")
+        shown, left = capped(problems, 3)
+        more = and_more(left, " (", ")")
+        raise ManifestError(f"{path}: malformed dbt manifest: {'; '.join(shown)}{more}")
     return manifest
 
 
