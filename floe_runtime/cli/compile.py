@@ -19,7 +19,6 @@ from floe_runtime.cli.common import (
     source_text,
     spec_options,
 )
-from floe_runtime.spec.errors import EnvironmentChoiceError
 
 if TYPE_CHECKING:
     from floe_runtime.compile.pipeline import Compiled
@@ -111,6 +110,7 @@ def execute(args: CompileArgs) -> int:
     from floe_runtime.compile.options import CompileOptions
     from floe_runtime.report.formats import RENDERER_BY_NAME, Report
     from floe_runtime.spec import environments
+    from floe_runtime.spec.errors import EnvironmentChoiceError
     from floe_runtime.spec.load import read
 
     path = args.path

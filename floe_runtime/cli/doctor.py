@@ -17,7 +17,6 @@ from typing import Any
 
 import click
 
-from floe_runtime.artifact.errors import ArtifactError
 from floe_runtime.base.errors import FileRefused, FloeError
 from floe_runtime.base.output import printable
 
@@ -52,6 +51,7 @@ def doctor(artifact: Path | None, project_root: Path | None) -> int:
 def execute(args: DoctorArgs) -> int:
     """Find the bundle and the code root as the runtime would, check both, print the result."""
     from floe_runtime.artifact import store
+    from floe_runtime.artifact.errors import ArtifactError
     from floe_runtime.definitions import locate
 
     cwd = Path.cwd()

@@ -21,7 +21,6 @@ from floe_runtime.cli.common import (
     spec_options,
 )
 from floe_runtime.report.formats import LISTING_BY_NAME
-from floe_runtime.spec.errors import EnvironmentChoiceError
 
 if TYPE_CHECKING:
     from floe_runtime.artifact.schema import CompiledArtifact
@@ -106,6 +105,7 @@ def _compiled(args: ListArgs) -> CompiledArtifact | None:
     from floe_runtime.compile.pipeline import compile_environments
     from floe_runtime.report import render
     from floe_runtime.spec import environments
+    from floe_runtime.spec.errors import EnvironmentChoiceError
 
     if args.artifact is not None:
         compiled = store.read(args.artifact)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from floe_runtime.base.errors import FloeError
-from floe_runtime.review.errors import GitHubError
 
 if TYPE_CHECKING:
     from floe_runtime.review.errors import GitHubError
@@ -58,6 +57,7 @@ def post(
     """Create or update floe's comment (edits only the token's own comments; skips an unchanged
     review or one for a head the PR has moved past); ``log`` gets scrubbed progress lines."""
     from floe_runtime.review import github, publish
+    from floe_runtime.review.errors import GitHubError
 
     if not _REPO.fullmatch(request.repo):
         raise FloeError(f"--repo {request.repo!r} is not OWNER/NAME")
