@@ -1,7 +1,7 @@
 """Dagster's asset selection syntax (``key:raw/* and not tag:nightly``), parsed and resolved here.
 
 floe resolves every job's selection at compile time, before anything is deployed, and without
-importing Dagster. So this module re-implements the ANTLR grammar that Dagster 1.13 ships
+importing Dagster. So this package re-implements the ANTLR grammar that Dagster 1.13 ships
 (``AssetSelection.g4``) and the resolution rules of ``AssetSelection.from_string(expr).resolve``
 on a static asset graph, and must agree with them exactly: the same strings are accepted, and the
 same asset keys are selected. ``tests/differential/test_selection.py`` checks both against real
