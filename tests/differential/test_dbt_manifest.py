@@ -22,7 +22,7 @@ from tests.ports.test_dbt_manifest import DEFAULT_GROUP, KIND, PYTHON_ASSETS
 pytestmark = pytest.mark.differential
 
 
-def _dbt_assets(manifest: Mapping[str, Any], python_assets: Collection[str]) -> Any:
+def floe_dbt_assets(manifest: Mapping[str, Any], python_assets: Collection[str]) -> Any:
     """Real @dbt_assets, with the translator subclass the runtime uses for floe's source rule."""
     dg = pytest.importorskip("dagster")
     dagster_dbt = pytest.importorskip("dagster_dbt")
@@ -52,7 +52,7 @@ def _dagster_view(manifest: Mapping[str, Any], python_assets: Collection[str]) -
             "owners": list(spec.owners),
             "description": spec.description,
         }
-        for spec in _dbt_assets(manifest, python_assets).specs
+        for spec in floe_dbt_assets(manifest, python_assets).specs
     }
 
 
@@ -123,7 +123,7 @@ def test_sources_in_real_definitions(parsed: Parsed, python_assets: frozenset[st
     assert revenue.deps == (rates, "stg_orders", "stg_payments")
 
     python = [dg.asset(name=name)(lambda: None) for name in sorted(python_assets)]
-    definitions = dg.Definitions(assets=[_dbt_assets(parsed.demo, python_assets), *python])
+    definitions = dg.Definitions(assets=[floe_dbt_assets(parsed.demo, python_assets), *python])
     asset_graph = definitions.resolve_asset_graph()
     for source in graph.sources:
         node = asset_graph.get(dg.AssetKey.from_user_string(source.key))

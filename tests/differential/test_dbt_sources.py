@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 
 from floe_runtime.ports.constants import DEFAULT_GROUP
-from floe_runtime.ports.dbt_manifest import DbtGraph, dbt_graph, source_asset_key
+from floe_runtime.ports.dbt_manifest import DbtGraph, dbt_graph
 from floe_runtime.ports.selection import AssetInfo, SelectionGraph, resolve
+from tests.differential.test_dbt_manifest import floe_dbt_assets
 
 pytestmark = pytest.mark.differential
 
@@ -58,20 +59,7 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _definitions(manifest: Mapping[str, Any], python: Collection[str]) -> Any:
     """Real Definitions: @dbt_assets with the runtime's source rule, and the Python assets."""
     dg = pytest.importorskip("dagster")
-    dagster_dbt = pytest.importorskip("dagster_dbt")
-
-    class FloeTranslator(dagster_dbt.DagsterDbtTranslator):  # type: ignore[misc]
-        def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> Any:
-            if dbt_resource_props["resource_type"] == "source":
-                return dg.AssetKey(
-                    source_asset_key(dbt_resource_props, python_asset_keys=python)[0]
-                )
-            return super().get_asset_key(dbt_resource_props)
-
-    @dagster_dbt.dbt_assets(manifest=manifest, dagster_dbt_translator=FloeTranslator())  # type: ignore[misc]
-    def jaffle(context):  # type: ignore[no-untyped-def]  # annotations confuse dagster
-        raise NotImplementedError  # only the graph is compared; nothing runs
-
+    jaffle = floe_dbt_assets(manifest, python)
     assets = [dg.asset(name=name, group_name="bronze")(lambda: None) for name in sorted(python)]
     return dg.Definitions(assets=[jaffle, *assets])
 
