@@ -58,13 +58,14 @@ class AssetGraph:
 _RECORDS: Final = TypeAdapter(list[AssetRecord])
 
 
-def _condition(value: Any) -> dict[str, str] | None:
-    """Automation conditions in one form: ``{"type": ...}`` (plus on_cron's cron)."""
+def _condition(value: Any) -> dict[str, Any] | None:
+    """Automation conditions in one form, ``{"type": ...}`` (plus on_cron's cron), for the
+    artifact's typed records to validate."""
     if value is None:
         return None
     if isinstance(value, str):
         return {"type": value}
-    return {k: str(v) for k, v in value.model_dump().items()}
+    return value.model_dump()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
